@@ -1,0 +1,32 @@
+"""Ids are unique across all files; an account's file name is its id."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from . import Context, check
+
+
+@check("ids")
+def unique_ids(ctx: Context):
+    kb = ctx.kb
+    tables = {
+        "document": kb.docs, "account": kb.accounts, "training": kb.training,
+        "people": kb.people, "teams": kb.teams, "roles": kb.roles,
+        "departments": kb.departments, "terms": kb.terms,
+    }
+    for kind, entry in kb.duplicates:
+        model = entry.model
+        ident = getattr(model, "id", None) or getattr(model, "term", "")
+        key = ident.casefold() if kind == "terms" else ident
+        first = tables[kind].get(key)
+        where = f" (first used in {first.path}:{first.at()[0]})" if first else ""
+        yield entry.finding("error", "duplicate-id", f"duplicate {kind} id {ident!r}{where}; ids are never shared or reused", "id" if kind != "terms" else "term")
+
+
+@check("account-file-names")
+def account_file_names(ctx: Context):
+    for ident, entry in ctx.kb.accounts.items():
+        stem = PurePosixPath(entry.path).stem
+        if stem != ident:
+            yield entry.finding("error", "file-name", f"account file is named {stem!r} but its id is {ident!r}; rename it to {ident}.yaml", "id")

@@ -1,0 +1,40 @@
+"""Review dates: overdue is an error, due soon a warning, a future date an error."""
+
+from __future__ import annotations
+
+from ..reviews import review_items
+from . import Context, check
+
+_LABEL = {"sop": "review", "account": "account review", "account-plan": "account plan update"}
+
+
+@check("review-dates")
+def review_dates(ctx: Context):
+    for item in review_items(ctx.kb, ctx.today):
+        what = _LABEL[item.kind]
+        prefix = "plan" if item.kind == "account-plan" else "review"
+        if item.state == "future":
+            yield item.entry.finding(
+                "error", f"{prefix}-in-future",
+                f"{item.field} {item.last} is after today ({ctx.today}); record the date the {what} happened",
+                item.field,
+            )
+        elif item.state == "overdue" and item.last is None:
+            yield item.entry.finding(
+                "error", "plan-missing",
+                f"tier {item.entry.model.tier} accounts need an account plan updated every {item.every}: add plan_updated",
+                "id",
+            )
+        elif item.state == "overdue":
+            late = (ctx.today - item.due).days
+            yield item.entry.finding(
+                "error", f"{prefix}-overdue",
+                f"{what} overdue: due {item.due} ({late} days ago; every {item.every}), owner {item.owner}",
+                item.field,
+            )
+        elif item.state == "due-soon":
+            yield item.entry.finding(
+                "warning", f"{prefix}-due-soon",
+                f"{what} due {item.due} (in {item.days_left} days), owner {item.owner}",
+                item.field,
+            )

@@ -1,0 +1,1 @@
+"""One module per `kb` subcommand; shared options live in `common`."""

@@ -1,0 +1,62 @@
+"""Options and helpers shared by the subcommands."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import click
+
+from ..findings import KBError
+from ..kb import KnowledgeBase, find_root, load
+
+
+def _parse_today(value: str, source: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD", param_hint=source) from None
+
+
+def today_option(fn):
+    def callback(ctx, param, value):
+        if value:
+            return _parse_today(value, "'--today'")
+        env = os.environ.get("KB_TODAY")
+        if env:
+            return _parse_today(env, "KB_TODAY")
+        return dt.date.today()
+
+    return click.option(
+        "--today", metavar="YYYY-MM-DD", callback=callback, expose_value=True,
+        help="Date to check review dates against (default: $KB_TODAY, else the machine's date).",
+    )(fn)
+
+
+def root_option(fn):
+    return click.option(
+        "--root", type=click.Path(file_okay=False, path_type=Path), default=None,
+        help="Knowledge-base folder (default: the nearest folder holding kb.yml).",
+    )(fn)
+
+
+def open_kb(root: Path | None) -> KnowledgeBase:
+    if root is not None:
+        if not (root / "kb.yml").is_file():
+            raise KBError(f"no knowledge base found: {root} has no kb.yml")
+        return load(root.resolve())
+    return load(find_root(Path.cwd()))
+
+
+def emit(text: str, output: Path | None) -> None:
+    """Print, or write atomically to `output`."""
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    from ..fileio import write_atomic
+
+    try:
+        write_atomic(output, text)
+    except OSError as exc:
+        raise KBError(f"cannot write {output}: {exc.strerror}") from None

@@ -1,0 +1,78 @@
+"""`kb reviews`: review status of SOPs and accounts, soonest due first."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import click
+
+from ..reviews import review_items
+from .common import emit, open_kb, root_option, today_option
+
+_COLUMNS = ["state", "due", "days_left", "kind", "id", "owner", "last_review", "every", "title", "path"]
+_STATE_LABEL = {"overdue": "OVERDUE", "due-soon": "due soon", "ok": "ok", "future": "FUTURE DATE"}
+
+
+def _text(rows: list[dict]) -> str:
+    if not rows:
+        return "nothing to review\n"
+    lines = []
+    header = ["STATE", "DUE", "DAYS", "KIND", "ID", "OWNER", "TITLE"]
+    table = [header] + [
+        [_STATE_LABEL[r["state"]], r["due"] or "never", "" if r["days_left"] is None else str(r["days_left"]),
+         r["kind"], r["id"], r["owner"], r["title"]]
+        for r in rows
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]
+    for row in table:
+        lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1])
+    counts = {s: sum(1 for r in rows if r["state"] == s) for s in ("overdue", "due-soon", "ok")}
+    lines.append("")
+    lines.append(f"{len(rows)} items: {counts['overdue']} overdue, {counts['due-soon']} due soon, {counts['ok']} ok")
+    return "\n".join(lines) + "\n"
+
+
+def _csv(rows: list[dict]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+@click.command("reviews")
+@click.option("--within", type=click.IntRange(min=0), metavar="DAYS",
+              help="Only items overdue or due within DAYS days.")
+@click.option("--owner", metavar="REF", help="Only items owned by REF (person:<id> or team:<id>).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=__import__("pathlib").Path),
+              help="Write the report to a file.")
+@today_option
+@root_option
+def command(within, owner, fmt, output, today, root):
+    """Review status of every SOP and account: overdue, due soon, ok.
+
+    Exits 1 when a listed item is overdue (or dated in the future), so a
+    scheduled job can fail on it; the report is written either way.
+    """
+    kb = open_kb(root)
+    if owner is not None and ":" not in owner:
+        raise click.BadParameter("write the owner as person:<id> or team:<id>", param_hint="'--owner'")
+    items = review_items(kb, today)
+    if owner is not None:
+        items = [i for i in items if i.owner == owner]
+    if within is not None:
+        items = [i for i in items if i.due is None or (i.due - today).days <= within]
+    rows = [i.to_dict() for i in items]
+    if fmt == "json":
+        out = json.dumps({"version": 1, "today": today.isoformat(), "items": rows}, indent=2) + "\n"
+    elif fmt == "csv":
+        out = _csv(rows)
+    else:
+        out = _text(rows)
+    emit(out, output)
+    if kb.findings:
+        click.echo(f"kb: {len(kb.findings)} problem(s) kept some files out of this report; run kb check", err=True)
+    return 1 if kb.findings or any(i.state in ("overdue", "future") for i in items) else 0

@@ -1,0 +1,45 @@
+"""`kb schema`: write schemas/ from the models, or check it is up to date."""
+
+from __future__ import annotations
+
+import click
+
+from ..fileio import write_atomic
+from ..findings import KBError
+from ..schemas import build_all
+from .common import open_kb, root_option
+
+
+@click.command("schema")
+@click.option("--check", "check_only", is_flag=True, help="Exit 1 when schemas/ differs from the models.")
+@root_option
+def command(check_only, root):
+    """Write the JSON Schemas in schemas/ from the models."""
+    kb = open_kb(root)
+    folder = kb.root / "schemas"
+    wanted = build_all()
+    stale = []
+    for name, text in sorted(wanted.items()):
+        path = folder / name
+        try:
+            current = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            current = None
+        except OSError as exc:
+            raise KBError(f"cannot read {path}: {exc.strerror}") from None
+        if current != text:
+            stale.append(name)
+            if not check_only:
+                write_atomic(path, text)
+    extra = sorted(p.name for p in folder.glob("*.schema.json") if p.name not in wanted) if folder.is_dir() else []
+    if check_only:
+        for name in stale:
+            click.echo(f"schemas/{name}: error: differs from the models; run kb schema [schema-stale]")
+        for name in extra:
+            click.echo(f"schemas/{name}: error: no model produces this schema; delete it [schema-stale]")
+        if stale or extra:
+            return 1
+        click.echo(f"ok: {len(wanted)} schemas match the models")
+        return 0
+    click.echo(f"wrote {len(stale)} of {len(wanted)} schemas in schemas/" if stale else f"schemas/ is up to date ({len(wanted)} schemas)")
+    return 0

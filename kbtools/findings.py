@@ -1,0 +1,41 @@
+"""Findings: what every check reports, with a file, a position and a stable code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    path: str  # relative to the knowledge-base root, always with forward slashes
+    line: int  # 1-based; 0 when the finding is about the file as a whole
+    col: int  # 1-based; 0 when unknown
+    severity: Severity
+    code: str
+    message: str
+
+    def format(self) -> str:
+        where = self.path
+        if self.line:
+            where += f":{self.line}:{self.col or 1}"
+        return f"{where}: {self.severity}: {self.message} [{self.code}]"
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.line, self.col, self.code, self.message)
+
+    def to_dict(self) -> dict:
+        return {
+            "path": self.path,
+            "line": self.line,
+            "col": self.col,
+            "severity": self.severity,
+            "code": self.code,
+            "message": self.message,
+        }
+
+
+class KBError(Exception):
+    """The command cannot run (exit code 2): no knowledge base, bad config, bad usage."""

@@ -1,0 +1,419 @@
+"""The record kinds of the knowledge base: the single source of truth.
+
+Every file kind is a pydantic model. The JSON Schemas in `schemas/` are
+generated from these models (`kb schema`), and `kb check` validates files
+against them. Models are strict: unknown keys are errors, enums are closed,
+dates are real dates, references are typed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+# --- patterns -------------------------------------------------------------
+
+DOC_TYPES = ("sop", "policy", "process", "template", "article")
+DOC_PREFIX = {"sop": "SOP", "policy": "POL", "process": "PRC", "template": "TPL", "article": "ART"}
+
+SLUG_RE = r"^[a-z0-9][a-z0-9-]*$"
+DOC_ID_RE = r"^(SOP|POL|PRC|TPL|ART)-[A-Z]{2,6}-[0-9]{3}$"
+ACCOUNT_ID_RE = r"^ACC-[0-9]{5}$"
+TRAINING_ID_RE = r"^TRN-[0-9]{3}$"
+PERSON_REF_RE = r"^person:[a-z0-9][a-z0-9-]*$"
+OWNER_REF_RE = r"^(person|team):[a-z0-9][a-z0-9-]*$"
+ANY_REF_RE = r"^(person|team|role):[a-z0-9][a-z0-9-]*$"
+DURATION_RE = r"^[1-9][0-9]* (day|week|month|year)s?$"
+VERSION_RE = r"^[0-9]+(\.[0-9]+){0,2}$"
+HANDLE_RE = r"^@?[A-Za-z0-9][A-Za-z0-9-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)?$"
+
+# Each constrained string carries an example, used in error messages.
+Slug = Annotated[str, StringConstraints(pattern=SLUG_RE), Field(examples=["gather-records"])]
+DocId = Annotated[str, StringConstraints(pattern=DOC_ID_RE), Field(examples=["SOP-CSC-001"])]
+AccountId = Annotated[str, StringConstraints(pattern=ACCOUNT_ID_RE), Field(examples=["ACC-00042"])]
+TrainingId = Annotated[str, StringConstraints(pattern=TRAINING_ID_RE), Field(examples=["TRN-001"])]
+PersonRef = Annotated[str, StringConstraints(pattern=PERSON_REF_RE), Field(examples=["person:jdoe"])]
+OwnerRef = Annotated[
+    str, StringConstraints(pattern=OWNER_REF_RE), Field(examples=["team:csc-im", "person:jdoe"])
+]
+AnyRef = Annotated[
+    str, StringConstraints(pattern=ANY_REF_RE), Field(examples=["role:sales-manager", "person:jdoe"])
+]
+Duration = Annotated[str, StringConstraints(pattern=DURATION_RE), Field(examples=["12 months"])]
+Version = Annotated[str, StringConstraints(pattern=VERSION_RE), Field(examples=["1.2"])]
+Text = Annotated[str, StringConstraints(min_length=1)]
+Email = Annotated[
+    str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), Field(examples=["jdoe@example.com"])
+]
+Handle = Annotated[str, StringConstraints(pattern=HANDLE_RE), Field(examples=["northwind/kmt", "jdoe"])]
+
+DocType = Literal["sop", "policy", "process", "template", "article"]
+DocStatus = Literal["draft", "in-review", "approved", "retired"]
+Audience = Literal["public", "internal", "restricted"]
+Tier = Literal[1, 2, 3]
+AccountStatus = Literal["active", "transitioning", "closed"]
+Health = Literal["green", "yellow", "red"]
+
+
+def confidential(**kw):
+    """A field that never leaves the repository (the site never shows it)."""
+    return Field(json_schema_extra={"confidential": True}, **kw)
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+# --- SOP front matter ------------------------------------------------------
+
+
+class When(Record):
+    """Conditions on account fields; all listed keys must match."""
+
+    tier: list[Tier] | None = None
+    segment: list[Text] | None = None
+    products: list[Text] | None = Field(None, description="matches when the account has any of these")
+    status: list[AccountStatus] | None = None
+    health: list[Health] | None = None
+
+
+class Item(Record):
+    text: Text
+    when: When | None = None
+
+
+class FormField(Record):
+    id: Slug
+    label: Text
+    kind: Literal["single", "multi", "text", "date"]
+    options: list[Text] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _options_fit_kind(self):
+        if self.kind in ("single", "multi") and len(self.options) < 2:
+            raise ValueError(f"a {self.kind} choice field needs at least two options")
+        if self.kind in ("text", "date") and self.options:
+            raise ValueError(f"a {self.kind} field takes no options")
+        return self
+
+
+class Approval(Record):
+    by: AnyRef
+    covers: list[Slug] = Field(min_length=1)
+
+
+class Step(Record):
+    id: Slug
+    title: Text
+    role: Slug | None = None
+    guidance: Text | None = None
+    items: list[Text | Item] = Field(default_factory=list)
+    fields: list[FormField] = Field(default_factory=list)
+    approval: Approval | None = None
+    due: Duration | None = Field(None, description="due this long after the checklist start")
+    when: When | None = None
+
+
+class RoleDuty(Record):
+    role: Slug
+    responsibilities: list[Text] = Field(min_length=1)
+
+
+class Change(Record):
+    version: Version
+    date: dt.date
+    summary: Text
+    by: OwnerRef | None = None
+
+
+class ReviewEntry(Record):
+    date: dt.date
+    by: PersonRef
+    note: Text | None = None
+
+
+class Sop(Record):
+    """Front matter of a document in `sops/`."""
+
+    id: DocId
+    title: Text
+    type: DocType
+    status: DocStatus
+    department: Slug
+    owner: OwnerRef
+    audience: Audience
+    version: Version
+    effective: dt.date
+    last_reviewed: dt.date | None = None
+    review_every: Duration | None = None
+    summary: Text | None = None
+    tags: list[Slug] = Field(default_factory=list)
+    related: list[DocId] = Field(default_factory=list)
+    terms: list[Text] = Field(default_factory=list)
+    approvers: list[AnyRef] = Field(default_factory=list)
+    roles: list[RoleDuty] = Field(default_factory=list)
+    steps: list[Step] = Field(default_factory=list)
+    changelog: list[Change] = Field(default_factory=list)
+    reviews: list[ReviewEntry] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if self.status != "draft" and self.last_reviewed is None:
+            raise ValueError("last_reviewed is required unless status is draft")
+        prefix = DOC_PREFIX[self.type]
+        if not self.id.startswith(prefix + "-"):
+            raise ValueError(f"a {self.type} id starts with {prefix}- (got {self.id})")
+        return self
+
+
+# --- accounts --------------------------------------------------------------
+
+
+class AccountTeam(Record):
+    im: PersonRef | None = None
+    ssm: PersonRef | None = None
+    csm: PersonRef | None = None
+    kam: PersonRef | None = None
+
+
+class Contact(Record):
+    name: Text
+    email: Email | None = None
+    phone: Text | None = None
+    title: Text | None = None
+
+
+class Escalation(Record):
+    id: Text
+    summary: Text
+    tier: Literal["T0", "T1", "T2", "T3", "T4"]
+    opened: dt.date
+    status: Literal["open", "closed"]
+
+
+class Opportunity(Record):
+    id: Text
+    name: Text
+    stage: Text
+    status: Literal["open", "closed-won", "closed-lost"]
+
+
+class Ticket(Record):
+    id: Text
+    summary: Text
+    kind: Literal["support", "integration", "customization"]
+    status: Literal["open", "closed"]
+
+
+class Transition(Record):
+    from_: PersonRef = Field(alias="from")
+    to: PersonRef
+    reason: Text
+    started: dt.date
+
+
+class Account(Record):
+    """An account record, `accounts/<id>.yaml`."""
+
+    id: AccountId
+    name: Text
+    segment: Text
+    tier: Tier
+    status: AccountStatus
+    health: Health | None = None
+    owner: PersonRef
+    team: AccountTeam | None = None
+    products: list[Text] = Field(default_factory=list)
+    since: dt.date | None = None
+    last_review: dt.date | None = None
+    plan_updated: dt.date | None = None
+    contacts: list[Contact] = confidential(default_factory=list)
+    annual_revenue: int | float | None = confidential(default=None)
+    escalations: list[Escalation] = Field(default_factory=list)
+    opportunities: list[Opportunity] = Field(default_factory=list)
+    tickets: list[Ticket] = Field(default_factory=list)
+    transition: Transition | None = None
+    notes: Text | None = confidential(default=None)
+    reviews: list[ReviewEntry] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if self.status != "closed" and self.last_review is None:
+            raise ValueError("last_review is required unless status is closed")
+        if self.status == "transitioning" and self.transition is None:
+            raise ValueError("a transitioning account needs a transition block (from, to, reason, started)")
+        return self
+
+
+# --- registry --------------------------------------------------------------
+
+
+class Department(Record):
+    id: Slug
+    name: Text
+    description: Text | None = None
+
+
+class Team(Record):
+    id: Slug
+    name: Text
+    department: Slug
+    lead: Slug | None = None
+    github: Handle | None = None
+    description: Text | None = None
+
+
+class Role(Record):
+    id: Slug
+    name: Text
+    abbreviation: Text | None = None
+    department: Slug | None = None
+    description: Text | None = None
+
+
+class Person(Record):
+    id: Slug
+    name: Text
+    email: Email
+    title: Text | None = None
+    roles: list[Slug] = Field(default_factory=list)
+    team: Slug | None = None
+    active: bool = True
+    left: dt.date | None = None
+    github: Handle | None = None
+
+    @model_validator(mode="after")
+    def _left_means_inactive(self):
+        if self.left is not None and self.active:
+            raise ValueError("a person with a 'left' date must have active: false")
+        return self
+
+
+class Term(Record):
+    term: Text
+    expansion: Text | None = None
+    definition: Text
+    aliases: list[Text] = Field(default_factory=list)
+    related: list[DocId] = Field(default_factory=list)
+
+
+class DepartmentsFile(Record):
+    departments: list[Department]
+
+
+class TeamsFile(Record):
+    teams: list[Team]
+
+
+class RolesFile(Record):
+    roles: list[Role]
+
+
+class PeopleFile(Record):
+    people: list[Person]
+
+
+class GlossaryFile(Record):
+    terms: list[Term]
+
+
+# --- training --------------------------------------------------------------
+
+
+class TrainingLink(Record):
+    sop: DocId
+    steps: list[Slug] = Field(default_factory=list)
+
+
+class Training(Record):
+    """A training material, `training/<id>.yaml`."""
+
+    id: TrainingId
+    title: Text
+    kind: Literal["course", "video", "deck", "document", "quiz", "shadowing"]
+    url: Annotated[str, StringConstraints(pattern=r"^https://\S+$")] | None = None
+    file: Text | None = None
+    owner: OwnerRef
+    audience: Audience = "internal"
+    description: Text | None = None
+    links: list[TrainingLink] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _url_or_file(self):
+        if (self.url is None) == (self.file is None):
+            raise ValueError("give exactly one of 'url' or 'file'")
+        return self
+
+
+# --- kb.yml ----------------------------------------------------------------
+
+
+class AccountPlanPolicy(Record):
+    tiers: list[Tier] = Field(default_factory=lambda: [1, 2])
+    every: Duration = "12 months"
+
+
+class Config(Record):
+    """Policy settings, `kb.yml`."""
+
+    review_every: dict[DocType, Duration] = Field(
+        default_factory=lambda: {t: "12 months" for t in DOC_TYPES},
+        description="default review interval per document type",
+    )
+    due_soon_days: Annotated[int, Field(ge=0, le=366)] = 30
+    account_review_every: dict[Tier, Duration] = Field(
+        default_factory=lambda: {1: "3 months", 2: "6 months", 3: "12 months"},
+        description="account review cadence per tier",
+    )
+    account_plan: AccountPlanPolicy = Field(default_factory=AccountPlanPolicy)
+    account_manager_role: Slug = "am"
+    segments: list[Text] = Field(default_factory=lambda: ["NA", "RA"])
+    audiences: list[Audience] = Field(
+        default_factory=lambda: ["public", "internal"], description="audiences the site is built for"
+    )
+    owner_workload_limit: Annotated[int, Field(ge=1)] = 25
+    site_url: str | None = None
+
+
+# --- durations ------------------------------------------------------------
+
+_DURATION = re.compile(DURATION_RE)
+
+
+def add_duration(start: dt.date, duration: str) -> dt.date:
+    """Calendar arithmetic: 2026-01-31 + '1 month' = 2026-02-28."""
+    count_s, unit = duration.split()
+    count = int(count_s)
+    unit = unit.rstrip("s")
+    if unit == "day":
+        return start + dt.timedelta(days=count)
+    if unit == "week":
+        return start + dt.timedelta(weeks=count)
+    months = count * (12 if unit == "year" else 1)
+    month0 = start.month - 1 + months
+    year = start.year + month0 // 12
+    month = month0 % 12 + 1
+    return dt.date(year, month, min(start.day, _days_in_month(year, month)))
+
+
+def _days_in_month(year: int, month: int) -> int:
+    if month == 12:
+        return 31
+    return (dt.date(year, month + 1, 1) - dt.timedelta(days=1)).day
+
+
+# The file kinds, by the name of their schema in `schemas/`.
+SCHEMAS: dict[str, type[BaseModel]] = {
+    "sop": Sop,
+    "account": Account,
+    "departments": DepartmentsFile,
+    "teams": TeamsFile,
+    "roles": RolesFile,
+    "people": PeopleFile,
+    "glossary": GlossaryFile,
+    "training": Training,
+    "kb-config": Config,
+}

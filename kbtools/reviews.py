@@ -1,0 +1,94 @@
+"""Review status: when every SOP and account is due, and whether it is late.
+
+One computation serves `kb check` (findings), `kb reviews` (a report) and the
+site (banners, dashboard).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Literal
+
+from .kb import Entry, KnowledgeBase
+from .models import add_duration
+
+State = Literal["overdue", "due-soon", "ok", "future"]
+STATE_ORDER = {"future": 0, "overdue": 1, "due-soon": 2, "ok": 3}
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewItem:
+    kind: Literal["sop", "account", "account-plan"]
+    id: str
+    title: str
+    owner: str
+    last: dt.date | None  # None: never done (an account plan that is missing)
+    every: str
+    due: dt.date | None
+    state: State
+    entry: Entry
+    field: str  # the key the dates come from, for positions
+    today: dt.date
+
+    @property
+    def days_left(self) -> int | None:
+        return None if self.due is None else (self.due - self.today).days
+
+    def to_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "id": self.id,
+            "title": self.title,
+            "owner": self.owner,
+            "last_review": self.last.isoformat() if self.last else None,
+            "every": self.every,
+            "due": self.due.isoformat() if self.due else None,
+            "days_left": self.days_left,
+            "state": self.state,
+            "path": self.entry.path,
+        }
+
+
+def state_of(last: dt.date | None, due: dt.date | None, today: dt.date, window: int) -> State:
+    if last is not None and last > today:
+        return "future"
+    if due is None or due < today:
+        return "overdue"
+    if (due - today).days <= window:
+        return "due-soon"
+    return "ok"
+
+
+def review_items(kb: KnowledgeBase, today: dt.date) -> list[ReviewItem]:
+    """Every reviewed item, soonest due first (future-dated and missing first)."""
+    cfg = kb.config
+    window = cfg.due_soon_days
+    items: list[ReviewItem] = []
+
+    def add(kind, ident, title, owner, last, every, entry, field):
+        due = add_duration(last, every) if last else None
+        items.append(
+            ReviewItem(kind, ident, title, owner, last, every, due,
+                       state_of(last, due, today, window), entry, field, today)
+        )
+
+    for ident, entry in kb.docs.items():
+        sop = entry.model
+        if sop.status in ("draft", "retired") or sop.last_reviewed is None:
+            continue
+        every = sop.review_every or cfg.review_every.get(sop.type, "12 months")
+        add("sop", ident, sop.title, sop.owner, sop.last_reviewed, every, entry, "last_reviewed")
+
+    for ident, entry in kb.accounts.items():
+        acc = entry.model
+        if acc.status == "closed" or acc.last_review is None:
+            continue
+        every = cfg.account_review_every.get(acc.tier, "12 months")
+        add("account", ident, acc.name, acc.owner, acc.last_review, every, entry, "last_review")
+        if acc.tier in cfg.account_plan.tiers:
+            add("account-plan", ident, f"{acc.name}: account plan", acc.owner,
+                acc.plan_updated, cfg.account_plan.every, entry, "plan_updated")
+
+    items.sort(key=lambda i: (i.due or dt.date.min, STATE_ORDER[i.state], i.kind, i.id))
+    return items

@@ -1,0 +1,27 @@
+"""JSON Schemas (draft 2020-12) generated from the models."""
+
+from __future__ import annotations
+
+import json
+
+from pydantic.json_schema import GenerateJsonSchema
+
+from .models import SCHEMAS
+
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+
+
+class _Generator(GenerateJsonSchema):
+    def generate(self, schema, mode="validation"):
+        out = super().generate(schema, mode=mode)
+        return {"$schema": DRAFT, **out}
+
+
+def build_all() -> dict[str, str]:
+    """File name -> JSON text, for every record kind."""
+    files = {}
+    for name, model in SCHEMAS.items():
+        schema = model.model_json_schema(schema_generator=_Generator)
+        schema["$id"] = f"{name}.schema.json"
+        files[f"{name}.schema.json"] = json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+    return files

@@ -1,0 +1,229 @@
+"""Turn pydantic validation errors into findings a person can act on."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import types
+import typing
+
+from pydantic import BaseModel, ValidationError
+
+from . import models
+from .findings import Finding
+from .yamlsrc import Pos
+
+_PATTERN_HELP = {
+    models.SLUG_RE: "a lower-case id like 'gather-records'",
+    models.DOC_ID_RE: "a document id like SOP-CSC-001 (prefix SOP, POL, PRC, TPL or ART)",
+    models.ACCOUNT_ID_RE: "an account id like ACC-00042",
+    models.TRAINING_ID_RE: "a training id like TRN-001",
+    models.PERSON_REF_RE: "a person reference like person:jdoe",
+    models.OWNER_REF_RE: "an owner reference like person:jdoe or team:csc-im",
+    models.ANY_REF_RE: "a reference like role:sales-manager, person:jdoe or team:kmt",
+    models.DURATION_RE: "a duration like '12 months', '90 days', '2 weeks' or '1 year'",
+    models.VERSION_RE: "a version like \"1.2\"",
+    models.HANDLE_RE: "a GitHub handle like jdoe or northwind/kmt",
+}
+
+_TYPE_NAMES = {
+    "string_type": "text",
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "float_type": "a number",
+    "bool_type": "true or false",
+    "list_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "date_type": "a date",
+    "date_parsing": "a date",
+    "date_from_datetime_inexact": "a date",
+    "none_required": "nothing",
+}
+
+
+def dotted(path: tuple) -> str:
+    """('steps', 0, 'items') -> 'steps[0].items'."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def did_you_mean(word: str, choices) -> str:
+    match = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f", did you mean {match[0]!r}?" if match else ""
+
+
+def _describe(value: object) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (true/false)"
+    if isinstance(value, (int, float)):
+        return f"the number {value!r}"
+    if isinstance(value, dt.date):
+        return f"the date {value.isoformat()}"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)
+
+
+def _walk(data: object, loc: tuple) -> tuple[tuple, object]:
+    """Follow `loc` through the data, skipping pydantic's union-branch labels."""
+    path: list = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            path.append(part)
+            node = node[part]
+        # anything else is a union label ('str', 'Item', 'function-after[...]')
+    return tuple(path), node
+
+
+def _model_at(model: type[BaseModel], path: tuple) -> type[BaseModel] | None:
+    """The model class that describes the mapping at `path`, if any."""
+    current: object = model
+    for part in path:
+        if isinstance(part, int):
+            continue
+        cls = _as_model(current)
+        if cls is None:
+            return None
+        field = _field_by_key(cls, part)
+        if field is None:
+            return None
+        current = field.annotation
+    return _as_model(current)
+
+
+def _field_by_key(cls: type[BaseModel], key: str):
+    for name, field in cls.model_fields.items():
+        if (field.alias or name) == key:
+            return field
+    return None
+
+
+def _as_model(tp) -> type[BaseModel] | None:
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        return tp
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        return _as_model(typing.get_args(tp)[0])
+    if origin in (list, typing.Union, types.UnionType):
+        for arg in typing.get_args(tp):
+            found = _as_model(arg)
+            if found is not None:
+                return found
+    return None
+
+
+def keys_of(cls: type[BaseModel]) -> list[str]:
+    return [f.alias or n for n, f in cls.model_fields.items()]
+
+
+def findings_from(
+    exc: ValidationError,
+    model: type[BaseModel],
+    data: object,
+    path: str,
+    pos: Pos | int | None,
+    base: tuple = (),
+) -> list[Finding]:
+    """One finding per distinct problem, each at the key or value it is about."""
+    raw = []
+    for err in exc.errors(include_url=False):
+        real, value = _walk(data, tuple(err["loc"]))
+        raw.append((real, value, err))
+
+    # A union reports every branch; keep branch type errors only where no
+    # other error explains the same place more precisely.
+    paths = [r[0] for r in raw]
+    out: dict[tuple, Finding] = {}
+    for real, value, err in raw:
+        etype = err["type"]
+        if etype in _TYPE_NAMES and any(len(p) > len(real) and p[: len(real)] == real for p in paths):
+            continue
+        finding = _one(real, value, err, model, path, pos, base)
+        key = (finding.line, finding.col, finding.code, real)
+        if key in out and finding.code == "invalid-type":
+            prev = out[key]
+            extra = _TYPE_NAMES.get(etype, "")
+            if extra and extra not in prev.message:
+                out[key] = Finding(
+                    prev.path, prev.line, prev.col, "error", prev.code,
+                    prev.message.replace("expected ", f"expected {extra} or ", 1), )
+            continue
+        out.setdefault(key, finding)
+    return list(out.values())
+
+
+def _locate(pos, base: tuple, real: tuple, key: bool = False) -> tuple[int, int]:
+    if isinstance(pos, Pos):
+        return pos.locate(base + real, key=key)
+    if isinstance(pos, int):
+        return pos >> 20, pos & ((1 << 20) - 1)
+    return 1, 1
+
+
+def _one(real, value, err, model, path, pos, base) -> Finding:
+    etype = err["type"]
+    ctx = err.get("ctx") or {}
+    name = dotted(real) or "document"
+    last = real[-1] if real else None
+
+    if etype == "extra_forbidden":
+        owner = _model_at(model, real[:-1])
+        hint = did_you_mean(last, keys_of(owner)) if owner else ""
+        line, col = _locate(pos, base, real, key=True)
+        where = dotted(real[:-1])
+        inside = f" in {where}" if where else ""
+        return Finding(path, line, col, "error", "unknown-key", f"unknown key {last!r}{inside}{hint}")
+
+    if etype == "missing":
+        line, col = _locate(pos, base, real, key=True)
+        key = err["loc"][-1]
+        where = dotted(real)
+        inside = f" in {where}" if where else ""
+        return Finding(path, line, col, "error", "missing-key", f"missing required key {key!r}{inside}")
+
+    line, col = _locate(pos, base, real)
+
+    if etype == "string_pattern_mismatch":
+        help_ = _PATTERN_HELP.get(ctx.get("pattern"), f"text matching {ctx.get('pattern')}")
+        return Finding(path, line, col, "error", "invalid-value", f"{name}: {value!r} is not valid; expected {help_}")
+
+    if etype == "literal_error":
+        choices = re.findall(r"'([^']*)'|(\d+)", str(ctx.get("expected", "")))
+        options = [a or b for a, b in choices]
+        hint = did_you_mean(value, options) if isinstance(value, str) else ""
+        return Finding(
+            path, line, col, "error", "invalid-value",
+            f"{name}: {_describe(value)} is not allowed; expected one of {', '.join(options)}{hint}",
+        )
+
+    if etype in _TYPE_NAMES:
+        expected = _TYPE_NAMES[etype]
+        code = "invalid-date" if expected == "a date" else "invalid-type"
+        msg = f"{name}: expected {expected}, got {_describe(value)}"
+        if expected == "a date":
+            msg += "; write dates as YYYY-MM-DD without quotes"
+        elif expected == "text" and isinstance(value, (int, float)) and not isinstance(value, bool):
+            msg += f"; quote it: \"{value}\""
+        return Finding(path, line, col, "error", code, msg)
+
+    if etype == "value_error":
+        message = str(ctx.get("error", err["msg"]))
+        return Finding(path, line, col, "error", "invalid-record", f"{name}: {message}" if real else message)
+
+    if etype in ("too_short", "too_long"):
+        return Finding(path, line, col, "error", "invalid-value", f"{name}: {err['msg'].lower()}")
+
+    return Finding(path, line, col, "error", "invalid-value", f"{name}: {err['msg']}")
