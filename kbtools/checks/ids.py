@@ -26,7 +26,10 @@ def unique_ids(ctx: Context):
 
 @check("account-file-names")
 def account_file_names(ctx: Context):
-    for ident, entry in ctx.kb.accounts.items():
+    kb = ctx.kb
+    entries = [*kb.accounts.values(), *(e for kind, e in kb.duplicates if kind == "account")]
+    for entry in entries:
+        ident = entry.model.id
         stem = PurePosixPath(entry.path).stem
         if stem != ident:
             yield entry.finding("error", "file-name", f"account file is named {stem!r} but its id is {ident!r}; rename it to {ident}.yaml", "id")

@@ -8,7 +8,7 @@ from ..findings import Finding
 from . import Context, check
 
 _UNSAFE = re.compile(
-    r"(?P<script><\s*/?\s*script\b)"
+    r"(?P<script><\s*script\b)"
     r"|(?P<handler><[a-z][^>]*?[\s/\"'](?P<attr>on[a-z]+)\s*=)"
     r"|(?P<url>(?:\]\(\s*<?|<|\b(?:href|src|action|formaction|xlink:href)\s*=\s*[\"']?)\s*(?P<scheme>javascript|vbscript|data)\s*:)",
     re.IGNORECASE,
