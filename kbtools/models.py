@@ -28,6 +28,7 @@ OWNER_REF_RE = r"^(person|team):[a-z0-9][a-z0-9-]*$"
 ANY_REF_RE = r"^(person|team|role):[a-z0-9][a-z0-9-]*$"
 DURATION_RE = r"^[1-9][0-9]* (day|week|month|year)s?$"
 VERSION_RE = r"^[0-9]+(\.[0-9]+){0,2}$"
+ASSIGNEE_RE = r"^(input:[a-z0-9][a-z0-9-]*|(person|team):[a-z0-9][a-z0-9-]*)$"
 HANDLE_RE = r"^@?[A-Za-z0-9][A-Za-z0-9-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)?$"
 
 # Each constrained string carries an example, used in error messages.
@@ -105,10 +106,30 @@ class Approval(Record):
     covers: list[Slug] = Field(min_length=1)
 
 
+AssigneeRef = Annotated[
+    str,
+    StringConstraints(pattern=ASSIGNEE_RE),
+    Field(examples=["input:to", "person:jdoe"]),
+]
+
+
+class Input(Record):
+    """A value a checklist run asks for (`kb checklist --set id=value`)."""
+
+    id: Slug
+    label: Text
+    kind: Literal["person", "text", "date"] = "text"
+    required: bool = False
+    default: Literal["transition.from", "transition.to", "owner"] | None = Field(
+        None, description="account field that supplies the value when --set does not"
+    )
+
+
 class Step(Record):
     id: Slug
     title: Text
     role: Slug | None = None
+    assignee: AssigneeRef | None = Field(None, description="who does it, when not found from the role")
     guidance: Text | None = None
     items: list[Text | Item] = Field(default_factory=list)
     fields: list[FormField] = Field(default_factory=list)
@@ -155,6 +176,7 @@ class Sop(Record):
     terms: list[Text] = Field(default_factory=list)
     approvers: list[AnyRef] = Field(default_factory=list)
     roles: list[RoleDuty] = Field(default_factory=list)
+    inputs: list[Input] = Field(default_factory=list)
     steps: list[Step] = Field(default_factory=list)
     changelog: list[Change] = Field(default_factory=list)
     reviews: list[ReviewEntry] = Field(default_factory=list)
@@ -375,6 +397,9 @@ class Config(Record):
         default_factory=lambda: ["public", "internal"], description="audiences the site is built for"
     )
     owner_workload_limit: Annotated[int, Field(ge=1)] = 25
+    account_review_checklist: DocId | None = Field(
+        None, description="the document whose steps make an account-review checklist (kb checklist --due)"
+    )
     site_url: str | None = None
 
 

@@ -90,5 +90,5 @@ def review_items(kb: KnowledgeBase, today: dt.date) -> list[ReviewItem]:
             add("account-plan", ident, f"{acc.name}: account plan", acc.owner,
                 acc.plan_updated, cfg.account_plan.every, entry, "plan_updated")
 
-    items.sort(key=lambda i: (i.due or dt.date.min, STATE_ORDER[i.state], i.kind, i.id))
+    items.sort(key=lambda i: (i.state != "future", i.due or dt.date.min, STATE_ORDER[i.state], i.kind, i.id))
     return items

@@ -19,8 +19,10 @@ class _Generator(GenerateJsonSchema):
 
 def build_all() -> dict[str, str]:
     """File name -> JSON text, for every record kind."""
+    from .checklist import Checklist
+
     files = {}
-    for name, model in SCHEMAS.items():
+    for name, model in {**SCHEMAS, "checklist": Checklist}.items():
         schema = model.model_json_schema(schema_generator=_Generator)
         schema["$id"] = f"{name}.schema.json"
         files[f"{name}.schema.json"] = json.dumps(schema, indent=2, ensure_ascii=False) + "\n"

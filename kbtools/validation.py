@@ -24,6 +24,7 @@ _PATTERN_HELP = {
     models.ANY_REF_RE: "a reference like role:sales-manager, person:jdoe or team:kmt",
     models.DURATION_RE: "a duration like '12 months', '90 days', '2 weeks' or '1 year'",
     models.VERSION_RE: "a version like \"1.2\"",
+    models.ASSIGNEE_RE: "input:<id>, person:<id> or team:<id>",
     models.HANDLE_RE: "a GitHub handle like jdoe or northwind/kmt",
 }
 

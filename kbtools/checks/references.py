@@ -63,6 +63,14 @@ def _steps(ctx: Context, entry):
             yield entry.finding("error", "duplicate-step", f"step id {step.id!r} is used twice (first at step {seen[step.id] + 1})", "steps", i, "id")
         if step.role is not None and step.role not in kb.roles:
             yield _missing(ctx, entry, "unknown-role", "role", step.role, kb.roles, "steps", i, "role")
+        if step.assignee is not None:
+            kind, _, ident = step.assignee.partition(":")
+            if kind == "input":
+                declared = [inp.id for inp in entry.model.inputs]
+                if ident not in declared:
+                    yield _missing(ctx, entry, "unknown-input", "input", ident, declared, "steps", i, "assignee")
+            elif f := _ref(ctx, entry, step.assignee, "steps", i, "assignee"):
+                yield f
         if step.approval is not None:
             if f := _ref(ctx, entry, step.approval.by, "steps", i, "approval", "by"):
                 yield f

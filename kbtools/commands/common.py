@@ -21,7 +21,7 @@ def _parse_today(value: str, source: str) -> dt.date:
 
 def today_option(fn):
     def callback(ctx, param, value):
-        if value:
+        if value is not None:
             return _parse_today(value, "'--today'")
         env = os.environ.get("KB_TODAY")
         if env:

@@ -1,0 +1,379 @@
+"""Checklists built from an SOP's steps, blank or filled in for one account.
+
+`build()` turns a document (and optionally an account, a start date and run
+inputs) into a `Checklist`; `kbtools.checklist_render` writes it as Markdown,
+HTML, CSV or JSON. The `Checklist` model is also the JSON output's schema
+(`schemas/checklist.schema.json`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from . import models
+from .kb import Entry, KnowledgeBase
+
+FORMAT_VERSION = 1
+
+
+class ChecklistProblem(Exception):
+    """The checklist cannot be made. `code` is the exit code: 1 content, 2 usage."""
+
+    def __init__(self, message: str, code: int = 2):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+# --- the output model --------------------------------------------------------
+
+
+class Out(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Person(Out):
+    ref: str = Field(description="person:<id> or team:<id>")
+    name: str
+    email: str | None = None
+
+
+class StepRef(Out):
+    id: str
+    number: int
+    title: str
+
+
+class ChoiceField(Out):
+    id: str
+    label: str
+    kind: models.FormField.model_fields["kind"].annotation  # type: ignore[valid-type]
+    options: list[str] = []
+
+
+class Task(Out):
+    text: str
+    condition: str | None = Field(None, description="in a blank checklist: when the item applies")
+
+
+class Approval(Out):
+    by: str = Field(description="the reference that approves: role:, person: or team:")
+    by_name: str
+    approvers: list[Person] = Field(description="who can sign it off (empty in a blank checklist)")
+    covers: list[StepRef]
+
+
+class Step(Out):
+    number: int
+    id: str
+    title: str
+    anchor: str = Field(description="#step-<id> on the document's site page")
+    role: str | None = None
+    role_name: str | None = None
+    assignees: list[Person] = []
+    guidance: str | None = None
+    items: list[Task] = []
+    fields: list[ChoiceField] = []
+    approval: Approval | None = None
+    due_after: str | None = Field(None, description="relative due date, e.g. '30 days' after the start")
+    due: dt.date | None = None
+    condition: str | None = None
+
+
+class Named(Out):
+    id: str
+    summary: str
+    status: str
+
+
+class AccountFacts(Out):
+    id: str
+    name: str
+    segment: str
+    tier: int
+    status: str
+    health: str | None = None
+    owner: Person
+    team: dict[str, Person] = {}
+    products: list[str] = []
+    last_review: dt.date | None = None
+    open_escalations: list[Named] = []
+    opportunities: list[Named] = []
+    open_tickets: list[Named] = []
+    transition: dict[str, str] | None = None
+
+
+class Source(Out):
+    id: str
+    title: str
+    type: str
+    version: str
+    path: str
+
+
+class Checklist(Out):
+    """A checklist generated from a document's steps (`kb checklist --format json`)."""
+
+    format_version: int = FORMAT_VERSION
+    title: str
+    source: Source
+    generated: dt.date
+    start: dt.date
+    account: AccountFacts | None = None
+    inputs: dict[str, str] = {}
+    steps: list[Step]
+    skipped: list[StepRef] = Field([], description="steps whose conditions the account does not meet")
+
+
+# --- building -------------------------------------------------------------------
+
+_SET = re.compile(r"^([a-z0-9][a-z0-9-]*)=(.+)$")
+ACCOUNT_SLOTS = ("im", "ssm", "csm", "kam")
+
+
+def parse_sets(values: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """`key=value` pairs from --set; raises ChecklistProblem on a malformed one."""
+    out: dict[str, str] = {}
+    for raw in values:
+        m = _SET.match(raw.strip())
+        if not m:
+            raise ChecklistProblem(f"--set {raw!r}: write it as key=value, e.g. --set to=person:jdoe")
+        out[m.group(1)] = m.group(2).strip()
+    return out
+
+
+def describe_when(when: models.When | None) -> str | None:
+    if when is None:
+        return None
+    parts = []
+    for key in ("tier", "segment", "products", "status", "health"):
+        values = getattr(when, key)
+        if values:
+            parts.append(f"{key} {', '.join(str(v) for v in values)}")
+    return "only when " + "; ".join(parts) if parts else None
+
+
+def matches(when: models.When | None, account: models.Account) -> bool:
+    if when is None:
+        return True
+    if when.tier and account.tier not in when.tier:
+        return False
+    if when.segment and account.segment not in when.segment:
+        return False
+    if when.products and not set(when.products) & set(account.products):
+        return False
+    if when.status and account.status not in when.status:
+        return False
+    if when.health and account.health not in when.health:
+        return False
+    return True
+
+
+class _Builder:
+    def __init__(self, kb: KnowledgeBase, doc: models.Sop, account: models.Account | None,
+                 inputs: dict[str, str]):
+        self.kb = kb
+        self.doc = doc
+        self.account = account
+        self.inputs = inputs
+
+    def person(self, ref: str) -> Person:
+        kind, _, ident = ref.partition(":")
+        table = self.kb.people if kind == "person" else self.kb.teams
+        entry = table.get(ident)
+        if entry is None:
+            raise ChecklistProblem(f"{ref} is not in the registry", 1)
+        email = getattr(entry.model, "email", None)
+        return Person(ref=ref, name=entry.model.name, email=email)
+
+    def holders(self, role: str) -> list[Person]:
+        return [
+            self.person(f"person:{p.model.id}")
+            for p in self.kb.people.values()
+            if role in p.model.roles and p.model.active
+        ]
+
+    def assignees_for_role(self, role: str, step_id: str) -> list[Person]:
+        acc = self.account
+        if acc is None:
+            return []
+        if acc.team is not None and role in ACCOUNT_SLOTS and getattr(acc.team, role):
+            return [self.person(getattr(acc.team, role))]
+        if role == self.kb.config.account_manager_role:
+            return [self.person(acc.owner)]
+        found = self.holders(role)
+        if not found:
+            raise ChecklistProblem(
+                f"step {step_id!r} needs role {role!r}, but no one on account {acc.id} "
+                f"or in the registry holds it; add it to the account's team or to someone in org/people.yaml",
+                1,
+            )
+        return found
+
+    def assignees(self, step: models.Step) -> list[Person]:
+        """An explicit assignee (or run input) first, then whoever holds the step's role."""
+        if self.account is None:
+            return []
+        if step.assignee is not None:
+            kind, _, key = step.assignee.partition(":")
+            ref = self.inputs.get(key) if kind == "input" else step.assignee
+            if ref:
+                return [self.person(ref)]
+        return self.assignees_for_role(step.role, step.id) if step.role else []
+
+    def approvers(self, ref: str, step_id: str) -> list[Person]:
+        if self.account is None:
+            return []
+        kind, _, ident = ref.partition(":")
+        if kind == "role":
+            return self.assignees_for_role(ident, step_id)
+        return [self.person(ref)]
+
+
+def _ref_name(kb: KnowledgeBase, ref: str) -> str:
+    return kb.display_name(ref)
+
+
+def _resolve_inputs(doc: models.Sop, account: models.Account | None, given: dict[str, str],
+                    kb: KnowledgeBase) -> dict[str, str]:
+    declared = {i.id: i for i in doc.inputs}
+    unknown = sorted(set(given) - set(declared))
+    if unknown:
+        names = ", ".join(declared) or "none"
+        raise ChecklistProblem(f"--set {unknown[0]}: {doc.id} takes no input {unknown[0]!r} (inputs: {names})")
+    values: dict[str, str] = {}
+    for inp in doc.inputs:
+        value = given.get(inp.id)
+        if value is None and account is not None and inp.default:
+            value = _account_value(account, inp.default)
+        if value is None:
+            if inp.required and account is not None:
+                raise ChecklistProblem(f"{doc.id} needs --set {inp.id}=... ({inp.label})")
+            continue
+        if inp.kind == "person":
+            if not re.match(models.PERSON_REF_RE, value):
+                raise ChecklistProblem(f"--set {inp.id}={value}: expected a person reference like person:jdoe")
+            person = kb.people.get(value.partition(":")[2])
+            if person is None:
+                raise ChecklistProblem(f"--set {inp.id}={value}: no such person in org/people.yaml")
+            if not person.model.active:
+                raise ChecklistProblem(f"--set {inp.id}={value}: {person.model.name} is no longer active")
+        elif inp.kind == "date":
+            try:
+                dt.date.fromisoformat(value)
+            except ValueError:
+                raise ChecklistProblem(f"--set {inp.id}={value}: expected a date YYYY-MM-DD") from None
+        values[inp.id] = value
+    return values
+
+
+def _account_value(account: models.Account, key: str) -> str | None:
+    if key == "owner":
+        return account.owner
+    if account.transition is None:
+        return None
+    return account.transition.from_ if key == "transition.from" else account.transition.to
+
+
+def _facts(b: _Builder, acc: models.Account) -> AccountFacts:
+    team = {}
+    if acc.team is not None:
+        for slot in ACCOUNT_SLOTS:
+            ref = getattr(acc.team, slot)
+            if ref:
+                team[slot] = b.person(ref)
+    transition = None
+    if acc.transition is not None:
+        t = acc.transition
+        transition = {"from": t.from_, "to": t.to, "reason": t.reason, "started": t.started.isoformat()}
+    return AccountFacts(
+        id=acc.id, name=acc.name, segment=acc.segment, tier=acc.tier, status=acc.status,
+        health=acc.health, owner=b.person(acc.owner), team=team, products=list(acc.products),
+        last_review=acc.last_review,
+        open_escalations=[Named(id=e.id, summary=f"{e.tier}: {e.summary}", status=e.status)
+                          for e in acc.escalations if e.status == "open"],
+        opportunities=[Named(id=o.id, summary=f"{o.name} ({o.stage})", status=o.status)
+                       for o in acc.opportunities],
+        open_tickets=[Named(id=t.id, summary=f"{t.kind}: {t.summary}", status=t.status)
+                      for t in acc.tickets if t.status == "open"],
+        transition=transition,
+    )
+
+
+def find_doc(kb: KnowledgeBase, doc_id: str) -> Entry[models.Sop]:
+    entry = kb.docs.get(doc_id) or kb.docs.get(doc_id.upper())
+    if entry is None:
+        if doc_id in kb.broken or doc_id.upper() in kb.broken:
+            raise ChecklistProblem(f"{doc_id} has errors; run kb check and fix them first", 1)
+        from .validation import did_you_mean
+
+        raise ChecklistProblem(f"unknown document {doc_id!r}{did_you_mean(doc_id.upper(), kb.docs)}")
+    if not entry.model.steps:
+        raise ChecklistProblem(f"{entry.model.id} has no steps to make a checklist from")
+    return entry
+
+
+def find_account(kb: KnowledgeBase, account_id: str) -> models.Account:
+    entry = kb.accounts.get(account_id) or kb.accounts.get(account_id.upper())
+    if entry is None:
+        if account_id in kb.broken:
+            raise ChecklistProblem(f"{account_id} has errors; run kb check and fix them first", 1)
+        from .validation import did_you_mean
+
+        raise ChecklistProblem(f"unknown account {account_id!r}{did_you_mean(account_id.upper(), kb.accounts)}")
+    return entry.model
+
+
+def build(kb: KnowledgeBase, doc_id: str, *, account_id: str | None = None, start: dt.date,
+          today: dt.date, sets: dict[str, str] | None = None) -> Checklist:
+    entry = find_doc(kb, doc_id)
+    doc = entry.model
+    account = find_account(kb, account_id) if account_id else None
+    inputs = _resolve_inputs(doc, account, sets or {}, kb)
+    b = _Builder(kb, doc, account, inputs)
+    numbers = {s.id: n for n, s in enumerate(doc.steps, 1)}
+    titles = {s.id: s.title for s in doc.steps}
+
+    steps: list[Step] = []
+    skipped: list[StepRef] = []
+    for n, step in enumerate(doc.steps, 1):
+        if account is not None and not matches(step.when, account):
+            skipped.append(StepRef(id=step.id, number=n, title=step.title))
+            continue
+        items = []
+        for raw in step.items:
+            item = models.Item(text=raw) if isinstance(raw, str) else raw
+            if account is not None and not matches(item.when, account):
+                continue
+            items.append(Task(text=item.text, condition=None if account else describe_when(item.when)))
+        approval = None
+        if step.approval is not None:
+            approval = Approval(
+                by=step.approval.by,
+                by_name=_ref_name(kb, step.approval.by),
+                approvers=b.approvers(step.approval.by, step.id),
+                covers=[StepRef(id=c, number=numbers[c], title=titles[c]) for c in step.approval.covers if c in numbers],
+            )
+        role = kb.roles.get(step.role) if step.role else None
+        steps.append(Step(
+            number=n, id=step.id, title=step.title, anchor=f"#step-{step.id}",
+            role=step.role, role_name=role.model.name if role else None,
+            assignees=b.assignees(step), guidance=step.guidance, items=items,
+            fields=[ChoiceField(id=f.id, label=f.label, kind=f.kind, options=list(f.options)) for f in step.fields],
+            approval=approval, due_after=step.due,
+            due=models.add_duration(start, step.due) if step.due else None,
+            condition=None if account else describe_when(step.when),
+        ))
+
+    title = doc.title if account is None else f"{doc.title}: {account.name} ({account.id})"
+    return Checklist(
+        title=title,
+        source=Source(id=doc.id, title=doc.title, type=doc.type, version=doc.version, path=entry.path),
+        generated=today, start=start,
+        account=_facts(b, account) if account else None,
+        inputs={k: (f"{v} ({kb.display_name(v)})" if v.startswith("person:") else v) for k, v in inputs.items()},
+        steps=steps, skipped=skipped,
+    )

@@ -1,0 +1,113 @@
+"""`kb checklist`: a checklist from an SOP's steps, blank or for one account."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from ..checklist import ChecklistProblem, build, parse_sets
+from ..checklist_render import FORMATS, render
+from ..fileio import write_atomic
+from ..findings import KBError
+from ..reviews import review_items
+from .common import emit, open_kb, root_option, today_option
+
+_SUFFIX = {"md": ".md", "html": ".html", "csv": ".csv", "json": ".json"}
+
+
+def _start(value: str | None, today: dt.date) -> dt.date:
+    if value is None:
+        return today
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD", param_hint="'--start'") from None
+
+
+@click.command("checklist")
+@click.argument("doc_id", required=False, metavar="ID")
+@click.option("--account", "account_id", metavar="ACC-ID", help="Fill the checklist in for this account.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE (atomically).")
+@click.option("--start", metavar="YYYY-MM-DD", help="Start date that relative due dates count from (default: today).")
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="A run input, e.g. --set to=person:jdoe.")
+@click.option("--due", "batch", is_flag=True, help="One account-review checklist per account that is due.")
+@click.option("--within", type=click.IntRange(min=0), default=None, metavar="DAYS",
+              help="With --due: accounts overdue or due within DAYS (default: the due-soon window).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="With --due: the folder to write to.")
+@today_option
+@root_option
+def command(doc_id, account_id, fmt, output, start, sets, batch, within, out_dir, today, root):
+    """Generate a checklist from document ID's steps.
+
+    \b
+    kb checklist TPL-AM-001                          blank checklist (Markdown)
+    kb checklist TPL-AM-001 --account ACC-00101 --format html -o review.html
+    kb checklist SOP-CS-001 --account ACC-00120 --set to=person:jlindqvist
+    kb checklist --due --within 30 --out reviews/    every account due for review
+    """
+    start_date = _start(start, today)
+    inputs = _sets(sets)
+    if batch:
+        if doc_id or account_id or output:
+            raise click.UsageError("--due makes one checklist per due account: give --out DIR, not ID, --account or -o")
+        if out_dir is None:
+            raise click.UsageError("--due needs --out DIR")
+        return _batch(open_kb(root), fmt, within, out_dir, start_date, today)
+    if doc_id is None:
+        raise click.UsageError("give a document ID (or --due --out DIR)")
+    if within is not None or out_dir is not None:
+        raise click.UsageError("--within and --out go with --due")
+    kb = open_kb(root)
+    try:
+        checklist = build(kb, doc_id, account_id=account_id, start=start_date, today=today, sets=inputs)
+    except ChecklistProblem as exc:
+        return _fail(exc)
+    emit(render(checklist, fmt), output)
+    if output is not None:
+        click.echo(f"wrote {output}", err=True)
+    return 0
+
+
+def _sets(values) -> dict[str, str]:
+    try:
+        return parse_sets(values)
+    except ChecklistProblem as exc:
+        raise click.BadParameter(exc.message, param_hint="'--set'") from None
+
+
+def _fail(exc: ChecklistProblem) -> int:
+    if exc.code == 2:
+        raise KBError(exc.message)
+    click.echo(f"kb: error: {exc.message}", err=True)
+    return exc.code
+
+
+def _batch(kb, fmt, within, out_dir: Path, start: dt.date, today: dt.date) -> int:
+    doc_id = kb.config.account_review_checklist
+    if doc_id is None:
+        raise KBError("kb.yml names no account_review_checklist: set it to the document whose steps make an account review")
+    window = kb.config.due_soon_days if within is None else within
+    due = [i for i in review_items(kb, today)
+           if i.kind == "account" and (i.due is None or (i.due - today).days <= window)]
+    # Build everything first: on any problem, nothing is written.
+    made = []
+    try:
+        for item in due:
+            cl = build(kb, doc_id, account_id=item.id, start=start, today=today)
+            made.append((item, out_dir / f"{item.id}{_SUFFIX[fmt]}", render(cl, fmt)))
+    except ChecklistProblem as exc:
+        return _fail(exc)
+    for _item, path, text in made:
+        try:
+            write_atomic(path, text)
+        except OSError as exc:
+            raise KBError(f"cannot write {path}: {exc.strerror}") from None
+    for item, path, _text in made:
+        state = "overdue" if item.state == "overdue" else f"due {item.due}"
+        click.echo(f"{path}  {item.id}  {state}  {item.owner}  {item.title}")
+    click.echo(f"{len(made)} account-review checklist(s) from {doc_id} written to {out_dir} "
+               f"(accounts overdue or due within {window} days)")
+    return 0
