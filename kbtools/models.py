@@ -276,7 +276,14 @@ class Account(Record):
 class Department(Record):
     id: Slug
     name: Text
+    code: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2,6}$")] | None = Field(
+        None, description="the department part of document ids (default: the id in capitals)"
+    )
     description: Text | None = None
+
+    @property
+    def id_code(self) -> str:
+        return self.code or self.id.upper()
 
 
 class Team(Record):
@@ -401,6 +408,7 @@ class Config(Record):
         None, description="the document whose steps make an account-review checklist (kb checklist --due)"
     )
     site_url: str | None = None
+    kmt_team: Slug = Field("kmt", description="the team that governs every document (kb codeowners)")
 
 
 # --- durations ------------------------------------------------------------
