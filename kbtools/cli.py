@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .commands import check, checklist, reviews, schema
+from .commands import check, checklist, codeowners, reviews, schema
 from .findings import KBError
 
 
@@ -20,7 +20,8 @@ def cli() -> None:
     """
 
 
-for command in (check.command, reviews.command, checklist.command, schema.command):
+for command in (check.command, reviews.command, checklist.command, schema.command,
+                codeowners.command):
     cli.add_command(command)
 
 
