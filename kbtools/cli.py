@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .commands import check, checklist, codeowners, reviews, schema
+from .commands import check, checklist, codeowners, digest, reviews, schema
 from .findings import KBError
 
 
@@ -21,7 +21,7 @@ def cli() -> None:
 
 
 for command in (check.command, reviews.command, checklist.command, schema.command,
-                codeowners.command):
+                codeowners.command, digest.command):
     cli.add_command(command)
 
 
