@@ -1,0 +1,125 @@
+"""CI assets: the workflows validate against GitHub's schema and run what governance needs."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO
+
+WORKFLOWS = REPO / ".github" / "workflows"
+PULL_REQUEST = WORKFLOWS / "pull-request.yml"
+SCHEDULED = WORKFLOWS / "scheduled.yml"
+HOOKS = REPO / ".pre-commit-hooks.yaml"
+TEMPLATE = REPO / ".github" / "pull_request_template.md"
+CHECK_JSONSCHEMA = Path(sys.executable).with_name("check-jsonschema")
+
+
+def _check_jsonschema(*args: str) -> subprocess.CompletedProcess:
+    if not CHECK_JSONSCHEMA.exists():
+        pytest.skip("check-jsonschema is not installed (pip install -e '.[test]')")
+    return subprocess.run([str(CHECK_JSONSCHEMA), *args], capture_output=True, text=True, timeout=120)
+
+
+def _builtin_schemas() -> str:
+    return _check_jsonschema("--help").stdout
+
+
+def _load(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def _runs(workflow: dict) -> dict[str, list[str]]:
+    """The `run:` scripts of each job."""
+    return {name: [s["run"] for s in job["steps"] if "run" in s] for name, job in workflow["jobs"].items()}
+
+
+def _uses(workflow: dict) -> list[str]:
+    return [s["uses"] for job in workflow["jobs"].values() for s in job["steps"] if "uses" in s]
+
+
+@pytest.mark.parametrize("path", [PULL_REQUEST, SCHEDULED], ids=lambda p: p.name)
+def test_workflows_match_githubs_schema(path):
+    result = _check_jsonschema("--builtin-schema", "vendor.github-workflows", str(path))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_pre_commit_hooks_file():
+    if "vendor.pre-commit-hooks" in _builtin_schemas():
+        result = _check_jsonschema("--builtin-schema", "vendor.pre-commit-hooks", str(HOOKS))
+        assert result.returncode == 0, result.stdout + result.stderr
+    hooks = _load(HOOKS)
+    assert isinstance(hooks, list)
+    (hook,) = [h for h in hooks if h["id"] == "kb-check"]
+    assert hook["entry"] == "kb check"
+    assert hook["language"] == "python"
+    assert hook["pass_filenames"] is True
+    files = re.compile(hook["files"])
+    for path in ("sops/csc/SOP-CSC-001.md", "accounts/ACC-00101.yaml", "org/people.yaml",
+                 "training/TRN-001.yaml", "kb.yml"):
+        assert files.search(path), path
+    for path in ("docs/index.md", "kbtools/kb.py", "tests/fixtures/minimal/kb.yml", "notsops/x.md", "kb.yml.bak"):
+        assert not files.search(path), path
+
+
+def test_pull_request_workflow_runs_every_gate():
+    workflow = _load(PULL_REQUEST)
+    assert set(workflow[True]) == {"pull_request"}  # YAML 1.1 reads the key `on` as True
+    (job,) = workflow["jobs"].values()
+    checkout = job["steps"][0]
+    assert checkout["uses"].startswith("actions/checkout@") and checkout["with"]["fetch-depth"] == 0
+    setup = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/setup-python@"))
+    assert str(setup["with"]["python-version"]) == "3.11"
+    runs = "\n".join(_runs(workflow)["check"])
+    for command in ("pip install -e '.[test]'", "kb check --format github",
+                    'kb check --changed-since "origin/${{ github.base_ref }}"',
+                    "kb schema --check", "kb codeowners --check", "mkdocs build --strict"):
+        assert command in runs, command
+    assert "pytest" in runs or "make test" in runs
+
+
+def test_scheduled_workflow_reports_and_publishes():
+    workflow = _load(SCHEDULED)
+    triggers = workflow[True]
+    assert "workflow_dispatch" in triggers
+    (cron,) = [entry["cron"] for entry in triggers["schedule"]]
+    assert re.fullmatch(r"\d+ \d+ \* \* \*", cron), "daily"
+    runs = _runs(workflow)
+    reviews = "\n".join(runs["reviews"])
+    assert "kb reviews --format json -o reviews.json || true" in reviews
+    assert "kb digest --format md" in reviews
+    assert re.search(r"^kb check\b", reviews, re.M)
+    artifacts = [s["with"]["path"] for s in workflow["jobs"]["reviews"]["steps"]
+                 if s.get("uses", "").startswith("actions/upload-artifact@")]
+    assert sorted(artifacts) == ["digest.md", "reviews.json"]
+    publish = workflow["jobs"]["publish"]
+    assert publish["permissions"]["contents"] == "write"
+    assert any(s.get("with", {}).get("ref") == "main" for s in publish["steps"])
+    assert "mkdocs gh-deploy --force" in "\n".join(runs["publish"]) or any(
+        u.startswith("actions/deploy-pages@") for u in _uses(workflow))
+
+
+def test_pull_request_template_carries_the_kmt_checklist():
+    text = TEMPLATE.read_text(encoding="utf-8")
+    boxes = re.findall(r"^- \[ \] (.+)$", text, re.M)
+    assert len(boxes) == 7
+    for topic in ("Owner", "Review date", "Version", "changelog", "Steps and approvals", "Audience",
+                  "confidential", "Links and terms", "Training"):
+        assert any(topic in box for box in boxes), topic
+
+
+def test_workflow_commands_exist():
+    """Every `kb` subcommand the workflows run is registered."""
+    from kbtools.cli import cli
+
+    used = set()
+    for path in (PULL_REQUEST, SCHEDULED):
+        for scripts in _runs(_load(path)).values():
+            used |= set(re.findall(r"^kb (\w+)", "\n".join(scripts), re.M))
+    assert {"check", "schema", "codeowners", "reviews", "digest"} <= used
+    assert used <= set(cli.commands), used - set(cli.commands)
