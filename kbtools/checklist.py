@@ -262,10 +262,8 @@ def _resolve_inputs(doc: models.Sop, account: models.Account | None, given: dict
             if not person.model.active:
                 raise ChecklistProblem(f"--set {inp.id}={value}: {person.model.name} is no longer active")
         elif inp.kind == "date":
-            try:
-                dt.date.fromisoformat(value)
-            except ValueError:
-                raise ChecklistProblem(f"--set {inp.id}={value}: expected a date YYYY-MM-DD") from None
+            if models.iso_date(value) is None:
+                raise ChecklistProblem(f"--set {inp.id}={value}: expected a date YYYY-MM-DD")
         values[inp.id] = value
     return values
 

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from .commands import check, checklist, codeowners, digest, reviews, schema
+from .commands import check, checklist, codeowners, digest, new, owners, review, reviews, schema
 from .findings import KBError
 
 
@@ -20,7 +20,7 @@ def cli() -> None:
     """
 
 
-for command in (check.command, reviews.command, checklist.command, schema.command,
+for command in (check.command, reviews.command, review.command, owners.command, new.command, checklist.command, schema.command,
                 codeowners.command, digest.command):
     cli.add_command(command)
 

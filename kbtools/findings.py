@@ -17,8 +17,13 @@ class Finding:
     code: str
     message: str
 
+    @property
+    def shown_path(self) -> str:
+        """The path with control characters escaped (safe for terminals and XML)."""
+        return printable(self.path)
+
     def format(self) -> str:
-        where = self.path
+        where = self.shown_path
         if self.line:
             where += f":{self.line}:{self.col or 1}"
         return f"{where}: {self.severity}: {self.message} [{self.code}]"
@@ -35,6 +40,12 @@ class Finding:
             "code": self.code,
             "message": self.message,
         }
+
+
+def printable(text: str) -> str:
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
 
 
 class KBError(Exception):

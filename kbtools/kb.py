@@ -137,10 +137,33 @@ def load(root: Path) -> KnowledgeBase:
     return kb
 
 
+def load_text(kb: KnowledgeBase, rel: str, text: str) -> tuple[Entry | None, list[Finding]]:
+    """Load `text` as the document, account or training file `rel`, without touching disk.
+
+    Used to validate an edit before it is written and to read a file as it was
+    at an earlier git revision.
+    """
+    scratch = KnowledgeBase(root=kb.root, config=kb.config)
+    loader = _Loader(scratch, {rel: text})
+    if rel.startswith("sops/"):
+        loader._doc(rel)
+        table: dict = scratch.docs
+    elif rel.startswith("accounts/"):
+        loader._record(rel, models.Account, scratch.accounts, "account")
+        table = scratch.accounts
+    elif rel.startswith("training/"):
+        loader._record(rel, models.Training, scratch.training, "training")
+        table = scratch.training
+    else:
+        raise ValueError(f"{rel} is not a document, account or training file")
+    return next(iter(table.values()), None), scratch.findings
+
+
 class _Loader:
-    def __init__(self, kb: KnowledgeBase):
+    def __init__(self, kb: KnowledgeBase, overrides: dict[str, str] | None = None):
         self.kb = kb
         self.root = kb.root
+        self.overrides = overrides or {}
 
     # -- files -------------------------------------------------------------
 
@@ -181,16 +204,19 @@ class _Loader:
         self.kb.findings.append(Finding(rel, line, col, "error", code, message))
 
     def _text(self, rel: str) -> str | None:
-        try:
-            data = (self.root / rel).read_bytes()
-        except OSError as exc:
-            self._fail(rel, "read", f"cannot read file: {exc.strerror}")
-            return None
-        try:
-            text = decode(data)
-        except YAMLSourceError as exc:
-            self._fail(rel, exc.code, exc.message, exc.line, exc.col)
-            return None
+        if rel in self.overrides:
+            text = self.overrides[rel]
+        else:
+            try:
+                data = (self.root / rel).read_bytes()
+            except OSError as exc:
+                self._fail(rel, "read", f"cannot read file: {exc.strerror}")
+                return None
+            try:
+                text = decode(data)
+            except YAMLSourceError as exc:
+                self._fail(rel, exc.code, exc.message, exc.line, exc.col)
+                return None
         if not text.strip():
             self._fail(rel, "empty-file", "file is empty", 1, 1)
             return None

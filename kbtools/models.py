@@ -411,9 +411,19 @@ class Config(Record):
     kmt_team: Slug = Field("kmt", description="the team that governs every document (kb codeowners)")
 
 
-# --- durations ------------------------------------------------------------
+# --- dates and durations ----------------------------------------------------
 
-_DURATION = re.compile(DURATION_RE)
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def iso_date(value: str) -> dt.date | None:
+    """`value` as a date if it is exactly YYYY-MM-DD and a real day, else None."""
+    if not _ISO_DATE.match(value):
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def add_duration(start: dt.date, duration: str) -> dt.date:

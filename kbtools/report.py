@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterable
 
-from .findings import Finding
+from .findings import Finding, printable
 
 JSON_FORMAT_VERSION = 1
 
@@ -69,7 +69,7 @@ def github(findings: list[Finding], files: int, **_) -> str:
     """GitHub Actions workflow commands: one annotation per finding."""
     out = []
     for f in findings:
-        props = [f"file={_gh_escape(f.path, True)}"]
+        props = [f"file={_gh_escape(f.shown_path, True)}"]
         if f.line:
             props.append(f"line={f.line}")
             props.append(f"col={f.col or 1}")
@@ -94,7 +94,7 @@ def junit(findings: list[Finding], files: int, file_names: Iterable[str] = (), s
         suites, "testsuite", name="kb check", tests=str(len(by_file)), failures=str(failures), errors="0", skipped="0"
     )
     for name in sorted(by_file):
-        case = ET.SubElement(suite, "testcase", classname="kb.check", name=name)
+        case = ET.SubElement(suite, "testcase", classname="kb.check", name=printable(name))
         bad = failing(by_file[name])
         if bad:
             fail = ET.SubElement(case, "failure", message=f"{len(bad)} problem(s)", type=bad[0].code)

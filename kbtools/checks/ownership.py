@@ -2,30 +2,8 @@
 
 from __future__ import annotations
 
+from ..authority import owner_problem
 from . import Context, check
-
-
-def owner_problem(ctx: Context, ref: str) -> tuple[str, str] | None:
-    """(code, message) when `ref` cannot own anything, else None."""
-    kb = ctx.kb
-    kind, _, ident = ref.partition(":")
-    if ref in kb.broken or ident in kb.broken:
-        return None
-    if kind == "person":
-        person = kb.people.get(ident)
-        if person is None:
-            return "unknown-owner", f"owner {ref} is not in org/people.yaml"
-        if not person.model.active:
-            left = f" (left {person.model.left})" if person.model.left else ""
-            return "inactive-owner", f"owner {ref} is no longer active{left}; reassign it"
-        return None
-    if kind == "team":
-        if ident not in kb.teams:
-            return "unknown-owner", f"owner {ref} is not in org/teams.yaml"
-        if not any(p.model.active for p in kb.members(ident)):
-            return "empty-team", f"owner {ref} has no active member"
-        return None
-    return "unknown-owner", f"owner {ref} must be a person: or team: reference"
 
 
 @check("ownership")
@@ -36,9 +14,13 @@ def owners(ctx: Context):
         model = entry.model
         if getattr(model, "status", None) in ("retired", "closed"):
             continue
-        problem = owner_problem(ctx, model.owner)
+        if model.owner in kb.broken or model.owner.partition(":")[2] in kb.broken:
+            continue
+        problem = owner_problem(kb, model.owner)
         if problem:
-            yield entry.finding("error", problem[0], problem[1], "owner")
+            code, reason = problem
+            hint = "; reassign it" if code == "inactive-owner" else ""
+            yield entry.finding("error", code, f"owner {reason}{hint}", "owner")
 
 
 @check("account-manager")

@@ -27,8 +27,16 @@ def document_references(ctx: Context):
     kb = ctx.kb
     for ident, entry in kb.docs.items():
         sop = entry.model
-        if sop.department not in kb.departments:
+        dept = kb.departments.get(sop.department)
+        if dept is None:
             yield _missing(ctx, entry, "unknown-department", "department", sop.department, kb.departments, "department")
+        elif ident.split("-")[1] != dept.model.id_code:
+            yield entry.finding(
+                "error", "id-department",
+                f"{ident} belongs to department {sop.department!r}, whose documents are numbered "
+                f"{ident.split('-')[0]}-{dept.model.id_code}-NNN",
+                "id",
+            )
         for i, other in enumerate(sop.related):
             if other == ident:
                 yield entry.finding("error", "unknown-document", f"{ident} lists itself as related", "related", i)

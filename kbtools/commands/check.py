@@ -31,10 +31,13 @@ def _in_scope(path: str, scope: list[str]) -> bool:
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(list(REPORTERS)), default="text", show_default=True)
 @click.option("--strict", is_flag=True, help="Warnings fail too (exit 1).")
+@click.option("--changed-since", "since", metavar="REF",
+              help="Only findings of files changed since git REF, and what those changes break elsewhere; "
+                   "changed bodies or steps need a version bump and changelog entry.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to a file.")
 @today_option
 @root_option
-def command(paths, fmt, strict, output, today, root):
+def command(paths, fmt, strict, since, output, today, root):
     """Check schemas, ids, ownership, review dates, references and content safety.
 
     With PATHs, only findings in those files or folders are reported (the
@@ -43,6 +46,10 @@ def command(paths, fmt, strict, output, today, root):
     kb = open_kb(root)
     findings = run_checks(kb, today)
     files = kb.files + ["kb.yml"]
+    if since is not None:
+        from ..changes import changed_findings
+
+        findings = changed_findings(kb, since, today, findings)
     if paths:
         scope = _scope(kb.root, paths)
         findings = [f for f in findings if _in_scope(f.path, scope)]

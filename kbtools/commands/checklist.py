@@ -12,7 +12,7 @@ from ..checklist_render import FORMATS, render
 from ..fileio import write_atomic
 from ..findings import KBError
 from ..reviews import review_items
-from .common import emit, open_kb, root_option, today_option
+from .common import emit, open_kb, parse_date, root_option, today_option
 
 _SUFFIX = {"md": ".md", "html": ".html", "csv": ".csv", "json": ".json"}
 
@@ -20,10 +20,7 @@ _SUFFIX = {"md": ".md", "html": ".html", "csv": ".csv", "json": ".json"}
 def _start(value: str | None, today: dt.date) -> dt.date:
     if value is None:
         return today
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD", param_hint="'--start'") from None
+    return parse_date(value, "'--start'")
 
 
 @click.command("checklist")

@@ -10,22 +10,24 @@ import click
 
 from ..findings import KBError
 from ..kb import KnowledgeBase, find_root, load
+from ..models import iso_date
 
 
-def _parse_today(value: str, source: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD", param_hint=source) from None
+def parse_date(value: str, hint: str) -> dt.date:
+    """A YYYY-MM-DD date, or a usage error naming the option (exit 2)."""
+    date = iso_date(value)
+    if date is None:
+        raise click.BadParameter(f"{value!r} is not a date; use YYYY-MM-DD", param_hint=hint)
+    return date
 
 
 def today_option(fn):
     def callback(ctx, param, value):
         if value is not None:
-            return _parse_today(value, "'--today'")
+            return parse_date(value, "'--today'")
         env = os.environ.get("KB_TODAY")
         if env:
-            return _parse_today(env, "KB_TODAY")
+            return parse_date(env, "KB_TODAY")
         return dt.date.today()
 
     return click.option(

@@ -30,7 +30,7 @@ def _text(rows: list[dict]) -> str:
         lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1])
     counts = {s: sum(1 for r in rows if r["state"] == s) for s in ("overdue", "due-soon", "ok")}
     lines.append("")
-    lines.append(f"{len(rows)} items: {counts['overdue']} overdue, {counts['due-soon']} due soon, {counts['ok']} ok")
+    lines.append(f"{len(rows)} item{'' if len(rows) == 1 else 's'}: {counts['overdue']} overdue, {counts['due-soon']} due soon, {counts['ok']} ok")
     return "\n".join(lines) + "\n"
 
 
@@ -64,7 +64,7 @@ def command(within, owner, fmt, output, today, root):
     if owner is not None:
         items = [i for i in items if i.owner == owner]
     if within is not None:
-        items = [i for i in items if i.due is None or (i.due - today).days <= within]
+        items = [i for i in items if i.state == "future" or i.due is None or (i.due - today).days <= within]
     rows = [i.to_dict() for i in items]
     if fmt == "json":
         out = json.dumps({"version": 1, "today": today.isoformat(), "items": rows}, indent=2) + "\n"
