@@ -1,0 +1,46 @@
+"""Who may act on a record: owners, members of owning teams, listed approvers."""
+
+from __future__ import annotations
+
+from .kb import Entry, KnowledgeBase
+
+
+def holds(kb: KnowledgeBase, person_id: str, ref: str) -> bool:
+    """Does the person match `ref` (themselves, a team they belong to, a role they hold)?"""
+    person = kb.people.get(person_id)
+    if person is None:
+        return False
+    kind, _, ident = ref.partition(":")
+    if kind == "person":
+        return ident == person_id
+    if kind == "team":
+        return person.model.team == ident
+    if kind == "role":
+        return ident in person.model.roles
+    return False
+
+
+def may_review(kb: KnowledgeBase, entry: Entry, person_id: str) -> bool:
+    model = entry.model
+    refs = [model.owner, *getattr(model, "approvers", [])]
+    return any(holds(kb, person_id, ref) for ref in refs)
+
+
+def owner_problem(kb: KnowledgeBase, ref: str) -> tuple[str, str] | None:
+    """(finding code, reason) when `ref` cannot own anything, else None."""
+    kind, _, ident = ref.partition(":")
+    if kind == "person":
+        person = kb.people.get(ident)
+        if person is None:
+            return "unknown-owner", f"{ref} is not in org/people.yaml"
+        if not person.model.active:
+            left = f" (left {person.model.left})" if person.model.left else ""
+            return "inactive-owner", f"{ref} is no longer active{left}"
+        return None
+    if kind == "team":
+        if ident not in kb.teams:
+            return "unknown-owner", f"{ref} is not in org/teams.yaml"
+        if not any(p.model.active for p in kb.members(ident)):
+            return "empty-team", f"{ref} has no active member"
+        return None
+    return "unknown-owner", f"{ref}: write an owner as person:<id> or team:<id>"
