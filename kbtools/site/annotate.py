@@ -1,0 +1,115 @@
+"""Glossary tooltips, links to documents by id, and the public-build leak guard.
+
+`Annotator` walks the text of a rendered page (never inside links, code,
+headings or other markup) and
+
+- wraps every glossary term the audience may see in `<abbr title="...">`,
+  which Material shows as a tooltip (`content.tooltips`);
+- links every mention of a visible document id (`SOP-CSC-001`) to its page.
+
+In Markdown, `[text](SOP-CSC-001)` or `[text](SOP-CSC-001#step-x)` links to a
+document by id, so the link survives the file moving (`rewrite_id_links`).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Iterable
+
+from .. import models
+from . import urls
+from .view import SiteView
+
+DOC_ID = r"(?:SOP|POL|PRC|TPL|ART)-[A-Z]{2,6}-[0-9]{3}"
+_TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
+_SKIP = frozenset({"a", "abbr", "code", "pre", "kbd", "samp", "script", "style", "svg", "textarea",
+                   "h1", "h2", "h3", "h4", "h5", "h6", "time", "button", "select"})
+_NAME = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]*)")
+_MD_LINK = re.compile(r"\[([^\]\n]*)\]\((" + DOC_ID + r")(#[\w-]+)?\)")
+
+
+def term_title(term: models.Term) -> str:
+    head = f"{term.term}: {term.expansion}" if term.expansion else term.term
+    return f"{head}. {term.definition}"
+
+
+class Annotator:
+    def __init__(self, view: SiteView):
+        self.view = view
+        self.titles: dict[str, str] = {}
+        for term in view.terms:
+            for word in (term.term, *term.aliases):
+                self.titles.setdefault(html.escape(word, quote=False), html.escape(term_title(term)))
+        words = [r"\s+".join(map(re.escape, w.split())) for w in sorted(self.titles, key=len, reverse=True)]
+        alternatives = "|".join([f"({DOC_ID})", *words])
+        self.pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+
+    def annotate(self, page_html: str, href: Callable[[str], str | None], terms: bool = True) -> str:
+        """Tooltips and document links in the text of `page_html`; `href(doc_id)` links a document."""
+
+        def replace(match: re.Match) -> str:
+            text = match.group(0)
+            if match.group(1):
+                target = href(text) if text in self.view.docs else None
+                return f'<a href="{html.escape(target)}">{text}</a>' if target else text
+            if not terms:
+                return text
+            title = self.titles.get(" ".join(text.split()))
+            return f'<abbr title="{title}">{text}</abbr>' if title else text
+
+        return "".join(self._walk(page_html, replace))
+
+    def _walk(self, page_html: str, replace: Callable[[re.Match], str]) -> Iterable[str]:
+        skipping = 0
+        pos = 0
+        for tag in _TAG.finditer(page_html):
+            if tag.start() > pos:
+                text = page_html[pos:tag.start()]
+                yield text if skipping else self.pattern.sub(replace, text)
+            raw = tag.group(0)
+            yield raw
+            pos = tag.end()
+            name = _NAME.match(raw)
+            if name and name.group(1).lower() in _SKIP and not raw.endswith("/>"):
+                skipping += -1 if raw.startswith("</") else 1
+                skipping = max(skipping, 0)
+        if pos < len(page_html):
+            rest = page_html[pos:]
+            yield rest if skipping else self.pattern.sub(replace, rest)
+
+
+def rewrite_id_links(markdown: str, page_src: str, view: SiteView) -> tuple[str, list[str]]:
+    """`](SOP-X-001#anchor)` -> a link to that document's page; unknown or hidden ids lose the link.
+
+    Returns the new Markdown and the ids that could not be linked.
+    """
+    missing: list[str] = []
+
+    def replace(match: re.Match) -> str:
+        text, doc_id, anchor = match.group(1), match.group(2), match.group(3) or ""
+        if doc_id not in view.docs:
+            missing.append(doc_id)
+            return text
+        return f"[{text}]({urls.relative_src(urls.doc(doc_id), page_src)}{anchor})"
+
+    return _MD_LINK.sub(replace, markdown), missing
+
+
+class LeakGuard:
+    """Finds ids and titles of content the audience must not see, in a page of the public build."""
+
+    def __init__(self, view: SiteView):
+        hidden = [e.model for i, e in view.kb.docs.items() if i not in view.docs]
+        shown_training = {t.id for t in view.training}
+        training = [e.model for e in view.kb.training.values() if e.model.id not in shown_training]
+        accounts = [e.model for e in view.kb.accounts.values()] if not view.internal else []
+        names = [(r.id, r.title) for r in (*hidden, *training)] + [(a.id, a.name) for a in accounts]
+        needles = {x for ident, name in names for x in (ident, name, html.escape(name))}
+        self.pattern = (
+            re.compile("|".join(re.escape(n) for n in sorted(needles, key=len, reverse=True)))
+            if needles else None
+        )
+
+    def find(self, text: str) -> list[str]:
+        return sorted(set(self.pattern.findall(text))) if self.pattern else []

@@ -1,0 +1,34 @@
+"""The site navigation, built from the knowledge base for one audience.
+
+Documents sit under their department (department page first, as the section
+index), so with `navigation.prune` a page only carries its own section's
+links: the navigation stays small however many documents there are. Owner
+and account pages are reached from their directories and search, not the nav.
+"""
+
+from __future__ import annotations
+
+from . import urls
+from .pages import docs_where, shown_departments, shown_types
+from .render import TYPE_NAMES
+from .view import SiteView
+
+NavItem = str | dict[str, "str | list[NavItem]"]
+
+
+def build_nav(view: SiteView, hand_written: list[str]) -> list[NavItem]:
+    nav: list[NavItem] = [{"Home": urls.HOME}]
+    departments: list[NavItem] = [urls.DEPARTMENTS]
+    for dept_id in shown_departments(view):
+        docs = docs_where(view, lambda s: s.department == dept_id)
+        children: list[NavItem] = [urls.department(dept_id)]
+        children += [{e.model.title: urls.doc(e.model.id)} for e in docs]
+        departments.append({view.kb.departments[dept_id].model.name: children})
+    nav.append({"Departments": departments})
+    nav.append({"Document types": [urls.TYPES, *({TYPE_NAMES[t]: urls.doc_type(t)} for t in shown_types(view))]})
+    if view.internal:
+        nav += [{"Review dashboard": urls.REVIEWS}, {"Owners": urls.OWNERS}, {"Accounts": urls.ACCOUNTS}]
+    nav += [{"Tags": urls.TAGS}, {"Glossary": urls.GLOSSARY}]
+    if hand_written:
+        nav.append({"About": list(hand_written)})
+    return nav

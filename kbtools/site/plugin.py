@@ -1,0 +1,217 @@
+"""The `kb` MkDocs plugin: the knowledge base as a site.
+
+    plugins:
+      - search
+      - kb:
+          audience: !ENV [KB_AUDIENCE, internal]   # public | internal
+          root: .                                   # the folder holding kb.yml
+          today: 2026-11-22                         # default: $KB_TODAY, else the machine's date
+
+Knowledge-base errors are logged as errors, so `mkdocs build --strict`
+fails on them. Review dates (overdue reviews and account plans) are shown on
+the pages and the dashboard but do not fail the build: `kb check` in CI
+enforces them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+from pathlib import Path
+
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files, InclusionLevel
+from mkdocs.structure.pages import Page
+from mkdocs.structure.toc import TableOfContents
+from mkdocs.utils.meta import get_data
+
+from ..checks import run_checks
+from ..findings import Finding, KBError
+from ..kb import load
+from . import urls
+from .annotate import Annotator, LeakGuard, rewrite_id_links
+from .csp import add_policy
+from .nav import build_nav
+from .pages import SitePage, all_pages
+from .render import Links, anchor_ids, toc_entries
+from .sanitize import clean
+from .view import AUDIENCES, SiteView, build_view
+
+log = logging.getLogger("mkdocs.plugins.kb")
+
+# Review dates change with the calendar, not with a commit: shown on the site, enforced by `kb check`.
+SHOWN_NOT_FAILED = frozenset({"review-overdue", "plan-overdue", "plan-missing"})
+KB_FOLDERS = ("sops", "org", "accounts", "training", "kb.yml")
+# Generated pages outside the navigation (reached from their directories and search).
+NOT_IN_NAV = ("owners/", "accounts/")
+
+
+class KBPluginConfig(Config):
+    root = c.Type(str, default=".")
+    audience = c.Choice(AUDIENCES, default="internal")
+    today = c.Optional(c.Type(str))
+
+
+def build_date(option: str | None) -> dt.date:
+    """The plugin's `today` option, else $KB_TODAY, else the machine's date."""
+    value, source = (option, "the 'today' option") if option else (os.environ.get("KB_TODAY"), "KB_TODAY")
+    if not value:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise PluginError(f"kb: {source} is {value!r}, not a date; use YYYY-MM-DD") from None
+
+
+def report(findings: list[Finding]) -> int:
+    """Log every finding; errors (except review dates) as errors. Returns how many errors failed."""
+    failed = 0
+    for finding in findings:
+        if finding.severity == "error" and finding.code not in SHOWN_NOT_FAILED:
+            log.error("kb: %s", finding.format())
+            failed += 1
+        else:
+            log.info("kb: %s", finding.format())
+    return failed
+
+
+class KBPlugin(BasePlugin[KBPluginConfig]):
+    supports_multiple_instances = False
+
+    def __init__(self) -> None:
+        self.dev = False
+        self.root = Path(".")
+        self.view: SiteView | None = None
+        self.pages: dict[str, SitePage] = {}
+        self.url_of: dict[str, str] = {}
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.dev = command == "serve"
+
+    # -- the knowledge base ------------------------------------------------------
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        self.root = (Path(config.config_file_path or ".").parent / self.config.root).resolve()
+        try:
+            kb = load(self.root)
+        except KBError as exc:
+            raise PluginError(f"kb: {exc}") from None
+        audience = self.config.audience
+        if audience not in kb.config.audiences:
+            raise PluginError(f"kb: audience {audience!r} is not in kb.yml audiences {kb.config.audiences}")
+        today = build_date(self.config.today)
+        report(run_checks(kb, today))
+        self.view = build_view(kb, audience, today)
+        self.annotator = Annotator(self.view)
+        self.guard = None if self.view.internal else LeakGuard(self.view)
+        log.info("kb: %s site of %d documents as of %s", audience, len(self.view.docs), today.isoformat())
+        return config
+
+    # -- files and navigation ----------------------------------------------------------
+
+    def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
+        assert self.view is not None
+        hand_written = []
+        for file in list(files.documentation_pages()):
+            if self._audience_of(file) in _SEEN[self.view.audience]:
+                hand_written.append(file.src_uri)
+            else:
+                files.remove(file)
+        self.pages = {p.src: p for p in all_pages(self.view, config.site_name)}
+        for src, page in self.pages.items():
+            if files.get_file_from_path(src) is not None:
+                raise PluginError(f"kb: docs/{src} is in the way of a generated page; rename it")
+            hidden = src.startswith(NOT_IN_NAV) and not src.endswith("/index.md")
+            inclusion = InclusionLevel.NOT_IN_NAV if hidden else InclusionLevel.UNDEFINED
+            files.append(File.generated(config, src, content=page.markdown, inclusion=inclusion))
+        self.url_of = {f.src_uri: f.url for f in files.documentation_pages()}
+        config.nav = build_nav(self.view, sorted(hand_written))
+        return files
+
+    def _audience_of(self, file: File) -> str:
+        try:
+            _, meta = get_data(file.content_string)
+        except Exception:  # noqa: BLE001 - MkDocs reports unreadable pages itself
+            return "internal"
+        audience = meta.get("audience", "internal")
+        if audience not in ("public", "internal", "restricted"):
+            log.warning("kb: docs/%s: audience %r is not public, internal or restricted", file.src_uri, audience)
+            return "restricted"
+        return audience
+
+    # -- pages ---------------------------------------------------------------------------
+
+    def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        assert self.view is not None
+        site_page = self.pages.get(page.file.src_uri)
+        if site_page is not None:
+            page.meta.update(site_page.meta)
+            page.meta["title"] = site_page.title
+        markdown, missing = rewrite_id_links(markdown, page.file.src_uri, self.view)
+        for doc_id in missing:
+            log.warning("kb: %s links to %s, which is not a document in the %s site",
+                        _source_of(page, site_page, self.view), doc_id, self.view.audience)
+        return markdown
+
+    def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        assert self.view is not None
+        links = Links(self.view, page.url, self.url_of.get)
+        body = clean(html)
+        site_page = self.pages.get(page.file.src_uri)
+        if site_page is None:
+            out = body
+        else:
+            out = site_page.render(links, body)
+            page.toc = TableOfContents(toc_entries(out))
+        if page.present_anchor_ids is not None:
+            page.present_anchor_ids |= anchor_ids(out)
+        return self.annotator.annotate(
+            out, lambda doc_id: links.href(urls.doc(doc_id)), terms=page.file.src_uri != urls.GLOSSARY
+        )
+
+    def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        self._guard(output, f"page {page.file.src_uri}")
+        return add_policy(output, self.dev)
+
+    def on_post_template(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
+        if template_name.endswith(".html"):
+            return add_policy(output_content, self.dev)
+        return output_content
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        index = Path(config.site_dir) / "search" / "search_index.json"
+        if self.guard is not None and index.is_file():
+            entries = json.loads(index.read_text(encoding="utf-8")).get("docs", [])
+            self._guard("\n".join(f"{e.get('title', '')}\n{e.get('text', '')}" for e in entries), "the search index")
+
+    def _guard(self, text: str, where: str) -> None:
+        if self.guard is None:
+            return
+        for hit in self.guard.find(text):
+            log.error("kb: %s of the %s site shows %r, which is not %s content", where,
+                      self.view.audience, hit, self.view.audience)
+
+    def on_serve(self, server, *, config: MkDocsConfig, builder):
+        for name in KB_FOLDERS:
+            if (self.root / name).exists():
+                server.watch(str(self.root / name))
+        return server
+
+
+_SEEN = {"public": {"public"}, "internal": {"public", "internal"}}
+
+
+def _source_of(page: Page, site_page: SitePage | None, view: SiteView) -> str:
+    """The file a page comes from, for messages: the document's file or docs/<page>."""
+    if site_page is not None and site_page.markdown:
+        for entry in view.docs.values():
+            if urls.doc(entry.model.id) == page.file.src_uri:
+                return entry.path
+    return f"docs/{page.file.src_uri}"
+

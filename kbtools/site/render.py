@@ -1,0 +1,161 @@
+"""HTML for generated pages: Jinja templates with autoescaping, and the helpers they use.
+
+Every value from the knowledge base reaches HTML through a template with
+autoescape on, or through `markupsafe.escape`; nothing is pasted in raw.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup, escape
+from mkdocs.structure.toc import AnchorLink
+from mkdocs.utils import get_relative_url
+
+from . import urls
+from .view import SiteView
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July",
+          "August", "September", "October", "November", "December")
+TYPE_NAMES = {"sop": "SOPs", "policy": "Policies", "process": "Processes",
+              "template": "Templates", "article": "Articles"}
+TYPE_NAME = {"sop": "SOP", "policy": "Policy", "process": "Process",
+             "template": "Template", "article": "Article"}
+STATE_LABEL = {"ok": "Current", "due-soon": "Due soon", "overdue": "Overdue", "future": "Date in the future"}
+STATE_CLASS = {"ok": "current", "due-soon": "due-soon", "overdue": "overdue", "future": "overdue"}
+
+
+def date_text(day: dt.date) -> str:
+    """Unambiguous in every locale: 14 September 2026."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def date_html(day: dt.date | None) -> Markup:
+    if day is None:
+        return Markup("&mdash;")
+    return Markup('<time datetime="{}">{}</time>').format(day.isoformat(), date_text(day))
+
+
+def days_text(days: int | None) -> str:
+    if days is None:
+        return ""
+    if days == 0:
+        return "today"
+    if days > 0:
+        return f"in {days} day{'s' if days != 1 else ''}"
+    return f"{-days} day{'s' if days != -1 else ''} ago"
+
+
+class Links:
+    """Relative links from one page to the others, by source path."""
+
+    def __init__(self, view: SiteView, page_url: str, url_of: Callable[[str], str | None]):
+        self.view = view
+        self.page_url = page_url
+        self._url_of = url_of
+
+    def href(self, src: str, anchor: str | None = None) -> str | None:
+        url = self._url_of(src)
+        if url is None:
+            return None
+        rel = get_relative_url(url, self.page_url)
+        return f"{rel}#{anchor}" if anchor else rel
+
+    def link(self, src: str, text: str, anchor: str | None = None, cls: str | None = None) -> Markup:
+        href = self.href(src, anchor)
+        if href is None:
+            return escape(text)
+        attrs = Markup(' class="{}"').format(cls) if cls else Markup("")
+        return Markup('<a href="{}"{}>{}</a>').format(href, attrs, text)
+
+    def doc(self, doc_id: str, with_title: bool = False, anchor: str | None = None) -> Markup:
+        """A link to a document the audience sees; anything else is its id as text."""
+        entry = self.view.docs.get(doc_id)
+        if entry is None:
+            return escape(doc_id)
+        text = f"{doc_id} {entry.model.title}" if with_title else doc_id
+        return self.link(urls.doc(doc_id), text, anchor)
+
+    def name(self, ref: str) -> str:
+        kind, _, ident = ref.partition(":")
+        if kind == "role":
+            role = self.view.kb.roles.get(ident)
+            if role is None:
+                return ref
+            abbr = role.model.abbreviation
+            return f"{role.model.name} ({abbr})" if abbr else role.model.name
+        return self.view.kb.display_name(ref)
+
+    def ref(self, ref: str) -> Markup:
+        """A person, team or role by name; linked to the owner page where the build has one."""
+        kind, _, ident = ref.partition(":")
+        name = self.name(ref)
+        table = {"person": self.view.kb.people, "team": self.view.kb.teams}.get(kind)
+        if table is None or ident not in table or not self.view.internal:
+            return escape(name)
+        return self.link(urls.owner(ref), name)
+
+    def role(self, role_id: str) -> Markup:
+        return escape(self.name(f"role:{role_id}"))
+
+    def department(self, dept_id: str) -> Markup:
+        dept = self.view.kb.departments.get(dept_id)
+        return self.link(urls.department(dept_id), dept.model.name if dept else dept_id)
+
+
+def _review_badge(state: str | None) -> Markup:
+    if state is None:
+        return Markup("&mdash;")
+    return Markup('<span class="kb-badge kb-badge--{}">{}</span>').format(STATE_CLASS[state], STATE_LABEL[state])
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("kbtools.site", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=StrictUndefined,
+    )
+    env.filters["date"] = date_html
+    env.filters["days"] = days_text
+    env.filters["badge"] = _review_badge
+    env.globals.update(
+        urls=urls, TYPE_NAMES=TYPE_NAMES, TYPE_NAME=TYPE_NAME,
+        STATE_LABEL=STATE_LABEL, STATE_CLASS=STATE_CLASS,
+    )
+    return env
+
+
+ENV = _environment()
+
+
+def render(template: str, **context) -> str:
+    return ENV.get_template(template).render(**context)
+
+
+# -- table of contents -------------------------------------------------------
+
+_HEADING = re.compile(r'<h([23]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
+_TAG = re.compile(r"<[^>]+>")
+_ID = re.compile(r'\sid="([^"]+)"')
+
+
+def toc_entries(html: str) -> list[AnchorLink]:
+    """h2/h3 headings with ids, nested, for MkDocs' table of contents."""
+    out: list[AnchorLink] = []
+    for level, ident, inner in _HEADING.findall(html):
+        title = _TAG.sub("", inner).replace("&para;", "").replace("\u00b6", "").strip()  # stays HTML
+        link = AnchorLink(title, ident, int(level))
+        if link.level == 3 and out:
+            out[-1].children.append(link)
+        else:
+            out.append(link)
+    return out
+
+
+def anchor_ids(html: str) -> set[str]:
+    return set(_ID.findall(html))

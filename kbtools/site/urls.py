@@ -1,0 +1,57 @@
+"""Where every generated page lives: source paths derived from ids, never from files.
+
+A document's page is `sops/<id in lower case>.md`, published at
+`/sops/<id>/`, so moving or renaming its file in `sops/` never breaks a link.
+"""
+
+from __future__ import annotations
+
+import posixpath
+
+HOME = "index.md"
+DEPARTMENTS = "departments/index.md"
+TYPES = "types/index.md"
+TAGS = "tags.md"
+OWNERS = "owners/index.md"
+REVIEWS = "reviews.md"
+GLOSSARY = "glossary.md"
+ACCOUNTS = "accounts/index.md"
+
+
+def doc(doc_id: str) -> str:
+    return f"sops/{doc_id.lower()}.md"
+
+
+def department(dept_id: str) -> str:
+    return f"departments/{dept_id}/index.md"  # an index: the department's navigation section opens on it
+
+
+def doc_type(type_id: str) -> str:
+    return f"types/{type_id}.md"
+
+
+def owner(ref: str) -> str:
+    kind, _, ident = ref.partition(":")
+    return f"owners/{kind}-{ident}.md"
+
+
+def account(account_id: str) -> str:
+    return f"accounts/{account_id.lower()}.md"
+
+
+def step_anchor(step_id: str) -> str:
+    return f"step-{step_id}"
+
+
+def tag_anchor(tag: str) -> str:
+    return f"tag-{tag}"
+
+
+def term_anchor(term: str) -> str:
+    slug = "".join(c if c.isalnum() else "-" for c in term.casefold()).strip("-")
+    return f"term-{slug}"
+
+
+def relative_src(target_src: str, from_src: str) -> str:
+    """A Markdown link from one source file to another (MkDocs resolves it to a URL)."""
+    return posixpath.relpath(target_src, posixpath.dirname(from_src) or ".")
