@@ -144,25 +144,28 @@ def findings_from(
         real, value = _walk(data, tuple(err["loc"]))
         raw.append((real, value, err))
 
-    # A union reports every branch; keep branch type errors only where no
-    # other error explains the same place more precisely.
+    # A union reports every branch. Type errors at a place that has deeper
+    # errors are noise (the value had the right shape, something inside was
+    # wrong); type errors at the same place merge into "expected X or Y".
     paths = [r[0] for r in raw]
-    out: dict[tuple, Finding] = {}
+    expected: dict[tuple, list[str]] = {}
+    kept = []
     for real, value, err in raw:
-        etype = err["type"]
-        if etype in _TYPE_NAMES and any(len(p) > len(real) and p[: len(real)] == real for p in paths):
-            continue
-        finding = _one(real, value, err, model, path, pos, base)
-        key = (finding.line, finding.col, finding.code, real)
-        if key in out and finding.code == "invalid-type":
-            prev = out[key]
-            extra = _TYPE_NAMES.get(etype, "")
-            if extra and extra not in prev.message:
-                out[key] = Finding(
-                    prev.path, prev.line, prev.col, "error", prev.code,
-                    prev.message.replace("expected ", f"expected {extra} or ", 1), )
-            continue
-        out.setdefault(key, finding)
+        name = _TYPE_NAMES.get(err["type"])
+        if name is not None:
+            if any(len(p) > len(real) and p[: len(real)] == real for p in paths):
+                continue
+            names = expected.setdefault(real, [])
+            if names:
+                if name not in names:
+                    names.append(name)
+                continue
+            names.append(name)
+        kept.append((real, value, err))
+    out: dict[tuple, Finding] = {}
+    for real, value, err in kept:
+        finding = _one(real, value, err, model, path, pos, base, " or ".join(expected.get(real, [])))
+        out.setdefault((finding.line, finding.col, finding.code, real), finding)
     return list(out.values())
 
 
@@ -174,7 +177,7 @@ def _locate(pos, base: tuple, real: tuple, key: bool = False) -> tuple[int, int]
     return 1, 1
 
 
-def _one(real, value, err, model, path, pos, base) -> Finding:
+def _one(real, value, err, model, path, pos, base, expected: str = "") -> Finding:
     etype = err["type"]
     ctx = err.get("ctx") or {}
     name = dotted(real) or "document"
@@ -211,7 +214,7 @@ def _one(real, value, err, model, path, pos, base) -> Finding:
         )
 
     if etype in _TYPE_NAMES:
-        expected = _TYPE_NAMES[etype]
+        expected = expected or _TYPE_NAMES[etype]
         code = "invalid-date" if expected == "a date" else "invalid-type"
         msg = f"{name}: expected {expected}, got {_describe(value)}"
         if expected == "a date":
