@@ -13,7 +13,6 @@ from collections.abc import Callable
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 from mkdocs.structure.toc import AnchorLink
-from mkdocs.utils import get_relative_url
 
 from . import urls
 from .view import SiteView
@@ -54,14 +53,14 @@ class Links:
 
     def __init__(self, view: SiteView, page_url: str, url_of: Callable[[str], str | None]):
         self.view = view
-        self.page_url = page_url
         self._url_of = url_of
+        self._up = "../" * page_url.count("/")  # from this page up to the site root
 
     def href(self, src: str, anchor: str | None = None) -> str | None:
         url = self._url_of(src)
         if url is None:
             return None
-        rel = get_relative_url(url, self.page_url)
+        rel = self._up + url or "./"
         return f"{rel}#{anchor}" if anchor else rel
 
     def link(self, src: str, text: str, anchor: str | None = None, cls: str | None = None) -> Markup:
