@@ -1,14 +1,18 @@
 # Two commands do all the set-up on a fresh machine:
-#   make start   check the knowledge base and print its review status
-#   make test    run the whole test suite
-# Both create .venv and install what they need on first use.
+#   make start   build the knowledge site and serve it on http://127.0.0.1:8000
+#   make test    build the site with --strict, then run the whole test suite
+#                (browser tests in headless Chromium included)
+# Both create .venv and install what they need on first use; `make test`
+# installs Debian's chromium through apt when /usr/bin/chromium is missing.
 
-PYTHON ?= python3
-VENV   := .venv
-BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+PYTHON   ?= python3
+VENV     := .venv
+BIN      := $(VENV)/bin
+STAMP    := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
+MKDOCS   := NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs
 
-.PHONY: start test check reviews schema bench clean
+.PHONY: start test site site-public check reviews schema bench bench-site clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,11 +20,23 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-start: $(STAMP)
-	$(BIN)/kb check; rc=$$?; echo; $(BIN)/kb reviews --within 60; exit $$rc
+$(CHROMIUM):
+	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium
 
-test: $(STAMP)
+start: $(STAMP)
+	$(MKDOCS) serve -a 127.0.0.1:8000
+
+test: $(STAMP) $(CHROMIUM)
+	$(MKDOCS) build --strict --site-dir site
+	KB_AUDIENCE=public $(MKDOCS) build --strict --site-dir site-public
 	$(BIN)/python -m pytest -q
+
+site: $(STAMP)
+	$(MKDOCS) build --strict --site-dir site
+
+site-public: $(STAMP)
+	KB_AUDIENCE=public $(MKDOCS) build --strict --site-dir site-public
 
 check: $(STAMP)
 	$(BIN)/kb check
@@ -34,5 +50,8 @@ schema: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
+bench-site: $(STAMP)
+	$(BIN)/python bench/site.py
+
 clean:
-	rm -rf $(VENV) site .bench test-output
+	rm -rf $(VENV) site site-public .bench test-output

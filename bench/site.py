@@ -61,6 +61,13 @@ TARGET = 1.15
 # -- the knowledge base --------------------------------------------------------------
 
 
+class _Dumper(yaml.SafeDumper):
+    """Writes the models' tuples as YAML lists."""
+
+
+_Dumper.add_representer(tuple, yaml.SafeDumper.represent_list)
+
+
 def generate(root: Path, count: int) -> None:
     """`count` documents made from the repository's, plus its org/, accounts/, kb.yml and site."""
     for name in ("org", "accounts", "docs"):
@@ -88,7 +95,7 @@ def generate(root: Path, count: int) -> None:
         data["effective"] = min(data["effective"], data["last_reviewed"])
         folder = root / "sops" / entry.model.department
         folder.mkdir(parents=True, exist_ok=True)
-        front = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+        front = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True)
         (folder / f"{ident}.md").write_text(f"---\n{front}---\n{entry.body}", encoding="utf-8")
         made.append(ident)
 

@@ -39,7 +39,7 @@ def public_items(record: BaseModel) -> list[tuple[str, object]]:
         if is_confidential(info):
             continue
         value = getattr(record, name)
-        if value is None or value == []:
+        if _empty(value):
             continue
         out.append((label(info.alias or name), value))
     return out
@@ -57,7 +57,7 @@ def value_html(value: object, links: Links) -> Markup:
             for name, v in public_items(value)
         )
         return Markup('<table><tbody>{}</tbody></table>').format(rows)
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         if value and all(isinstance(v, BaseModel) for v in value):
             return _records_table(value, links)
         return Markup(", ").join(value_html(v, links) for v in value)
@@ -68,7 +68,7 @@ def value_html(value: object, links: Links) -> Markup:
     return escape(str(value))
 
 
-def _records_table(records: list[BaseModel], links: Links) -> Markup:
+def _records_table(records: list[BaseModel] | tuple[BaseModel, ...], links: Links) -> Markup:
     model = type(records[0])
     names = [(n, info) for n, info in model.model_fields.items() if not is_confidential(info)]
     head = Markup("").join(Markup("<th>{}</th>").format(label(info.alias or n)) for n, info in names)
@@ -82,6 +82,8 @@ def _records_table(records: list[BaseModel], links: Links) -> Markup:
 
 
 def _cell(value: object, links: Links) -> Markup:
-    if value is None or value == []:
-        return Markup("")
-    return value_html(value, links)
+    return Markup("") if _empty(value) else value_html(value, links)
+
+
+def _empty(value: object) -> bool:
+    return value is None or (isinstance(value, (list, tuple)) and not value)

@@ -26,7 +26,7 @@ _TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
 _SKIP = frozenset({"a", "abbr", "code", "pre", "kbd", "samp", "script", "style", "svg", "textarea",
                    "h1", "h2", "h3", "h4", "h5", "h6", "time", "button", "select"})
 _NAME = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]*)")
-_MD_LINK = re.compile(r"\[([^\]\n]*)\]\((" + DOC_ID + r")(#[\w-]+)?\)")
+_MD_LINK = re.compile(r"\[([^\]]*)\]\((" + DOC_ID + r")(#[\w-]+)?\)")
 
 
 def term_title(term: models.Term) -> str:

@@ -1,0 +1,207 @@
+"""The built sites in real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright).
+
+Each site is served on 127.0.0.1 from the session builds of test_site.py.
+Every page load fails the test on a console error or on a request that
+leaves the site. Screenshots of the home page, a document and the review
+dashboard are kept in test-output/.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+from test_site import Sites, sites  # noqa: F401  (the session builds)
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update"]
+SCREENSHOTS = REPO / "test-output"
+
+if not CHROMIUM.exists():
+    if os.environ.get("CI"):
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs it", pytrace=False)
+    pytest.skip(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium)", allow_module_level=True)
+
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+def serve(root: Path) -> tuple[ThreadingHTTPServer, str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}/"
+
+
+@pytest.fixture(scope="module")
+def origins(sites: Sites) -> Iterator[dict[str, str]]:  # noqa: F811
+    servers = {audience: serve(getattr(sites, audience)) for audience in ("internal", "public")}
+    yield {audience: url for audience, (_, url) in servers.items()}
+    for server, _ in servers.values():
+        server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield browser
+        browser.close()
+
+
+class Tab:
+    """A page that records console errors and every request leaving the site."""
+
+    def __init__(self, page: Page, origin: str):
+        self.page, self.origin = page, origin
+        self.errors: list[str] = []
+        self.outside: list[str] = []
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("request", lambda r: None if r.url.startswith(self.origin) else self.outside.append(r.url))
+
+    def open(self, path: str, idle: bool = False) -> Page:
+        """Load a page; with `idle`, also wait until nothing more is loading (search worker, index)."""
+        self.page.goto(self.origin + path, wait_until="networkidle" if idle else "load")
+        return self.page
+
+    def search(self, words: str) -> list[str]:
+        """Type into the header search and return the result links."""
+        page = self.page
+        box = page.locator("input.md-search__input")
+        page.locator("label.md-search__icon, .md-search__input").first.click()
+        box.fill("")
+        box.press_sequentially(words, delay=10)  # Material searches on key events
+        page.wait_for_function(
+            "() => { const m = document.querySelector('.md-search-result__meta');"
+            " return m && !/Initializing|Type to start/.test(m.textContent) }"
+        )
+        return page.eval_on_selector_all(".md-search-result__item > a", "els => els.map(e => e.href)")
+
+
+@pytest.fixture
+def tab(browser: Browser, origins: dict[str, str], request) -> Iterator[Tab]:
+    audience = getattr(request, "param", "internal")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    opened = Tab(page, origins[audience])
+    yield opened
+    context.close()
+    assert opened.errors == [], f"console errors: {opened.errors}"
+    assert opened.outside == [], f"requests outside the site: {opened.outside}"
+
+
+def test_search_finds_a_document_by_a_word_of_its_title(tab):
+    tab.open("")
+    hits = tab.search("transition")
+    assert any("/sops/sop-cs-001/" in h for h in hits), hits
+
+
+def test_search_finds_a_document_by_an_acronym(tab):
+    tab.open("")
+    hits = tab.search("SSM")
+    assert any("/sops/sop-csc-001/" in h for h in hits), hits
+
+
+def test_home_search_box_opens_search_with_the_query(tab):
+    page = tab.open("")
+    page.fill("#kb-home-search", "escalation")
+    page.press("#kb-home-search", "Enter")
+    page.wait_for_load_state()
+    expect(page.locator("input.md-search__input")).to_have_value("escalation")
+
+
+@pytest.mark.parametrize("doc,state,words", [
+    ("sop-csc-001", "current", "Current"),
+    ("sop-cs-001", "due-soon", "Review due soon"),
+    ("pol-sal-001", "overdue", "Review overdue"),
+])
+def test_document_page_shows_owner_and_banner(tab, doc, state, words):
+    page = tab.open(f"sops/{doc}/")
+    banner = page.locator(".kb-banner").first
+    expect(banner).to_have_class(f"kb-banner kb-banner--{state}")
+    expect(banner).to_contain_text(words)
+    owner = page.locator(".kb-owner a")
+    expect(owner).to_be_visible()
+    owner.click()
+    page.wait_for_load_state()
+    assert "/owners/" in page.url
+    expect(page.locator("article")).to_contain_text(doc.upper())
+
+
+def test_banner_colours_are_distinct(tab):
+    colours = set()
+    for doc in ("sop-csc-001", "sop-cs-001", "pol-sal-001"):
+        page = tab.open(f"sops/{doc}/")
+        colours.add(page.eval_on_selector(".kb-banner", "e => getComputedStyle(e).backgroundColor"))
+    assert len(colours) == 3, colours
+
+
+def test_banner_reads_the_same_without_javascript(browser, origins):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(origins["internal"] + "sops/pol-sal-001/")
+    expect(page.locator(".kb-banner")).to_contain_text("Review overdue")
+    expect(page.locator(".kb-banner")).to_contain_text("20 July 2027")
+    context.close()
+
+
+def test_step_anchor_lands_on_its_step(tab):
+    page = tab.open("sops/tpl-am-001/#step-approve-plan")
+    step = page.locator("#step-approve-plan")
+    expect(step).to_be_in_viewport()
+    assert page.evaluate("() => document.querySelector(':target').id") == "step-approve-plan"
+    expect(step).to_contain_text("Approval gate")
+
+
+def test_feedback_widget_works_without_leaving_the_site(tab):
+    page = tab.open("sops/sop-csc-001/")
+    form = page.locator("form.md-feedback")
+    expect(form).to_be_visible()
+    expect(form).to_contain_text("Was this page helpful?")
+    form.locator("button[data-md-value='1']").click()
+    expect(form.locator(".md-feedback__note [data-md-value='1']")).to_be_visible()
+    saved = page.evaluate("() => JSON.parse(localStorage.getItem('kb.feedback'))")
+    assert saved[-1]["page"].endswith("/sops/sop-csc-001/") and saved[-1]["value"] == "1"
+
+
+def test_glossary_term_has_a_tooltip(tab):
+    page = tab.open("sops/sop-csc-001/")
+    abbr = page.locator("article abbr", has_text="SSM").first
+    assert abbr.get_attribute("title").startswith("SSM: Sales Support Manager")
+
+
+@pytest.mark.parametrize("tab", ["public"], indirect=True)
+def test_public_search_does_not_find_an_internal_document(tab):
+    tab.open("")
+    for words in ("workflow", "SSM", "transition"):
+        hits = tab.search(words)
+        assert not any("/sops/sop-" in h or "/sops/pol-" in h or "/sops/tpl-" in h or "/sops/prc-" in h
+                       for h in hits), (words, hits)
+    assert any("/sops/art-sup-001/" in h for h in tab.search("tiers"))
+
+
+@pytest.mark.parametrize("path", ["", "sops/tpl-am-001/", "reviews/", "owners/", "owners/team-csc-im/",
+                                  "accounts/", "accounts/acc-00101/", "glossary/", "tags/", "departments/csc/",
+                                  "contributing/", "404.html"])
+def test_no_console_errors(tab, path):
+    tab.open(path, idle=True)  # the fixture fails on any console error or request elsewhere
+
+
+def test_screenshots(tab):
+    SCREENSHOTS.mkdir(exist_ok=True)
+    for name, path in [("home", ""), ("sop-page", "sops/sop-csc-001/"), ("review-dashboard", "reviews/")]:
+        page = tab.open(path, idle=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000

@@ -1,0 +1,502 @@
+"""The knowledge site: the kb MkDocs plugin's pages, audiences, safety and failures.
+
+The repository's content is copied once per session (with one document moved
+to another folder and renamed, and a restricted document and training added)
+and built with `mkdocs build --strict` for both audiences, as of a fixed date
+on which some reviews are overdue, some due soon and the rest current.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO
+from kbtools import models
+from kbtools.kb import load
+from kbtools.reviews import review_items
+from kbtools.site import csp, sanitize, urls
+from kbtools.site.accounts import confidential_fields, public_items
+from kbtools.site.annotate import Annotator, rewrite_id_links
+from kbtools.site.render import Links
+from kbtools.site.sop_page import render_head
+from kbtools.site.view import build_view
+
+TODAY = "2027-08-10"  # ART-SUP-00x and POL-SAL-001 overdue, SOP-CS-001 due soon, the rest current
+CONTENT = ("mkdocs.yml", "kb.yml", "docs", "org", "accounts", "training", "sops")
+MOVED = "sops/moved/renamed-procedure.md"  # SOP-CSC-001, away from sops/csc/SOP-CSC-001.md
+
+RESTRICTED_SOP = """\
+---
+id: SOP-KMT-901
+title: Handling a data-protection incident
+type: sop
+status: approved
+department: kmt
+owner: team:kmt
+audience: restricted
+version: "1.0"
+effective: 2027-01-04
+last_reviewed: 2027-01-04
+related: [SOP-CSC-001]
+terms: [KMT]
+changelog:
+  - {version: "1.0", date: 2027-01-04, summary: First issue.}
+---
+# Handling a data-protection incident
+
+Only the governance board reads this: containment codeword omega-lantern.
+"""
+
+RESTRICTED_TRAINING = """\
+id: TRN-901
+title: Incident drill for the governance board
+kind: deck
+url: https://learn.northwind.example/decks/incident-drill
+owner: team:kmt
+audience: restricted
+links:
+  - sop: SOP-CSC-001
+"""
+
+
+# -- building -------------------------------------------------------------------------
+
+
+def make_kb(dest: Path) -> Path:
+    """A copy of the repository's knowledge base and site configuration."""
+    dest.mkdir(parents=True)
+    for name in CONTENT:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, dest / name)
+        else:
+            shutil.copy(source, dest / name)
+    (dest / MOVED).parent.mkdir(parents=True)
+    (dest / "sops/csc/SOP-CSC-001.md").rename(dest / MOVED)
+    (dest / "sops/kmt").mkdir(parents=True, exist_ok=True)
+    (dest / "sops/kmt/SOP-KMT-901.md").write_text(RESTRICTED_SOP, encoding="utf-8")
+    (dest / "training/TRN-901.yaml").write_text(RESTRICTED_TRAINING, encoding="utf-8")
+    return dest
+
+
+def mkdocs_build(root: Path, site: Path, audience: str = "internal", strict: bool = True,
+                 today: str = TODAY) -> subprocess.Popen:
+    env = dict(os.environ, KB_AUDIENCE=audience, KB_TODAY=today, NO_MKDOCS_2_WARNING="1")
+    argv = [sys.executable, "-m", "mkdocs", "build", "-f", str(root / "mkdocs.yml"), "-d", str(site)]
+    return subprocess.Popen(argv + (["--strict"] if strict else []), env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def finish(process: subprocess.Popen) -> tuple[int, str]:
+    out, _ = process.communicate(timeout=300)
+    return process.returncode, out
+
+
+@dataclass(frozen=True)
+class Sites:
+    kb: Path
+    internal: Path
+    public: Path
+
+    def page(self, audience: str, src: str) -> str:
+        url = src[:-3]
+        url = url[: -len("index")] if url.endswith("index") else url + "/"
+        return (getattr(self, audience) / url / "index.html").read_text(encoding="utf-8")
+
+
+@functools.cache
+def build_sites(base: Path) -> Sites:
+    """Both audiences, built in parallel, once per session (shared with the browser tests)."""
+    kb = make_kb(base / "kb")
+    runs = {a: mkdocs_build(kb, base / f"site-{a}", a) for a in ("internal", "public")}
+    for audience, process in runs.items():
+        code, out = finish(process)
+        assert code == 0, f"{audience} build failed:\n{out}"
+        assert "Traceback" not in out
+    return Sites(kb, base / "site-internal", base / "site-public")
+
+
+@pytest.fixture(scope="session")
+def sites(tmp_path_factory) -> Sites:
+    return build_sites(tmp_path_factory.getbasetemp() / "site-builds")
+
+
+@pytest.fixture(scope="session")
+def kb(sites):
+    return load(sites.kb)
+
+
+def today() -> dt.date:
+    return dt.date.fromisoformat(TODAY)
+
+
+def site_files(root: Path):
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.suffix in (".html", ".json", ".xml", ".js", ".css", ".txt"):
+            yield path, path.read_text(encoding="utf-8", errors="replace")
+
+
+# -- 1. the plugin ----------------------------------------------------------------------
+
+
+def test_plugin_is_registered_and_configured():
+    from importlib.metadata import entry_points
+
+    (plugin,) = entry_points(group="mkdocs.plugins", name="kb")
+    assert plugin.value == "kbtools.site.plugin:KBPlugin"
+    config = yaml.safe_load((REPO / "mkdocs.yml").read_text().replace("!ENV ", ""))
+    assert config["theme"]["name"] == "material"
+    assert any(isinstance(p, dict) and "kb" in p for p in config["plugins"])
+    assert "navigation.prune" in config["theme"]["features"]
+
+
+def test_every_document_at_a_url_from_its_id_even_after_moving(sites, kb):
+    for doc_id, entry in kb.docs.items():
+        page = sites.internal / "sops" / doc_id.lower() / "index.html"
+        assert page.is_file() == (entry.model.audience != "restricted"), doc_id
+    moved = sites.page("internal", urls.doc("SOP-CSC-001"))
+    assert "IM/SSM workflow for existing NA/RA accounts" in moved
+    assert kb.docs["SOP-CSC-001"].path == MOVED
+
+
+def test_overdue_reviews_do_not_fail_the_strict_build(sites, kb):
+    states = {i.id: i.state for i in review_items(kb, today()) if i.kind == "sop"}
+    assert "overdue" in states.values()  # the session builds passed --strict regardless
+    assert 'kb-banner--overdue' in sites.page("internal", urls.doc("ART-SUP-001"))
+
+
+def _broken_copy(tmp_path: Path) -> Path:
+    return make_kb(tmp_path / "kb")
+
+
+def test_a_knowledge_base_error_fails_the_strict_build_with_its_position(tmp_path):
+    root = _broken_copy(tmp_path)
+    path = root / MOVED
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith("owner:"))
+    lines.insert(at + 1, "ownr: team:csc-im\n")
+    path.write_text("".join(lines), encoding="utf-8")
+    code, out = finish(mkdocs_build(root, tmp_path / "site"))
+    assert code != 0
+    assert f"{MOVED}:{at + 2}:1: error: unknown key 'ownr'" in out
+    assert "Traceback" not in out
+
+
+def test_an_unusable_config_stops_the_build_without_a_traceback(tmp_path):
+    root = _broken_copy(tmp_path)
+    (root / "kb.yml").write_text("due_soon_days: [\n", encoding="utf-8")
+    code, out = finish(mkdocs_build(root, tmp_path / "site", strict=False))
+    assert code != 0
+    assert "kb.yml" in out and "Traceback" not in out
+
+
+def test_a_public_page_linking_to_an_internal_document_fails_the_public_build(tmp_path):
+    root = _broken_copy(tmp_path)
+    article = root / "sops/support/ART-SUP-001.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\nSee [the workflow](SOP-CSC-001).\n", encoding="utf-8")
+    code, out = finish(mkdocs_build(root, tmp_path / "site", audience="public"))
+    assert code != 0
+    assert "sops/support/ART-SUP-001.md links to SOP-CSC-001" in out
+
+
+# -- 2. the document page ------------------------------------------------------------------
+
+
+def test_metadata_panel(sites):
+    page = sites.page("internal", urls.doc("SOP-CSC-001"))
+    panel = page[page.index('<dl class="kb-meta">'):]
+    panel = panel[: panel.index("</dl>")]
+    for label, value in [("ID", "SOP-CSC-001"), ("Type", "SOP"), ("Status", "approved"), ("Version", "1.1"),
+                         ("Effective", "2 May 2024"), ("Last review", "14 September 2026"),
+                         ("Next review", "14 September 2027")]:
+        assert re.search(rf"<dt>{label}</dt><dd>.*?{re.escape(value)}", panel), label
+    assert 'href="../../departments/csc/">Customer Solutions Center</a>' in panel
+    assert 'href="../../owners/team-csc-im/">Implementation Managers</a>' in panel
+    assert '<time datetime="2026-09-14">14 September 2026</time>' in panel
+
+
+@pytest.mark.parametrize("doc_id,state", [("SOP-CSC-001", "current"), ("SOP-CS-001", "due-soon"),
+                                          ("POL-SAL-001", "overdue")])
+def test_review_banner_in_three_states(sites, kb, doc_id, state):
+    computed = next(i.state for i in review_items(kb, today()) if i.id == doc_id)
+    assert {"ok": "current"}.get(computed, computed) == state
+    page = sites.page("internal", urls.doc(doc_id))
+    banner = re.search(r'<div class="kb-banner kb-banner--([a-z-]+)"[^>]*>(.*?)</div>', page, re.S)
+    assert banner.group(1) == state
+    words = {"current": "Current", "due-soon": "Review due soon", "overdue": "Review overdue"}[state]
+    assert words in banner.group(2)
+    assert "as of <time datetime=\"2027-08-10\">10 August 2027</time>" in banner.group(2)
+
+
+def test_banner_colours_differ_by_state():
+    css = (REPO / "docs/assets/stylesheets/kb.css").read_text()
+    colours = {s: re.search(rf"--kb-{s}-bg: (#[0-9a-f]+)", css).group(1) for s in ("current", "due-soon", "overdue")}
+    assert len(set(colours.values())) == 3
+
+
+def test_roles_steps_anchors_and_approval_gates(sites, kb):
+    doc = kb.docs["TPL-AM-001"].model
+    page = sites.page("internal", urls.doc("TPL-AM-001"))
+    assert 'id="kb-roles"' in page and "Responsibilities" in page
+    for step in doc.steps:
+        assert f'id="step-{step.id}"' in page
+        assert f'href="#step-{step.id}"' in page
+    gates = [s for s in doc.steps if s.approval]
+    assert len(gates) == 4 and page.count('class="admonition kb-approval"') == 4
+    gate = gates[0]
+    start = page.index(f'id="step-{gate.id}"')
+    block = page[start:page.index('<li class="kb-step', start)]
+    for covered in gate.approval.covers:
+        assert f'href="#step-{covered}"' in block
+    assert page.count('class="task-list-item"') == sum(len(s.items) for s in doc.steps)
+
+
+def test_related_training_and_history(sites, kb):
+    doc = kb.docs["SOP-CSC-001"].model
+    page = sites.page("internal", urls.doc("SOP-CSC-001"))
+    related = page[page.index('id="kb-related"'):]
+    for other in doc.related:
+        assert f'href="../../sops/{other.lower()}/"' in related
+    training = page[page.index('id="kb-training"'):page.index('id="kb-history"')]
+    assert "IM/SSM shadowing day" in training and "TRN-004" in training
+    history = page[page.index('id="kb-history"'):]
+    history = history[: history.index("</table>")]
+    assert history.count("<tr>") == len(doc.changelog) + 1
+
+
+def test_glossary_tooltips_outside_code_and_links(sites):
+    page = sites.page("internal", urls.doc("SOP-CSC-001"))
+    assert '<abbr title="SSM: Sales Support Manager.' in page
+    assert not re.search(r"<code>[^<]*<abbr", page)
+    assert not re.search(r"<a [^>]*>[^<]*<abbr", page)
+    glossary = sites.page("internal", urls.GLOSSARY)
+    assert 'id="term-ssm"' in glossary
+
+
+def test_feedback_widget_on_every_document_page(sites, kb):
+    for doc_id in kb.docs:
+        if kb.docs[doc_id].model.audience == "restricted":
+            continue
+        assert '<form class="md-feedback" name="feedback" hidden>' in sites.page("internal", urls.doc(doc_id))
+
+
+# -- 3. generated pages --------------------------------------------------------------------
+
+
+def test_generated_pages_exist(sites, kb):
+    for src in (urls.HOME, urls.DEPARTMENTS, urls.TYPES, urls.TAGS, urls.OWNERS, urls.REVIEWS,
+                urls.GLOSSARY, urls.ACCOUNTS, urls.department("csc"), urls.doc_type("sop"),
+                urls.owner("team:csc-im"), urls.owner("person:wtan"), urls.account("ACC-00101")):
+        assert sites.page("internal", src)
+    home = sites.page("internal", urls.HOME)
+    assert 'name="q"' in home and "Departments" in home
+    tags = sites.page("internal", urls.TAGS)
+    assert 'id="tag-escalation"' in tags
+
+
+def test_review_dashboard_counts_and_chart(sites, kb):
+    page = sites.page("internal", urls.REVIEWS)
+    items = review_items(kb, today())
+    visible = [i for i in items if i.kind != "sop" or kb.docs[i.id].model.audience != "restricted"]
+    overdue = sum(1 for i in visible if i.state in ("overdue", "future"))
+    due_soon = sum(1 for i in visible if i.state == "due-soon")
+    table = page[page.index('id="kb-overdue"'):page.index('id="kb-due-soon"')]
+    assert table.count("<tr class=\"kb-row--overdue\">") == overdue
+    assert page[page.index('id="kb-due-soon"'):].count('<tr class="kb-row--due-soon">') == due_soon
+    assert '<svg class="kb-chart" role="img"' in page and 'class="kb-chart__overdue"' in page
+
+
+def test_owner_pages_list_what_they_own_and_what_is_due(sites, kb):
+    page = sites.page("internal", urls.owner("person:wtan"))
+    owned = [a for a in kb.accounts.values() if a.model.owner == "person:wtan"]
+    assert owned and all(a.model.id in page for a in owned)
+    assert 'id="kb-due"' in page
+    team = sites.page("internal", urls.owner("team:csc-im"))
+    assert "SOP-CSC-001" in team and "Maya Okafor" in team
+
+
+def test_accounts_by_tier_and_health(sites, kb):
+    page = sites.page("internal", urls.ACCOUNTS)
+    for tier in (1, 2, 3):
+        assert f'id="kb-tier-{tier}"' in page
+    for entry in kb.accounts.values():
+        assert f'href="../accounts/{entry.model.id.lower()}/"' in page
+
+
+def test_confidential_fields_come_from_the_model():
+    assert confidential_fields(models.Account) == {"contacts", "annual_revenue", "notes"}
+    account = models.Account.model_validate_json(json.dumps({
+        "id": "ACC-00001", "name": "X", "segment": "NA", "tier": 1, "status": "active", "owner": "person:a",
+        "last_review": "2026-01-01", "annual_revenue": 12345, "contacts": [{"name": "C"}],
+    }))
+    assert "Annual revenue" not in dict(public_items(account)) and "Contacts" not in dict(public_items(account))
+
+
+def test_no_confidential_account_value_in_the_internal_site(sites):
+    secrets: set[str] = set()
+    for path in (sites.kb / "accounts").glob("*.yaml"):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for contact in data.get("contacts", []):
+            secrets |= {str(v) for k, v in contact.items() if k in ("email", "phone")}
+        if data.get("annual_revenue"):
+            revenue = data["annual_revenue"]
+            secrets |= {str(revenue), f"{revenue:,}"}
+        if data.get("notes"):
+            secrets.add(data["notes"].strip()[:40])
+    assert any("@" in s for s in secrets) and any(s.isdigit() for s in secrets)
+    for path, text in site_files(sites.internal):
+        leaked = [s for s in secrets if s in text]
+        assert not leaked, f"{path}: {leaked}"
+
+
+# -- 4. audiences --------------------------------------------------------------------------
+
+
+def _forbidden(kb, audience: str) -> set[str]:
+    """Ids and titles of everything the audience must not see (in plain and HTML-escaped form)."""
+    view = build_view(kb, audience, today())
+    names = [(d, e.model.title) for d, e in kb.docs.items() if d not in view.docs]
+    shown = {t.id for t in view.training}
+    names += [(t.model.id, t.model.title) for t in kb.training.values() if t.model.id not in shown]
+    if audience == "public":
+        names += [(a.model.id, a.model.name) for a in kb.accounts.values()]
+    return {x for ident, title in names for x in (ident, title, html.escape(title), json.dumps(title)[1:-1])}
+
+
+def test_public_build_holds_only_public_content(sites, kb):
+    forbidden = _forbidden(kb, "public")
+    assert {"SOP-CSC-001", "Account transition", "ACC-00101", "Harborline Fuel Stations"} <= forbidden
+    checked = 0
+    for path, text in site_files(sites.public):
+        hits = sorted(n for n in forbidden if n in text)
+        assert not hits, f"{path.relative_to(sites.public)} shows {hits}"
+        checked += 1
+    assert checked > 10
+    assert not (sites.public / "owners").exists() and not (sites.public / "accounts").exists()
+    assert not (sites.public / "reviews").exists() and not (sites.public / "authoring").exists()
+    assert (sites.public / "sops/art-sup-001/index.html").is_file()
+
+
+def test_public_tooltips_only_for_terms_of_public_documents(sites, kb):
+    allowed = {t.term for t in build_view(kb, "public", today()).terms}
+    assert "SSM" not in allowed and "T1" in allowed
+    for path, text in site_files(sites.public):
+        for title in re.findall(r'<abbr title="([^"]*)"', text):
+            assert html.unescape(title).split(":")[0].split(".")[0] in allowed, (path, title)
+
+
+def test_restricted_content_in_no_build(sites, kb):
+    forbidden = {"SOP-KMT-901", "Handling a data-protection incident", "omega-lantern", "TRN-901",
+                 "Incident drill for the governance board"}
+    for root in (sites.internal, sites.public):
+        for path, text in site_files(root):
+            assert not [n for n in forbidden if n in text], path
+
+
+def test_hand_written_pages_are_internal_unless_marked_public(sites):
+    assert (sites.internal / "authoring/index.html").is_file()
+    assert (sites.internal / "contributing/index.html").is_file()
+    assert not (sites.public / "contributing").exists()
+
+
+def test_links_by_id_in_markdown_and_bare_ids_in_text(sites):
+    page = sites.page("internal", "contributing.md")
+    assert 'href="../sops/sop-csc-001/#step-receive-account-request"' in page
+    assert '<a href="../sops/tpl-am-001/">TPL-AM-001</a>' in page
+
+
+# -- 5. safety -------------------------------------------------------------------------------
+
+
+def test_sanitiser_keeps_extensions_and_drops_scripts():
+    kept = (
+        '<div class="admonition note"><p class="admonition-title">Note</p></div>'
+        '<ul class="task-list"><li class="task-list-item"><label class="task-list-control">'
+        '<input type="checkbox" disabled checked><span class="task-list-indicator"></span></label> x</li></ul>'
+        '<div class="tabbed-set tabbed-alternate" data-tabs="1:2"><input checked id="__tabbed_1_1" '
+        'name="__tabbed_1" type="radio"><div class="tabbed-labels"><label for="__tabbed_1_1">A</label></div></div>'
+        '<details class="tip"><summary>More</summary></details><h2 id="x">X</h2>'
+    )
+    out = sanitize.clean(kept)
+    for piece in ('class="admonition note"', 'class="task-list-item"', 'type="checkbox"', 'type="radio"',
+                  'data-tabs="1:2"', '<label for="__tabbed_1_1">', "<details", 'id="x"'):
+        assert piece in out
+    bad = sanitize.clean('<script>alert(1)</script><img src="x" onerror="alert(1)"><a href="javascript:x">a</a>'
+                         '<img src="https://elsewhere.example/t.png"><iframe src="/"></iframe>'
+                         '<input type="text" name="q"><style>*{}</style>')
+    for piece in ("<script", "alert(1)", "onerror", "javascript:", "elsewhere.example", "<iframe", 'type="text"',
+                  "<style"):
+        assert piece not in bad
+
+
+def test_front_matter_values_are_escaped(kb):
+    entry = kb.docs["SOP-CSC-001"]
+    evil = entry.model.model_copy(update={"summary": '<img src=x onerror="alert(1)">', "version": "1.1"})
+    entry = type(entry)(evil, entry.path, entry.pos, entry.base, entry.body, entry.body_line)
+    view = build_view(kb, "internal", today())
+    out = render_head(view, entry, Links(view, "sops/sop-csc-001/", lambda src: None))
+    assert "<img" not in out and "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in out
+
+
+def test_every_page_has_a_content_security_policy_matching_its_scripts(sites):
+    for root in (sites.internal, sites.public):
+        for path in root.rglob("*.html"):
+            text = path.read_text(encoding="utf-8")
+            meta = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', text)
+            assert meta, path
+            policy = meta.group(1)
+            assert "'unsafe-inline'" not in policy.split("script-src", 1)[1].split(";")[0]
+            assert "default-src 'self'" in policy
+            for digest in csp.script_hashes(text):
+                assert digest in policy
+            assert text.index("Content-Security-Policy") < text.index("<script")
+
+
+def test_no_resource_from_elsewhere(sites):
+    resource = re.compile(r'<(?:script|img|link|iframe|source|video|audio)\b[^>]*\b(?:src|href)="((?:https?:)?//[^"]+)"')
+    css_url = re.compile(r"url\(\s*['\"]?(?:https?:)?//")
+    for root in (sites.internal, sites.public):
+        for path, text in site_files(root):
+            assert not resource.findall(text), path
+            if path.suffix == ".css":
+                assert not css_url.search(text), path
+            assert "fonts.googleapis" not in text and "googletagmanager" not in text, path
+
+
+# -- units -------------------------------------------------------------------------------------
+
+
+def test_urls_come_from_ids():
+    assert urls.doc("SOP-CSC-001") == "sops/sop-csc-001.md"
+    assert urls.owner("team:csc-im") == "owners/team-csc-im.md"
+    assert urls.relative_src("sops/sop-cs-001.md", "sops/sop-csc-001.md") == "sop-cs-001.md"
+
+
+def test_annotator_skips_code_links_and_headings(kb):
+    view = build_view(kb, "internal", today())
+    out = Annotator(view).annotate(
+        "<h2>SSM</h2><p>The SSM and SOP-CSC-001, <code>SSM</code> <a href='#'>SSM</a> xSSM</p>",
+        lambda doc_id: f"../{doc_id.lower()}/",
+    )
+    assert out.count("<abbr") == 1
+    assert '<a href="../sop-csc-001/">SOP-CSC-001</a>' in out
+    assert "<h2>SSM</h2>" in out and "<code>SSM</code>" in out and "xSSM" in out
+
+
+def test_id_links_resolve_or_drop(kb):
+    view = build_view(kb, "public", today())
+    text, missing = rewrite_id_links("[a](ART-SUP-002#x) [b](SOP-CSC-001)", "sops/art-sup-001.md", view)
+    assert text == "[a](art-sup-002.md#x) b" and missing == ["SOP-CSC-001"]
