@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .fileio import write_atomic
 from .kb import DocEntry, Entry, KnowledgeBase, load_text
-from .yamlsrc import Pos, unpack
+from .yamlsrc import Pos
 
 _PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/:@-]*$")
 _RESERVED = {"true", "false", "yes", "no", "on", "off", "null", "~"}
@@ -99,8 +99,8 @@ class FileEdit:
             self.insertions.append((self._mapping_end(), [f"{key}:", *body]))
             return
         child = pos.items[key]
-        key_line = unpack(pos.keys[key])[0]
-        if not isinstance(child, Pos) or (child.items and unpack(child.at)[0] == key_line):
+        key_line = pos.key_start(key)[0]
+        if not isinstance(child, Pos) or (child.items and child.start[0] == key_line):
             raise EditError(f"'{key}' is not written as a block list ('- ...' lines); edit it by hand")
         if not child.items:  # `key: []`
             line_text = lines[key_line - 1]
@@ -109,8 +109,7 @@ class FileEdit:
             self.replacements.append((key_line, line_text.index("[]") + 1, "[]", "[]"))
             indent = "  "
         else:
-            first = unpack(child.items[0].at if isinstance(child.items[0], Pos) else child.items[0])[0]
-            first_text = lines[first - 1]
+            first_text = lines[child.value_start(0)[0] - 1]
             indent = first_text[: len(first_text) - len(first_text.lstrip())]
         body = [f"{indent}- {k}: {v}" if i == 0 else f"{indent}  {k}: {v}" for i, (k, v) in enumerate(item.items())]
         self.insertions.append((self._last_line_of(key), body))
@@ -129,10 +128,10 @@ class FileEdit:
         """Last line holding `key`'s value: the line before the next key, or the end."""
         pos = self.entry.pos
         assert isinstance(pos, Pos)
-        keys = list(pos.keys)
+        keys = list(pos.items)
         following = keys[keys.index(key) + 1:]
         if following:
-            return self._skip_back(unpack(pos.keys[following[0]])[0] - 1)
+            return self._skip_back(pos.key_start(following[0])[0] - 1)
         return self._mapping_end()
 
     def _skip_back(self, line: int) -> int:

@@ -40,7 +40,7 @@ class Entry(Generic[M]):
 
     model: M
     path: str  # relative to the root, forward slashes
-    pos: Pos | int | None
+    pos: Pos | None
     base: tuple = ()  # path of the record inside its file (registry lists)
 
     def at(self, *keys, key: bool = False) -> tuple[int, int]:
@@ -296,10 +296,10 @@ class _Loader:
             return
         wrapper = models.SCHEMAS[key if key != "terms" else "glossary"]
         extra = [k for k in data if k != key]
-        if extra or not isinstance(data.get(key), list):
+        if extra or not isinstance(data.get(key), tuple):
             # Let the wrapper model word the problem (unknown key, missing list, ...).
             self._validate(wrapper, data, rel, pos)
-            if not isinstance(data.get(key), list):
+            if not isinstance(data.get(key), tuple):
                 return
         table = getattr(self.kb, key)
         for i, item in enumerate(data[key]):
@@ -324,7 +324,7 @@ class _Loader:
 
 
 def _kind(value: object) -> str:
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return "a list"
     if isinstance(value, str):
         return "text"

@@ -74,11 +74,11 @@ class Record(BaseModel):
 class When(Record):
     """Conditions on account fields; all listed keys must match."""
 
-    tier: list[Tier] | None = None
-    segment: list[Text] | None = None
-    products: list[Text] | None = Field(None, description="matches when the account has any of these")
-    status: list[AccountStatus] | None = None
-    health: list[Health] | None = None
+    tier: tuple[Tier, ...] | None = None
+    segment: tuple[Text, ...] | None = None
+    products: tuple[Text, ...] | None = Field(None, description="matches when the account has any of these")
+    status: tuple[AccountStatus, ...] | None = None
+    health: tuple[Health, ...] | None = None
 
 
 class Item(Record):
@@ -90,7 +90,7 @@ class FormField(Record):
     id: Slug
     label: Text
     kind: Literal["single", "multi", "text", "date"]
-    options: list[Text] = Field(default_factory=list)
+    options: tuple[Text, ...] = ()
 
     @model_validator(mode="after")
     def _options_fit_kind(self):
@@ -103,7 +103,7 @@ class FormField(Record):
 
 class Approval(Record):
     by: AnyRef
-    covers: list[Slug] = Field(min_length=1)
+    covers: tuple[Slug, ...] = Field(min_length=1)
 
 
 AssigneeRef = Annotated[
@@ -131,8 +131,8 @@ class Step(Record):
     role: Slug | None = None
     assignee: AssigneeRef | None = Field(None, description="who does it, when not found from the role")
     guidance: Text | None = None
-    items: list[Text | Item] = Field(default_factory=list)
-    fields: list[FormField] = Field(default_factory=list)
+    items: tuple[Text | Item, ...] = ()
+    fields: tuple[FormField, ...] = ()
     approval: Approval | None = None
     due: Duration | None = Field(None, description="due this long after the checklist start")
     when: When | None = None
@@ -140,7 +140,7 @@ class Step(Record):
 
 class RoleDuty(Record):
     role: Slug
-    responsibilities: list[Text] = Field(min_length=1)
+    responsibilities: tuple[Text, ...] = Field(min_length=1)
 
 
 class Change(Record):
@@ -171,15 +171,15 @@ class Sop(Record):
     last_reviewed: dt.date | None = None
     review_every: Duration | None = None
     summary: Text | None = None
-    tags: list[Slug] = Field(default_factory=list)
-    related: list[DocId] = Field(default_factory=list)
-    terms: list[Text] = Field(default_factory=list)
-    approvers: list[AnyRef] = Field(default_factory=list)
-    roles: list[RoleDuty] = Field(default_factory=list)
-    inputs: list[Input] = Field(default_factory=list)
-    steps: list[Step] = Field(default_factory=list)
-    changelog: list[Change] = Field(default_factory=list)
-    reviews: list[ReviewEntry] = Field(default_factory=list)
+    tags: tuple[Slug, ...] = ()
+    related: tuple[DocId, ...] = ()
+    terms: tuple[Text, ...] = ()
+    approvers: tuple[AnyRef, ...] = ()
+    roles: tuple[RoleDuty, ...] = ()
+    inputs: tuple[Input, ...] = ()
+    steps: tuple[Step, ...] = ()
+    changelog: tuple[Change, ...] = ()
+    reviews: tuple[ReviewEntry, ...] = ()
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -248,18 +248,18 @@ class Account(Record):
     health: Health | None = None
     owner: PersonRef
     team: AccountTeam | None = None
-    products: list[Text] = Field(default_factory=list)
+    products: tuple[Text, ...] = ()
     since: dt.date | None = None
     last_review: dt.date | None = None
     plan_updated: dt.date | None = None
-    contacts: list[Contact] = confidential(default_factory=list)
+    contacts: tuple[Contact, ...] = confidential(default=())
     annual_revenue: int | float | None = confidential(default=None)
-    escalations: list[Escalation] = Field(default_factory=list)
-    opportunities: list[Opportunity] = Field(default_factory=list)
-    tickets: list[Ticket] = Field(default_factory=list)
+    escalations: tuple[Escalation, ...] = ()
+    opportunities: tuple[Opportunity, ...] = ()
+    tickets: tuple[Ticket, ...] = ()
     transition: Transition | None = None
     notes: Text | None = confidential(default=None)
-    reviews: list[ReviewEntry] = Field(default_factory=list)
+    reviews: tuple[ReviewEntry, ...] = ()
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -308,7 +308,7 @@ class Person(Record):
     name: Text
     email: Email
     title: Text | None = None
-    roles: list[Slug] = Field(default_factory=list)
+    roles: tuple[Slug, ...] = ()
     team: Slug | None = None
     active: bool = True
     left: dt.date | None = None
@@ -325,28 +325,28 @@ class Term(Record):
     term: Text
     expansion: Text | None = None
     definition: Text
-    aliases: list[Text] = Field(default_factory=list)
-    related: list[DocId] = Field(default_factory=list)
+    aliases: tuple[Text, ...] = ()
+    related: tuple[DocId, ...] = ()
 
 
 class DepartmentsFile(Record):
-    departments: list[Department]
+    departments: tuple[Department, ...]
 
 
 class TeamsFile(Record):
-    teams: list[Team]
+    teams: tuple[Team, ...]
 
 
 class RolesFile(Record):
-    roles: list[Role]
+    roles: tuple[Role, ...]
 
 
 class PeopleFile(Record):
-    people: list[Person]
+    people: tuple[Person, ...]
 
 
 class GlossaryFile(Record):
-    terms: list[Term]
+    terms: tuple[Term, ...]
 
 
 # --- training --------------------------------------------------------------
@@ -354,7 +354,7 @@ class GlossaryFile(Record):
 
 class TrainingLink(Record):
     sop: DocId
-    steps: list[Slug] = Field(default_factory=list)
+    steps: tuple[Slug, ...] = ()
 
 
 class Training(Record):
@@ -368,7 +368,7 @@ class Training(Record):
     owner: OwnerRef
     audience: Audience = "internal"
     description: Text | None = None
-    links: list[TrainingLink] = Field(min_length=1)
+    links: tuple[TrainingLink, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _url_or_file(self):
@@ -381,7 +381,7 @@ class Training(Record):
 
 
 class AccountPlanPolicy(Record):
-    tiers: list[Tier] = Field(default_factory=lambda: [1, 2])
+    tiers: tuple[Tier, ...] = (1, 2)
     every: Duration = "12 months"
 
 
@@ -399,9 +399,9 @@ class Config(Record):
     )
     account_plan: AccountPlanPolicy = Field(default_factory=AccountPlanPolicy)
     account_manager_role: Slug = "am"
-    segments: list[Text] = Field(default_factory=lambda: ["NA", "RA"])
-    audiences: list[Audience] = Field(
-        default_factory=lambda: ["public", "internal"], description="audiences the site is built for"
+    segments: tuple[Text, ...] = ("NA", "RA")
+    audiences: tuple[Audience, ...] = Field(
+        ("public", "internal"), description="audiences the site is built for"
     )
     owner_workload_limit: Annotated[int, Field(ge=1)] = 25
     account_review_checklist: DocId | None = Field(

@@ -35,6 +35,7 @@ _TYPE_NAMES = {
     "float_type": "a number",
     "bool_type": "true or false",
     "list_type": "a list",
+    "tuple_type": "a list",
     "dict_type": "a mapping",
     "model_type": "a mapping",
     "model_attributes_type": "a mapping",
@@ -69,7 +70,7 @@ def _describe(value: object) -> str:
         return f"the date {value.isoformat()}"
     if isinstance(value, dict):
         return "a mapping"
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return "a list"
     return repr(value)
 
@@ -82,7 +83,7 @@ def _walk(data: object, loc: tuple) -> tuple[tuple, object]:
         if isinstance(node, dict) and part in node:
             path.append(part)
             node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        elif isinstance(node, (list, tuple)) and isinstance(part, int) and 0 <= part < len(node):
             path.append(part)
             node = node[part]
         # anything else is a union label ('str', 'Item', 'function-after[...]')
@@ -118,7 +119,7 @@ def _as_model(tp) -> type[BaseModel] | None:
     origin = typing.get_origin(tp)
     if origin is typing.Annotated:
         return _as_model(typing.get_args(tp)[0])
-    if origin in (list, typing.Union, types.UnionType):
+    if origin in (list, tuple, typing.Union, types.UnionType):
         for arg in typing.get_args(tp):
             found = _as_model(arg)
             if found is not None:
@@ -135,7 +136,7 @@ def findings_from(
     model: type[BaseModel],
     data: object,
     path: str,
-    pos: Pos | int | None,
+    pos: Pos | None,
     base: tuple = (),
 ) -> list[Finding]:
     """One finding per distinct problem, each at the key or value it is about."""
@@ -172,8 +173,6 @@ def findings_from(
 def _locate(pos, base: tuple, real: tuple, key: bool = False) -> tuple[int, int]:
     if isinstance(pos, Pos):
         return pos.locate(base + real, key=key)
-    if isinstance(pos, int):
-        return pos >> 20, pos & ((1 << 20) - 1)
     return 1, 1
 
 

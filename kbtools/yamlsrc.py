@@ -8,20 +8,35 @@ into plain Python values itself, so that it can
 * construct nothing but plain YAML (no `!!python/...` or custom tags),
 * bound alias expansion and nesting depth.
 
-Positions are 1-based. Scalars keep a packed int (`line << 20 | col`) and
+Sequences become tuples (the models are immutable). Positions are 1-based. Scalars keep a packed int (`line << 20 | col`) and
 collections a `Pos` object, which keeps memory and time low on large trees.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import sys
+from array import array
+
 import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from yaml.resolver import Resolver
 
 try:
-    from yaml import CSafeLoader as _Loader
+    from yaml.cyaml import CParser as _Parser
 except ImportError:  # pragma: no cover - libyaml is a hard requirement in practice
-    from yaml import SafeLoader as _Loader
+    from yaml.composer import Composer
+    from yaml.parser import Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class _Parser(Reader, Scanner, Parser, Composer):  # type: ignore[no-redef]
+        def __init__(self, stream):
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+            Composer.__init__(self)
 
 MAX_DEPTH = 64
 MAX_ALIAS_EXPANSION = 10_000
@@ -37,12 +52,38 @@ _SCALARS = {
     "tag:yaml.org,2002:float": _C.construct_yaml_float,
     "tag:yaml.org,2002:timestamp": _C.construct_yaml_timestamp,
 }
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_INT = "tag:yaml.org,2002:int"
 _SHIFT = 20
 _MASK = (1 << _SHIFT) - 1
+_IMPLICIT = Resolver.yaml_implicit_resolvers
+_intern = sys.intern
 
 
-def pack(line: int, col: int) -> int:
-    return (line << _SHIFT) | col
+class _Loader(_Parser, Resolver):
+    """libyaml's parser with YAML 1.1 tag resolution, minus the per-node overhead.
+
+    Same tags as PyYAML's SafeLoader: only the implicit resolvers for the
+    scalar's first character are tried, and path resolvers (unused) are skipped.
+    """
+
+    def __init__(self, stream):
+        _Parser.__init__(self, stream)
+
+    def descend_resolver(self, current_node, current_index):
+        pass
+
+    def ascend_resolver(self):
+        pass
+
+    def resolve(self, kind, value, implicit):
+        if kind is ScalarNode:
+            if implicit[0]:
+                for tag, regexp in _IMPLICIT.get(value[:1] or "", ()):
+                    if regexp.match(value):
+                        return tag
+            return _STR
+        return _SEQ if kind is SequenceNode else _MAP
 
 
 def unpack(p: int) -> tuple[int, int]:
@@ -50,14 +91,33 @@ def unpack(p: int) -> tuple[int, int]:
 
 
 class Pos:
-    """Where a collection starts, and where each of its keys and values are."""
+    """Where a collection starts, and where each of its keys and values are.
 
-    __slots__ = ("at", "keys", "items")
+    Positions live in one compact array per file (`marks`, packed
+    `line << 20 | col`); a collection keeps indexes into it: small ints that
+    cost no memory of their own.
+    """
 
-    def __init__(self, at: int, keys: dict | None, items: dict | list):
-        self.at = at  # packed start of the collection
-        self.keys = keys  # mapping: key -> packed position of the key
-        self.items = items  # mapping: key -> child; sequence: list of child
+    __slots__ = ("marks", "at", "keys", "items")
+
+    def __init__(self, marks: array, at: int, keys: tuple | None, items: dict | list):
+        self.marks = marks
+        self.at = at  # index of the collection's start
+        self.keys = keys  # mapping: index of each key's start, in key order
+        self.items = items  # mapping: key -> child; sequence: list of child (index or Pos)
+
+    def _xy(self, child) -> tuple[int, int]:
+        return child.start if isinstance(child, Pos) else unpack(self.marks[child])
+
+    @property
+    def start(self) -> tuple[int, int]:
+        return unpack(self.marks[self.at])
+
+    def key_start(self, key) -> tuple[int, int]:
+        return unpack(self.marks[self.keys[list(self.items).index(key)]])
+
+    def value_start(self, key_or_index) -> tuple[int, int]:
+        return self._xy(self.items[key_or_index])
 
     def locate(self, path: tuple | list, *, key: bool = False) -> tuple[int, int]:
         """Line and column of the value at `path` (of its key, with key=True).
@@ -65,26 +125,21 @@ class Pos:
         Walks as far as the path exists, so a missing key resolves to the
         mapping that should have held it.
         """
-        node: Pos | int = self
-        last_key_pos = None
-        for part in path:
-            if not isinstance(node, Pos):
-                break
+        node: Pos = self
+        for n, part in enumerate(path):
             items = node.items
             if node.keys is not None:
                 if part not in items:
-                    break
-                last_key_pos = node.keys[part]
-                node = items[part]
-            else:
-                if not isinstance(part, int) or not 0 <= part < len(items):
-                    break
-                last_key_pos = None
-                node = items[part]
-        else:
-            if key and last_key_pos is not None:
-                return unpack(last_key_pos)
-        return unpack(node.at if isinstance(node, Pos) else node)
+                    return node.start
+                if key and n == len(path) - 1:
+                    return node.key_start(part)
+            elif not isinstance(part, int) or not 0 <= part < len(items):
+                return node.start
+            child = items[part]
+            if not isinstance(child, Pos):
+                return node._xy(child)
+            node = child
+        return node.start
 
 
 class YAMLSourceError(Exception):
@@ -116,7 +171,7 @@ def decode(data: bytes) -> str:
         ) from None
 
 
-def parse(text: str, line_offset: int = 0) -> tuple[object, Pos | int | None]:
+def parse(text: str, line_offset: int = 0) -> tuple[object, Pos | None]:
     """Parse one YAML document into (value, positions).
 
     `line_offset` is added to every line (for front matter inside Markdown).
@@ -133,7 +188,8 @@ def parse(text: str, line_offset: int = 0) -> tuple[object, Pos | int | None]:
         loader.dispose()
     if node is None:
         return None, None
-    return _Builder(line_offset).build(node, 0)
+    value, pos = _Builder(line_offset).build(node, 0)
+    return value, pos if isinstance(pos, Pos) else None
 
 
 def _syntax_error(exc: yaml.MarkedYAMLError, line_offset: int) -> YAMLSourceError:
@@ -157,35 +213,50 @@ def _syntax_error(exc: yaml.MarkedYAMLError, line_offset: int) -> YAMLSourceErro
 
 
 class _Builder:
-    __slots__ = ("offset", "seen", "count", "aliased")
+    __slots__ = ("offset", "seen", "count", "aliased", "marks")
 
     def __init__(self, line_offset: int):
         self.offset = line_offset
+        self.marks = array("Q")
         self.seen: set[int] = set()
         self.count = 0
         self.aliased = False
 
     def _at(self, node) -> int:
+        """Record where `node` starts; return the record's index."""
         mark = node.start_mark
-        return ((mark.line + 1 + self.offset) << _SHIFT) | (mark.column + 1)
+        marks = self.marks
+        marks.append(((mark.line + 1 + self.offset) << _SHIFT) | (mark.column + 1))
+        return len(marks) - 1
 
     def _fail(self, node, code: str, message: str) -> YAMLSourceError:
-        line, col = unpack(self._at(node))
-        return YAMLSourceError(code, message, line, col)
+        mark = node.start_mark
+        return YAMLSourceError(code, message, mark.line + 1 + self.offset, mark.column + 1)
+
+    def scalar(self, node) -> tuple[object, int]:
+        tag = node.tag
+        value = node.value
+        if tag == _STR:
+            return value, self._at(node)
+        if tag == _TIMESTAMP and len(value) == 10:
+            try:
+                return dt.date.fromisoformat(value), self._at(node)
+            except ValueError:
+                pass
+        if tag == _INT and value.isdigit() and (value[0] != "0" or value == "0"):
+            return int(value), self._at(node)
+        fn = _SCALARS.get(tag)
+        if fn is None:
+            raise self._fail(node, "yaml-tag", _tag_message(tag))
+        try:
+            return fn(node), self._at(node)
+        except (ValueError, TypeError, OverflowError):
+            raise self._fail(node, "yaml-syntax", f"invalid {tag.rsplit(':', 1)[-1]} {value!r}") from None
 
     def build(self, node, depth: int):
         cls = node.__class__
         if cls is ScalarNode:
-            tag = node.tag
-            if tag == _STR:
-                return node.value, self._at(node)
-            fn = _SCALARS.get(tag)
-            if fn is None:
-                raise self._fail(node, "yaml-tag", _tag_message(tag))
-            try:
-                return fn(node), self._at(node)
-            except (ValueError, TypeError, OverflowError):
-                raise self._fail(node, "yaml-syntax", f"invalid {tag.rsplit(':', 1)[-1]} {node.value!r}") from None
+            return self.scalar(node)
 
         if depth >= MAX_DEPTH:
             raise self._fail(node, "yaml-depth", f"nesting deeper than {MAX_DEPTH} levels")
@@ -203,38 +274,50 @@ class _Builder:
             )
 
         depth += 1
+        at = self._at
         if cls is MappingNode:
             if node.tag != _MAP:
                 raise self._fail(node, "yaml-tag", _tag_message(node.tag))
             value: dict = {}
-            keys: dict = {}
+            keys: list = []
             items: dict = {}
             for knode, vnode in node.value:
                 if knode.__class__ is not ScalarNode:
                     raise self._fail(knode, "yaml-key", "a mapping key must be a plain scalar")
-                if knode.tag == "tag:yaml.org,2002:merge":
+                if knode.tag == _STR:
+                    key, kpos = knode.value, at(knode)
+                elif knode.tag == "tag:yaml.org,2002:merge":
                     raise self._fail(knode, "yaml-tag", "merge keys ('<<') are not supported; write the keys out")
-                key, kpos = self.build(knode, depth)
+                else:
+                    key, kpos = self.scalar(knode)
+                if isinstance(key, str):
+                    key = _intern(key)
                 if key in value:
-                    first = unpack(keys[key])[0]
+                    first = unpack(self.marks[keys[list(value).index(key)]])[0]
                     raise self._fail(
                         knode, "duplicate-key", f"duplicate key {key!r} (first defined on line {first})"
                     )
-                v, vpos = self.build(vnode, depth)
-                value[key] = v
-                keys[key] = kpos
-                items[key] = vpos
-            return value, Pos(self._at(node), keys, items)
+                if vnode.__class__ is ScalarNode and vnode.tag == _STR:
+                    value[key] = vnode.value
+                    items[key] = at(vnode)
+                else:
+                    value[key], items[key] = self.build(vnode, depth)
+                keys.append(kpos)
+            return value, Pos(self.marks, at(node), tuple(keys), items)
 
         if node.tag != _SEQ:
             raise self._fail(node, "yaml-tag", _tag_message(node.tag))
         seq = []
         poss = []
         for child in node.value:
-            v, p = self.build(child, depth)
-            seq.append(v)
-            poss.append(p)
-        return seq, Pos(self._at(node), None, poss)
+            if child.__class__ is ScalarNode and child.tag == _STR:
+                seq.append(child.value)
+                poss.append(at(child))
+            else:
+                v, p = self.build(child, depth)
+                seq.append(v)
+                poss.append(p)
+        return tuple(seq), Pos(self.marks, at(node), None, poss)
 
 
 def _tag_message(tag: str) -> str:

@@ -42,7 +42,7 @@ def test_account_management_template_has_20_steps_and_4_gates(repo_kb):
 def test_policy_tiers_match_kb_yml(repo_kb):
     cfg = repo_kb.config
     assert cfg.account_review_every == {1: "3 months", 2: "6 months", 3: "12 months"}
-    assert cfg.account_plan.tiers == [1, 2]
+    assert cfg.account_plan.tiers == (1, 2)
     assert repo_kb.docs["POL-SAL-001"].model.type == "policy"
 
 

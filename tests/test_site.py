@@ -340,7 +340,7 @@ def test_confidential_fields_come_from_the_model():
     assert confidential_fields(models.Account) == {"contacts", "annual_revenue", "notes"}
     account = models.Account.model_validate_json(json.dumps({
         "id": "ACC-00001", "name": "X", "segment": "NA", "tier": 1, "status": "active", "owner": "person:a",
-        "last_review": "2026-01-01", "annual_revenue": 12345, "contacts": [{"name": "C"}],
+        "last_review": "2026-01-01", "annual_revenue": 12345, "contacts": ({"name": "C"},),
     }))
     assert "Annual revenue" not in dict(public_items(account)) and "Contacts" not in dict(public_items(account))
 
