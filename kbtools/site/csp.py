@@ -17,7 +17,7 @@ _CHARSET = re.compile(r"<meta charset=[^>]*>", re.I)
 
 POLICY = (
     "default-src 'self'",
-    "script-src 'self' {scripts}",
+    "script-src {scripts}",
     "style-src 'self' 'unsafe-inline'",
     "img-src 'self' data:",
     "font-src 'self'",
@@ -39,8 +39,8 @@ def script_hashes(page: str) -> list[str]:
 
 def policy(page: str, dev: bool = False) -> str:
     """The policy for one finished page. `dev` (mkdocs serve) allows the live-reload script."""
-    scripts = "'unsafe-inline'" if dev else " ".join(script_hashes(page))
-    return "; ".join(POLICY).format(scripts=scripts).replace("  ", " ").replace(" ;", ";")
+    scripts = ["'self'", *(["'unsafe-inline'"] if dev else script_hashes(page))]
+    return "; ".join(POLICY).format(scripts=" ".join(scripts))
 
 
 def add_policy(page: str, dev: bool = False) -> str:

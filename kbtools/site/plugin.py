@@ -41,7 +41,7 @@ from .nav import build_nav
 from .pages import SitePage, all_pages
 from .render import Links, anchor_ids, toc_entries
 from .sanitize import clean
-from .view import AUDIENCES, SiteView, build_view
+from .view import AUDIENCES, SEEN_BY, SiteView, build_view
 
 log = logging.getLogger("mkdocs.plugins.kb")
 
@@ -119,7 +119,7 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         assert self.view is not None
         hand_written = []
         for file in list(files.documentation_pages()):
-            if self._audience_of(file) in _SEEN[self.view.audience]:
+            if self._audience_of(file) in SEEN_BY[self.view.audience]:
                 hand_written.append(file.src_uri)
             else:
                 files.remove(file)
@@ -202,9 +202,6 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
             if (self.root / name).exists():
                 server.watch(str(self.root / name))
         return server
-
-
-_SEEN = {"public": {"public"}, "internal": {"public", "internal"}}
 
 
 def _source_of(page: Page, site_page: SitePage | None, view: SiteView) -> str:

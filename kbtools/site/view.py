@@ -22,7 +22,7 @@ from ..kb import DocEntry, Entry, KnowledgeBase
 from ..reviews import ReviewItem, review_items
 
 AUDIENCES = ("public", "internal")
-_SEEN_BY = {"public": {"public"}, "internal": {"public", "internal"}}
+SEEN_BY = {"public": {"public"}, "internal": {"public", "internal"}}  # audience -> what it may see
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +80,7 @@ class SiteView:
 
 
 def doc_visible(doc: models.Sop, audience: str) -> bool:
-    if doc.audience not in _SEEN_BY[audience]:
+    if doc.audience not in SEEN_BY[audience]:
         return False
     return audience == "internal" or doc.status == "approved"
 
@@ -133,7 +133,7 @@ def _training(kb: KnowledgeBase, view: SiteView):
     by_doc: dict[str, list[TrainingLink]] = defaultdict(list)
     for entry in sorted(kb.training.values(), key=lambda e: e.model.id):
         material = entry.model
-        if material.audience not in _SEEN_BY[view.audience]:
+        if material.audience not in SEEN_BY[view.audience]:
             continue
         links = [link for link in material.links if link.sop in view.docs]
         if not links:
