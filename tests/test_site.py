@@ -144,9 +144,10 @@ def today() -> dt.date:
 
 
 def site_files(root: Path):
+    """Every file of a built site, as text (bytes that are not UTF-8 become U+FFFD)."""
     for path in sorted(root.rglob("*")):
-        if path.is_file() and path.suffix in (".html", ".json", ".xml", ".js", ".css", ".txt"):
-            yield path, path.read_text(encoding="utf-8", errors="replace")
+        if path.is_file():
+            yield path, path.read_bytes().decode("utf-8", errors="replace")
 
 
 # -- 1. the plugin ----------------------------------------------------------------------
@@ -500,3 +501,32 @@ def test_id_links_resolve_or_drop(kb):
     view = build_view(kb, "public", today())
     text, missing = rewrite_id_links("[a](ART-SUP-002#x) [b](SOP-CSC-001)", "sops/art-sup-001.md", view)
     assert text == "[a](art-sup-002.md#x) b" and missing == ["SOP-CSC-001"]
+
+
+def test_build_date_from_option_or_environment(monkeypatch):
+    from mkdocs.exceptions import PluginError
+
+    from kbtools.site.plugin import build_date
+
+    monkeypatch.setenv("KB_TODAY", "2027-08-10")
+    assert build_date(None) == dt.date(2027, 8, 10)
+    assert build_date("2026-01-31") == dt.date(2026, 1, 31)
+    monkeypatch.setenv("KB_TODAY", "tomorrow")
+    with pytest.raises(PluginError, match="KB_TODAY is 'tomorrow'"):
+        build_date(None)
+    monkeypatch.delenv("KB_TODAY")
+    assert build_date(None) == dt.date.today()
+
+
+def test_review_dates_are_reported_but_do_not_fail(caplog):
+    from kbtools.findings import Finding
+    from kbtools.site.plugin import report
+
+    findings = [Finding("sops/a.md", 9, 16, "error", "review-overdue", "review overdue"),
+                Finding("accounts/ACC-00001.yaml", 3, 1, "error", "plan-missing", "no plan"),
+                Finding("sops/b.md", 7, 1, "error", "unknown-key", "unknown key 'ownr'"),
+                Finding("sops/c.md", 9, 16, "warning", "review-due-soon", "due soon")]
+    with caplog.at_level("INFO", logger="mkdocs.plugins.kb"):
+        assert report(findings) == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert errors == ["kb: sops/b.md:7:1: error: unknown key 'ownr' [unknown-key]"]
