@@ -180,6 +180,8 @@ def test_glossary_term_has_a_tooltip(tab):
     page = tab.open("sops/sop-csc-001/")
     abbr = page.locator("article abbr", has_text="SSM").first
     assert abbr.get_attribute("title").startswith("SSM: Sales Support Manager")
+    abbr.hover()
+    expect(page.locator(".md-tooltip2").filter(has_text="Sales Support Manager").first).to_be_visible()
 
 
 @pytest.mark.parametrize("tab", ["public"], indirect=True)

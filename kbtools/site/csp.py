@@ -18,7 +18,7 @@ _CHARSET = re.compile(r"<meta charset=[^>]*>", re.I)
 POLICY = (
     "default-src 'self'",
     "script-src {scripts}",
-    "style-src 'self' 'unsafe-inline'",
+    "style-src 'self'",
     "img-src 'self' data:",
     "font-src 'self'",
     "connect-src 'self'",
