@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 import click
@@ -11,6 +10,7 @@ import click
 from ..findings import KBError
 from ..kb import KnowledgeBase, find_root, load
 from ..models import iso_date
+from ..reviews import resolve_today
 
 
 def parse_date(value: str, hint: str) -> dt.date:
@@ -23,12 +23,10 @@ def parse_date(value: str, hint: str) -> dt.date:
 
 def today_option(fn):
     def callback(ctx, param, value):
-        if value is not None:
-            return parse_date(value, "'--today'")
-        env = os.environ.get("KB_TODAY")
-        if env:
-            return parse_date(env, "KB_TODAY")
-        return dt.date.today()
+        try:
+            return resolve_today(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--today'" if value is not None else "KB_TODAY") from None
 
     return click.option(
         "--today", metavar="YYYY-MM-DD", callback=callback, expose_value=True,

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 from pathlib import Path
 
 from mkdocs.config import config_options as c
@@ -34,9 +33,11 @@ from mkdocs.utils.meta import get_data
 from ..checks import run_checks
 from ..findings import Finding, KBError
 from ..kb import load
+from ..reviews import resolve_today
 from . import urls
 from .annotate import Annotator, LeakGuard, rewrite_id_links
 from .csp import add_policy
+from .downloads import write_checklists, write_pages_api
 from .nav import build_nav
 from .pages import SitePage, all_pages
 from .render import Links, anchor_ids, toc_entries
@@ -60,13 +61,10 @@ class KBPluginConfig(Config):
 
 def build_date(option: str | None) -> dt.date:
     """The plugin's `today` option, else $KB_TODAY, else the machine's date."""
-    value, source = (option, "the 'today' option") if option else (os.environ.get("KB_TODAY"), "KB_TODAY")
-    if not value:
-        return dt.date.today()
     try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise PluginError(f"kb: {source} is {value!r}, not a date; use YYYY-MM-DD") from None
+        return resolve_today(option, "the 'today' option")
+    except ValueError as exc:
+        raise PluginError(f"kb: {exc}") from None
 
 
 def report(findings: list[Finding]) -> int:
@@ -185,7 +183,12 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         return output_content
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        index = Path(config.site_dir) / "search" / "search_index.json"
+        assert self.view is not None
+        site_dir = Path(config.site_dir)
+        count = write_checklists(self.view, site_dir)
+        write_pages_api(self.view, site_dir, self.url_of.get, config.site_url)
+        log.info("kb: wrote %d blank checklists and api/pages.json", count)
+        index = site_dir / "search" / "search_index.json"
         if self.guard is not None and index.is_file():
             entries = json.loads(index.read_text(encoding="utf-8")).get("docs", [])
             self._guard("\n".join(f"{e.get('title', '')}\n{e.get('text', '')}" for e in entries), "the search index")
