@@ -63,6 +63,10 @@ class Links:
         rel = self._up + url or "./"
         return f"{rel}#{anchor}" if anchor else rel
 
+    def static(self, path: str) -> str:
+        """A relative link to a file the build writes beside the pages (not a page)."""
+        return self._up + path
+
     def link(self, src: str, text: str, anchor: str | None = None, cls: str | None = None) -> Markup:
         href = self.href(src, anchor)
         if href is None:

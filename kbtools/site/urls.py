@@ -39,6 +39,11 @@ def account(account_id: str) -> str:
     return f"accounts/{account_id.lower()}.md"
 
 
+def checklist(doc_id: str, fmt: str) -> str:
+    """A document's blank checklist, a static file beside the pages (md, csv or html)."""
+    return f"checklists/{doc_id.lower()}.{fmt}"
+
+
 def step_anchor(step_id: str) -> str:
     return f"step-{step_id}"
 

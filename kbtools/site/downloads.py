@@ -1,0 +1,64 @@
+"""Files the site publishes beside its pages: blank checklists and the pages API.
+
+Both are written at build time from the same view the pages use, so the
+public build holds only what its pages show.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from ..checklist import build as build_checklist
+from ..checklist_render import render
+from ..fileio import write_atomic
+from . import urls
+from .view import SiteView
+
+CHECKLIST_FORMATS = ("md", "csv", "html")
+API_VERSION = 1
+
+
+def write_checklists(view: SiteView, site_dir: Path) -> int:
+    """The blank checklist of every visible document with steps, in each download format."""
+    count = 0
+    for doc_id, entry in view.docs.items():
+        if not entry.model.steps:
+            continue
+        checklist = build_checklist(view.kb, doc_id, start=view.today, today=view.today)
+        for fmt in CHECKLIST_FORMATS:
+            write_atomic(site_dir / urls.checklist(doc_id, fmt), render(checklist, fmt))
+        count += 1
+    return count
+
+
+def pages_api(view: SiteView, url_of: Callable[[str], str | None], site_url: str | None) -> dict:
+    """What notification bots need about each page: owner, review dates and state."""
+    base = (site_url or "/").rstrip("/") + "/"
+    pages = []
+    targets = [("sop", doc_id, e.model.title, e.model.owner, urls.doc(doc_id)) for doc_id, e in view.docs.items()]
+    targets += [("account", acc_id, e.model.name, e.model.owner, urls.account(acc_id))
+                for acc_id, e in view.accounts.items()]
+    for kind, ident, title, owner, src in targets:
+        url = url_of(src)
+        if url is None:
+            continue
+        review = view.review_of.get((kind, ident))
+        pages.append({
+            "kind": kind,
+            "id": ident,
+            "title": title,
+            "url": base + url,
+            "owner": owner,
+            "last_review": review.last.isoformat() if review and review.last else None,
+            "due": review.due.isoformat() if review and review.due else None,
+            "state": review.state if review else "not-reviewed",
+        })
+    return {"version": API_VERSION, "audience": view.audience, "today": view.today.isoformat(), "pages": pages}
+
+
+def write_pages_api(view: SiteView, site_dir: Path, url_of: Callable[[str], str | None],
+                    site_url: str | None) -> None:
+    data = pages_api(view, url_of, site_url)
+    write_atomic(site_dir / "api" / "pages.json", json.dumps(data, indent=2, ensure_ascii=False) + "\n")
