@@ -20,7 +20,7 @@ import pytest
 from conftest import REPO
 from test_site import Sites, sites  # noqa: F401  (the session builds)
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("KB_CHROMIUM", "/usr/bin/chromium"))  # Debian's, unless told otherwise
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update"]
 SCREENSHOTS = REPO / "test-output"
