@@ -9,7 +9,6 @@ for bad content. Consumers (checks, checklists, site, CLI) only read the
 
 from __future__ import annotations
 
-import gc
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,16 +133,7 @@ def load_config(root: Path) -> tuple[models.Config, list[Finding]]:
 def load(root: Path) -> KnowledgeBase:
     config, _ = load_config(root)
     kb = KnowledgeBase(root=root, config=config)
-    # Loading allocates millions of objects and no reference cycles: the
-    # cyclic garbage collector would rescan the growing heap again and again
-    # (about a third of the time) and free nothing. Pause it while loading.
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        _Loader(kb).run()
-    finally:
-        if was_enabled:
-            gc.enable()
+    _Loader(kb).run()
     return kb
 
 
