@@ -14,18 +14,10 @@ import re
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import models
+from .findings import ContentError, KBError
 from .kb import Entry, KnowledgeBase
 
 FORMAT_VERSION = 1
-
-
-class ChecklistProblem(Exception):
-    """The checklist cannot be made. `code` is the exit code: 1 content, 2 usage."""
-
-    def __init__(self, message: str, code: int = 2):
-        super().__init__(message)
-        self.message = message
-        self.code = code
 
 
 # --- the output model --------------------------------------------------------
@@ -135,12 +127,12 @@ ACCOUNT_SLOTS = ("im", "ssm", "csm", "kam")
 
 
 def parse_sets(values: tuple[str, ...] | list[str]) -> dict[str, str]:
-    """`key=value` pairs from --set; raises ChecklistProblem on a malformed one."""
+    """`key=value` pairs from --set; raises KBError on a malformed one."""
     out: dict[str, str] = {}
     for raw in values:
         m = _SET.match(raw.strip())
         if not m:
-            raise ChecklistProblem(f"--set {raw!r}: write it as key=value, e.g. --set to=person:jdoe")
+            raise KBError(f"--set {raw!r}: write it as key=value, e.g. --set to=person:jdoe")
         out[m.group(1)] = m.group(2).strip()
     return out
 
@@ -173,10 +165,8 @@ def matches(when: models.When | None, account: models.Account) -> bool:
 
 
 class _Builder:
-    def __init__(self, kb: KnowledgeBase, doc: models.Sop, account: models.Account | None,
-                 inputs: dict[str, str]):
+    def __init__(self, kb: KnowledgeBase, account: models.Account | None, inputs: dict[str, str]):
         self.kb = kb
-        self.doc = doc
         self.account = account
         self.inputs = inputs
 
@@ -185,9 +175,13 @@ class _Builder:
         table = self.kb.people if kind == "person" else self.kb.teams
         entry = table.get(ident)
         if entry is None:
-            raise ChecklistProblem(f"{ref} is not in the registry", 1)
+            raise ContentError(f"{ref} is not in the registry")
         email = getattr(entry.model, "email", None)
         return Person(ref=ref, name=entry.model.name, email=email)
+
+    def active(self, ref: str) -> bool:
+        person = self.kb.people.get(ref.partition(":")[2])
+        return person is not None and person.model.active
 
     def holders(self, role: str) -> list[Person]:
         return [
@@ -200,16 +194,16 @@ class _Builder:
         acc = self.account
         if acc is None:
             return []
-        if acc.team is not None and role in ACCOUNT_SLOTS and getattr(acc.team, role):
-            return [self.person(getattr(acc.team, role))]
+        slot = getattr(acc.team, role) if acc.team is not None and role in ACCOUNT_SLOTS else None
+        if slot and self.active(slot):  # someone who left falls through to the role's holders
+            return [self.person(slot)]
         if role == self.kb.config.account_manager_role:
             return [self.person(acc.owner)]
         found = self.holders(role)
         if not found:
-            raise ChecklistProblem(
+            raise ContentError(
                 f"step {step_id!r} needs role {role!r}, but no one on account {acc.id} "
                 f"or in the registry holds it; add it to the account's team or to someone in org/people.yaml",
-                1,
             )
         return found
 
@@ -233,17 +227,13 @@ class _Builder:
         return [self.person(ref)]
 
 
-def _ref_name(kb: KnowledgeBase, ref: str) -> str:
-    return kb.display_name(ref)
-
-
 def _resolve_inputs(doc: models.Sop, account: models.Account | None, given: dict[str, str],
                     kb: KnowledgeBase) -> dict[str, str]:
     declared = {i.id: i for i in doc.inputs}
     unknown = sorted(set(given) - set(declared))
     if unknown:
         names = ", ".join(declared) or "none"
-        raise ChecklistProblem(f"--set {unknown[0]}: {doc.id} takes no input {unknown[0]!r} (inputs: {names})")
+        raise KBError(f"--set {unknown[0]}: {doc.id} takes no input {unknown[0]!r} (inputs: {names})")
     values: dict[str, str] = {}
     for inp in doc.inputs:
         value = given.get(inp.id)
@@ -251,19 +241,19 @@ def _resolve_inputs(doc: models.Sop, account: models.Account | None, given: dict
             value = _account_value(account, inp.default)
         if value is None:
             if inp.required and account is not None:
-                raise ChecklistProblem(f"{doc.id} needs --set {inp.id}=... ({inp.label})")
+                raise KBError(f"{doc.id} needs --set {inp.id}=... ({inp.label})")
             continue
         if inp.kind == "person":
             if not re.match(models.PERSON_REF_RE, value):
-                raise ChecklistProblem(f"--set {inp.id}={value}: expected a person reference like person:jdoe")
+                raise KBError(f"--set {inp.id}={value}: expected a person reference like person:jdoe")
             person = kb.people.get(value.partition(":")[2])
             if person is None:
-                raise ChecklistProblem(f"--set {inp.id}={value}: no such person in org/people.yaml")
+                raise KBError(f"--set {inp.id}={value}: no such person in org/people.yaml")
             if not person.model.active:
-                raise ChecklistProblem(f"--set {inp.id}={value}: {person.model.name} is no longer active")
+                raise KBError(f"--set {inp.id}={value}: {person.model.name} is no longer active")
         elif inp.kind == "date":
             if models.iso_date(value) is None:
-                raise ChecklistProblem(f"--set {inp.id}={value}: expected a date YYYY-MM-DD")
+                raise KBError(f"--set {inp.id}={value}: expected a date YYYY-MM-DD")
         values[inp.id] = value
     return values
 
@@ -302,27 +292,14 @@ def _facts(b: _Builder, acc: models.Account) -> AccountFacts:
 
 
 def find_doc(kb: KnowledgeBase, doc_id: str) -> Entry[models.Sop]:
-    entry = kb.docs.get(doc_id) or kb.docs.get(doc_id.upper())
-    if entry is None:
-        if doc_id in kb.broken or doc_id.upper() in kb.broken:
-            raise ChecklistProblem(f"{doc_id} has errors; run kb check and fix them first", 1)
-        from .validation import did_you_mean
-
-        raise ChecklistProblem(f"unknown document {doc_id!r}{did_you_mean(doc_id.upper(), kb.docs)}")
+    entry = kb.require("doc", doc_id.upper(), "document")
     if not entry.model.steps:
-        raise ChecklistProblem(f"{entry.model.id} has no steps to make a checklist from")
+        raise KBError(f"{entry.model.id} has no steps to make a checklist from")
     return entry
 
 
 def find_account(kb: KnowledgeBase, account_id: str) -> models.Account:
-    entry = kb.accounts.get(account_id) or kb.accounts.get(account_id.upper())
-    if entry is None:
-        if account_id in kb.broken:
-            raise ChecklistProblem(f"{account_id} has errors; run kb check and fix them first", 1)
-        from .validation import did_you_mean
-
-        raise ChecklistProblem(f"unknown account {account_id!r}{did_you_mean(account_id.upper(), kb.accounts)}")
-    return entry.model
+    return kb.require("account", account_id.upper(), "account").model
 
 
 def build(kb: KnowledgeBase, doc_id: str, *, account_id: str | None = None, start: dt.date,
@@ -331,7 +308,7 @@ def build(kb: KnowledgeBase, doc_id: str, *, account_id: str | None = None, star
     doc = entry.model
     account = find_account(kb, account_id) if account_id else None
     inputs = _resolve_inputs(doc, account, sets or {}, kb)
-    b = _Builder(kb, doc, account, inputs)
+    b = _Builder(kb, account, inputs)
     numbers = {s.id: n for n, s in enumerate(doc.steps, 1)}
     titles = {s.id: s.title for s in doc.steps}
 
@@ -351,7 +328,7 @@ def build(kb: KnowledgeBase, doc_id: str, *, account_id: str | None = None, star
         if step.approval is not None:
             approval = Approval(
                 by=step.approval.by,
-                by_name=_ref_name(kb, step.approval.by),
+                by_name=kb.display_name(step.approval.by),
                 approvers=b.approvers(step.approval.by, step.id),
                 covers=[StepRef(id=c, number=numbers[c], title=titles[c]) for c in step.approval.covers if c in numbers],
             )

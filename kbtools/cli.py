@@ -8,7 +8,7 @@ import sys
 import click
 
 from .commands import check, checklist, codeowners, digest, new, owners, review, reviews, schema
-from .findings import KBError
+from .findings import ContentError, KBError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -52,6 +52,9 @@ def _run(argv: list[str] | None) -> int:
     except KBError as exc:
         click.echo(f"kb: error: {exc}", err=True)
         return 2
+    except ContentError as exc:
+        click.echo(f"kb: error: {exc}", err=True)
+        return 1
     except BrokenPipeError:
         return 1
     except Exception as exc:  # never show a traceback to a user

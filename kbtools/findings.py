@@ -50,3 +50,7 @@ def printable(text: str) -> str:
 
 class KBError(Exception):
     """The command cannot run (exit code 2): no knowledge base, bad config, bad usage."""
+
+
+class ContentError(Exception):
+    """The command met content errors it cannot work around (exit code 1)."""

@@ -10,6 +10,7 @@ for bad content. Consumers (checks, checklists, site, CLI) only read the
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Generic, TypeVar
@@ -17,18 +18,20 @@ from typing import Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from . import models
-from .findings import Finding, KBError
+from .findings import ContentError, Finding, KBError
 from .validation import findings_from
 from .yamlsrc import Pos, YAMLSourceError, decode, parse, split_front_matter
 
 CONFIG_FILE = "kb.yml"
+# file name -> (list key, model, the kind its ids have in references and `broken`)
 REGISTRY_FILES = {
-    "departments.yaml": ("departments", models.Department),
-    "teams.yaml": ("teams", models.Team),
-    "roles.yaml": ("roles", models.Role),
-    "people.yaml": ("people", models.Person),
-    "glossary.yaml": ("terms", models.Term),
+    "departments.yaml": ("departments", models.Department, "department"),
+    "teams.yaml": ("teams", models.Team, "team"),
+    "roles.yaml": ("roles", models.Role, "role"),
+    "people.yaml": ("people", models.Person, "person"),
+    "glossary.yaml": ("terms", models.Term, "term"),
 }
+_RAW_DOC_ID = re.compile(r"^id:[ \t]*[\"']?((?:SOP|POL|PRC|TPL|ART)-[A-Z]{2,6}-[0-9]{3})\b", re.M)
 YAML_SUFFIXES = (".yaml", ".yml")
 
 M = TypeVar("M", bound=BaseModel)
@@ -74,7 +77,8 @@ class KnowledgeBase:
     training: dict[str, Entry[models.Training]] = field(default_factory=dict)
     # Records whose id repeats an earlier one: (kind, entry), for the id check.
     duplicates: list[tuple[str, Entry]] = field(default_factory=list)
-    # Ids that exist in files which failed validation: not reported again as unknown.
+    # "kind:id" of records whose files failed to load (doc:SOP-CSC-001, person:jdoe):
+    # they exist, their own errors are reported, references to them are not.
     broken: set[str] = field(default_factory=set)
     findings: list[Finding] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
@@ -84,16 +88,38 @@ class KnowledgeBase:
     def members(self, team_id: str) -> list[Entry[models.Person]]:
         return [p for p in self.people.values() if p.model.team == team_id]
 
+    def table(self, kind: str) -> dict[str, Entry]:
+        """The records of one kind: doc, account, training, person, team, role, department, term."""
+        return {
+            "doc": self.docs, "account": self.accounts, "training": self.training, "person": self.people,
+            "team": self.teams, "role": self.roles, "department": self.departments, "term": self.terms,
+        }[kind]
+
+    def is_broken(self, kind: str, ident: str) -> bool:
+        return f"{kind}:{ident}" in self.broken
+
     def resolves(self, ref: str) -> bool:
+        """Does a person:/team:/role: reference name something that exists?"""
         kind, _, ident = ref.partition(":")
-        table = {"person": self.people, "team": self.teams, "role": self.roles}.get(kind)
-        return table is not None and (ident in table or ref in self.broken)
+        if kind not in ("person", "team", "role"):
+            return False
+        return ident in self.table(kind) or ref in self.broken
 
     def display_name(self, ref: str) -> str:
         kind, _, ident = ref.partition(":")
-        table = {"person": self.people, "team": self.teams, "role": self.roles}.get(kind, {})
-        entry = table.get(ident)
+        entry = self.table(kind).get(ident) if kind in ("person", "team", "role") else None
         return entry.model.name if entry else ref
+
+    def require(self, kind: str, ident: str, what: str) -> Entry:
+        """The record, or an error a person can act on: 'has errors' (exit 1) or unknown (exit 2)."""
+        entry = self.table(kind).get(ident)
+        if entry is not None:
+            return entry
+        if self.is_broken(kind, ident):
+            raise ContentError(f"{ident} has errors; run kb check and fix them first")
+        from .validation import did_you_mean
+
+        raise KBError(f"unknown {what} {ident!r}{did_you_mean(ident, self.table(kind))}")
 
     def term_lookup(self, word: str) -> Entry[models.Term] | None:
         return self.terms.get(word.casefold())
@@ -237,14 +263,15 @@ class _Loader:
             return None, None
         return value, pos
 
-    def _validate(self, model: type[M], data: dict, rel: str, pos, base: tuple = ()) -> M | None:
+    def _validate(self, model: type[M], data: dict, rel: str, pos, base: tuple = (),
+                  kind: str | None = None) -> M | None:
         try:
             return model.model_validate(data)
         except ValidationError as exc:
             self.kb.findings.extend(findings_from(exc, model, data, rel, pos, base))
-            ident = data.get("id") if isinstance(data, dict) else None
-            if isinstance(ident, str):
-                self.kb.broken.add(ident)
+            ident = data.get("term" if kind == "term" else "id")
+            if kind and isinstance(ident, str):
+                self.kb.broken.add(f"{kind}:{ident.casefold() if kind == 'term' else ident}")
             return None
 
     # -- kinds ---------------------------------------------------------------
@@ -253,6 +280,9 @@ class _Loader:
         text = self._text(rel)
         if text is None:
             return
+        # A document that does not load still holds its id: never reused, not "unknown".
+        for ident in _RAW_DOC_ID.findall(text, 0, 4096)[:1]:
+            self.kb.broken.add(f"doc:{ident}")
         try:
             front, front_line, body, body_line = split_front_matter(text)
         except YAMLSourceError as exc:
@@ -261,21 +291,27 @@ class _Loader:
         data, pos = self._yaml(rel, front, front_line - 1, "front matter")
         if data is None:
             return
-        sop = self._validate(models.Sop, data, rel, pos)
+        sop = self._validate(models.Sop, data, rel, pos, (), "doc")
         if sop is None:
             return
+        self.kb.broken.discard(f"doc:{sop.id}")
         entry = DocEntry(sop, rel, pos, (), body, body_line)
         self._add(self.kb.docs, sop.id, entry, "document")
 
     def _record(self, rel: str, model: type[M], table: dict, kind: str) -> None:
+        # Account and training files are named by their id: a file that does
+        # not load still holds that id.
+        stem = rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        self.kb.broken.add(f"{kind}:{stem}")
         text = self._text(rel)
         if text is None:
             return
         data, pos = self._yaml(rel, text)
         if data is None:
             return
-        record = self._validate(model, data, rel, pos)
+        record = self._validate(model, data, rel, pos, (), kind)
         if record is not None:
+            self.kb.broken.discard(f"{kind}:{stem}")
             self._add(table, record.id, Entry(record, rel, pos), kind)
 
     def _registry(self, rel: str) -> None:
@@ -287,7 +323,7 @@ class _Loader:
                 Finding(rel, 0, 0, "warning", "unknown-file", f"not a registry file; org/ holds {known}")
             )
             return
-        key, model = spec
+        key, model, kind = spec
         text = self._text(rel)
         if text is None:
             return
@@ -307,7 +343,7 @@ class _Loader:
                 line, col = pos.locate((key, i)) if isinstance(pos, Pos) else (1, 1)
                 self._fail(rel, "not-a-mapping", f"{key}[{i}] must be a mapping, not {_kind(item)}", line, col)
                 continue
-            record = self._validate(model, item, rel, pos, (key, i))
+            record = self._validate(model, item, rel, pos, (key, i), kind)
             if record is None:
                 continue
             ident = record.term.casefold() if isinstance(record, models.Term) else record.id

@@ -8,6 +8,7 @@ dates are real dates, references are typed.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from typing import Annotated, Literal, Union
@@ -26,7 +27,7 @@ TRAINING_ID_RE = r"^TRN-[0-9]{3}$"
 PERSON_REF_RE = r"^person:[a-z0-9][a-z0-9-]*$"
 OWNER_REF_RE = r"^(person|team):[a-z0-9][a-z0-9-]*$"
 ANY_REF_RE = r"^(person|team|role):[a-z0-9][a-z0-9-]*$"
-DURATION_RE = r"^[1-9][0-9]* (day|week|month|year)s?$"
+DURATION_RE = r"^[1-9][0-9]{0,3} (day|week|month|year)s?$"
 VERSION_RE = r"^[0-9]+(\.[0-9]+){0,2}$"
 ASSIGNEE_RE = r"^(input:[a-z0-9][a-z0-9-]*|(person|team):[a-z0-9][a-z0-9-]*)$"
 HANDLE_RE = r"^@?[A-Za-z0-9][A-Za-z0-9-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)?$"
@@ -427,25 +428,27 @@ def iso_date(value: str) -> dt.date | None:
 
 
 def add_duration(start: dt.date, duration: str) -> dt.date:
-    """Calendar arithmetic: 2026-01-31 + '1 month' = 2026-02-28."""
+    """Calendar arithmetic: 2026-01-31 + '1 month' = 2026-02-28.
+
+    A result past the calendar's end (year 9999) is the last day it has.
+    """
     count_s, unit = duration.split()
     count = int(count_s)
     unit = unit.rstrip("s")
-    if unit == "day":
-        return start + dt.timedelta(days=count)
-    if unit == "week":
-        return start + dt.timedelta(weeks=count)
-    months = count * (12 if unit == "year" else 1)
-    month0 = start.month - 1 + months
-    year = start.year + month0 // 12
-    month = month0 % 12 + 1
-    return dt.date(year, month, min(start.day, _days_in_month(year, month)))
+    try:
+        if unit in ("day", "week"):
+            return start + dt.timedelta(days=count * (7 if unit == "week" else 1))
+        months = count * (12 if unit == "year" else 1)
+        month0 = start.month - 1 + months
+        year = start.year + month0 // 12
+        month = month0 % 12 + 1
+        return dt.date(year, month, min(start.day, _days_in_month(year, month)))
+    except (OverflowError, ValueError):
+        return dt.date.max
 
 
 def _days_in_month(year: int, month: int) -> int:
-    if month == 12:
-        return 31
-    return (dt.date(year, month + 1, 1) - dt.timedelta(days=1)).day
+    return calendar.monthrange(year, month)[1]
 
 
 # The file kinds, by the name of their schema in `schemas/`.

@@ -37,6 +37,10 @@ class ReviewItem:
     def days_left(self) -> int | None:
         return None if self.due is None else (self.due - self.today).days
 
+    def due_within(self, days: int) -> bool:
+        """Overdue, dated in the future, never done, or due within `days` days."""
+        return self.state in ("overdue", "future") or self.days_left is None or self.days_left <= days
+
     def to_dict(self) -> dict:
         return {
             "kind": self.kind,

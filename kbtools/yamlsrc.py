@@ -19,6 +19,7 @@ import sys
 from array import array
 
 import yaml
+import yaml.reader
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
@@ -182,8 +183,16 @@ def parse(text: str, line_offset: int = 0) -> tuple[object, Pos | None]:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         raise _syntax_error(exc, line_offset) from None
+    except yaml.reader.ReaderError as exc:
+        before = text[: exc.position]
+        line = before.count("\n") + 1 + line_offset
+        col = exc.position - (before.rfind("\n") + 1) + 1
+        raise YAMLSourceError(
+            "yaml-syntax", f"character #x{exc.character:04x} is not allowed in YAML; remove it", line, col
+        ) from None
     except yaml.YAMLError as exc:
-        raise YAMLSourceError("yaml-syntax", f"invalid YAML: {exc}", line_offset + 1, 1) from None
+        first = str(exc).splitlines()[0] if str(exc) else "invalid YAML"
+        raise YAMLSourceError("yaml-syntax", f"invalid YAML: {first}", line_offset + 1, 1) from None
     finally:
         loader.dispose()
     if node is None:
@@ -226,7 +235,7 @@ class _Builder:
         """Record where `node` starts; return the record's index."""
         mark = node.start_mark
         marks = self.marks
-        marks.append(((mark.line + 1 + self.offset) << _SHIFT) | (mark.column + 1))
+        marks.append(((mark.line + 1 + self.offset) << _SHIFT) | min(mark.column + 1, _MASK))
         return len(marks) - 1
 
     def _fail(self, node, code: str, message: str) -> YAMLSourceError:
@@ -238,20 +247,18 @@ class _Builder:
         value = node.value
         if tag == _STR:
             return value, self._at(node)
-        if tag == _TIMESTAMP and len(value) == 10:
-            try:
-                return dt.date.fromisoformat(value), self._at(node)
-            except ValueError:
-                pass
-        if tag == _INT and value.isdigit() and (value[0] != "0" or value == "0"):
-            return int(value), self._at(node)
-        fn = _SCALARS.get(tag)
-        if fn is None:
-            raise self._fail(node, "yaml-tag", _tag_message(tag))
         try:
+            if tag == _TIMESTAMP and len(value) == 10:
+                return dt.date.fromisoformat(value), self._at(node)
+            if tag == _INT and value.isdigit() and (value[0] != "0" or value == "0"):
+                return int(value), self._at(node)
+            fn = _SCALARS.get(tag)
+            if fn is None:
+                raise self._fail(node, "yaml-tag", _tag_message(tag))
             return fn(node), self._at(node)
         except (ValueError, TypeError, OverflowError):
-            raise self._fail(node, "yaml-syntax", f"invalid {tag.rsplit(':', 1)[-1]} {value!r}") from None
+            shown = value if len(value) <= 40 else value[:37] + "..."
+            raise self._fail(node, "yaml-syntax", f"invalid {tag.rsplit(':', 1)[-1]} {shown!r}") from None
 
     def build(self, node, depth: int):
         cls = node.__class__
@@ -265,7 +272,7 @@ class _Builder:
             self.aliased = True
         else:
             self.seen.add(ident)
-        self.count += 1
+        self.count += 1 + len(node.value)
         if self.aliased and self.count > MAX_ALIAS_EXPANSION:
             raise self._fail(
                 node,

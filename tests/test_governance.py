@@ -77,7 +77,7 @@ def test_only_owners_and_approvers_may_review(kb):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["SOP-OPS-404", "--by", "person:bob"], "unknown document or account"),
+        (["SOP-OPS-404", "--by", "person:bob"], "unknown document 'SOP-OPS-404'"),
         (["SOP-OPS-001", "--by", "person:nobody"], "not in org/people.yaml"),
         (["SOP-OPS-001", "--by", "person:carol"], "no longer active"),
         (["SOP-OPS-001", "--by", "bob"], "person:<id>"),

@@ -14,7 +14,7 @@ def owners(ctx: Context):
         model = entry.model
         if getattr(model, "status", None) in ("retired", "closed"):
             continue
-        if model.owner in kb.broken or model.owner.partition(":")[2] in kb.broken:
+        if model.owner in kb.broken:
             continue
         problem = owner_problem(kb, model.owner)
         if problem:

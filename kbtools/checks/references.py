@@ -2,24 +2,44 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Iterator
 
+from ..findings import Finding
 from ..validation import did_you_mean
 from . import Context, check
 
+_CODE = {"doc": "unknown-document", "department": "unknown-department", "role": "unknown-role",
+         "person": "unknown-reference", "team": "unknown-reference", "term": "unknown-term"}
+_WHAT = {"doc": "document", "term": "glossary term"}
 
-def _missing(ctx: Context, entry, code: str, what: str, value: str, choices, *keys):
+
+def _missing(entry, code: str, what: str, value: str, choices, *keys) -> Finding:
     hint = did_you_mean(value, choices)
     return entry.finding("error", code, f"unknown {what} {value!r}{hint}", *keys)
 
 
-def _ref(ctx: Context, entry, ref: str, *keys):
+def _unknown(ctx: Context, entry, kind: str, ident: str, *keys, code: str | None = None) -> Iterator[Finding]:
+    """A finding when `ident` names no record of `kind` (one whose file has errors counts as existing)."""
+    kb = ctx.kb
+    key = ident.casefold() if kind == "term" else ident
+    if key in kb.table(kind) or kb.is_broken(kind, key):
+        return
+    table = kb.table(kind)
+    choices = [e.model.term for e in table.values()] if kind == "term" else table
+    yield _missing(entry, code or _CODE[kind], _WHAT.get(kind, kind), ident, choices, *keys)
+
+
+def _ref(ctx: Context, entry, ref: str, *keys) -> Iterator[Finding]:
     """A finding when a person:/team:/role: reference does not resolve."""
-    if ctx.kb.resolves(ref):
-        return None
     kind, _, ident = ref.partition(":")
-    table = {"person": ctx.kb.people, "team": ctx.kb.teams, "role": ctx.kb.roles}[kind]
-    return _missing(ctx, entry, "unknown-reference", kind, ident, table, *keys)
+    yield from _unknown(ctx, entry, kind, ident, *keys, code="unknown-reference")
+
+
+def _active(ctx: Context, entry, ref: str, what: str, *keys) -> Iterator[Finding]:
+    """A finding when a person reference names someone who has left."""
+    person = ctx.kb.people.get(ref.partition(":")[2]) if ref.startswith("person:") else None
+    if person is not None and not person.model.active:
+        yield entry.finding("error", "inactive-owner", f"{what} {ref} is no longer active", *keys)
 
 
 @check("document-references")
@@ -29,7 +49,7 @@ def document_references(ctx: Context):
         sop = entry.model
         dept = kb.departments.get(sop.department)
         if dept is None:
-            yield _missing(ctx, entry, "unknown-department", "department", sop.department, kb.departments, "department")
+            yield from _unknown(ctx, entry, "department", sop.department, "department")
         elif ident.split("-")[1] != dept.model.id_code:
             yield entry.finding(
                 "error", "id-department",
@@ -40,20 +60,16 @@ def document_references(ctx: Context):
         for i, other in enumerate(sop.related):
             if other == ident:
                 yield entry.finding("error", "unknown-document", f"{ident} lists itself as related", "related", i)
-            elif other not in kb.docs and other not in kb.broken:
-                yield _missing(ctx, entry, "unknown-document", "document", other, kb.docs, "related", i)
-            elif other in kb.docs and kb.docs[other].model.status == "retired" and sop.status != "retired":
+            elif other not in kb.docs:
+                yield from _unknown(ctx, entry, "doc", other, "related", i)
+            elif kb.docs[other].model.status == "retired" and sop.status != "retired":
                 yield entry.finding("warning", "retired-reference", f"related document {other} is retired", "related", i)
         for i, term in enumerate(sop.terms):
-            if kb.term_lookup(term) is None:
-                yield _missing(ctx, entry, "unknown-term", "glossary term", term,
-                               [t.model.term for t in kb.terms.values()], "terms", i)
+            yield from _unknown(ctx, entry, "term", term, "terms", i)
         for i, ref in enumerate(sop.approvers):
-            if f := _ref(ctx, entry, ref, "approvers", i):
-                yield f
+            yield from _ref(ctx, entry, ref, "approvers", i)
         for i, duty in enumerate(sop.roles):
-            if duty.role not in kb.roles:
-                yield _missing(ctx, entry, "unknown-role", "role", duty.role, kb.roles, "roles", i, "role")
+            yield from _unknown(ctx, entry, "role", duty.role, "roles", i, "role")
         yield from _steps(ctx, entry)
         if sop.changelog and sop.changelog[0].version != sop.version:
             yield entry.finding(
@@ -69,19 +85,18 @@ def _steps(ctx: Context, entry):
     for i, step in enumerate(entry.model.steps):
         if step.id in seen:
             yield entry.finding("error", "duplicate-step", f"step id {step.id!r} is used twice (first at step {seen[step.id] + 1})", "steps", i, "id")
-        if step.role is not None and step.role not in kb.roles:
-            yield _missing(ctx, entry, "unknown-role", "role", step.role, kb.roles, "steps", i, "role")
+        if step.role is not None:
+            yield from _unknown(ctx, entry, "role", step.role, "steps", i, "role")
         if step.assignee is not None:
             kind, _, ident = step.assignee.partition(":")
             if kind == "input":
                 declared = [inp.id for inp in entry.model.inputs]
                 if ident not in declared:
-                    yield _missing(ctx, entry, "unknown-input", "input", ident, declared, "steps", i, "assignee")
-            elif f := _ref(ctx, entry, step.assignee, "steps", i, "assignee"):
-                yield f
+                    yield _missing(entry, "unknown-input", "input", ident, declared, "steps", i, "assignee")
+            else:
+                yield from _ref(ctx, entry, step.assignee, "steps", i, "assignee")
         if step.approval is not None:
-            if f := _ref(ctx, entry, step.approval.by, "steps", i, "approval", "by"):
-                yield f
+            yield from _ref(ctx, entry, step.approval.by, "steps", i, "approval", "by")
             for j, covered in enumerate(step.approval.covers):
                 if covered in seen:
                     continue
@@ -101,19 +116,20 @@ def account_references(ctx: Context):
     for entry in kb.accounts.values():
         acc = entry.model
         if acc.segment not in segments:
-            yield _missing(ctx, entry, "unknown-segment", "segment", acc.segment, segments, "segment")
+            yield _missing(entry, "unknown-segment", "segment", acc.segment, segments, "segment")
+        closed = acc.status == "closed"
         if acc.team is not None:
             for key in ("im", "ssm", "csm", "kam"):
                 ref = getattr(acc.team, key)
-                if ref and (f := _ref(ctx, entry, ref, "team", key)):
-                    yield f
+                if ref:
+                    yield from _ref(ctx, entry, ref, "team", key)
+                    if not closed:
+                        yield from _active(ctx, entry, ref, f"account team member ({key})", "team", key)
         if acc.transition is not None:
             for key, ref in (("from", acc.transition.from_), ("to", acc.transition.to)):
-                if f := _ref(ctx, entry, ref, "transition", key):
-                    yield f
-            target = kb.people.get(acc.transition.to.partition(":")[2])
-            if target is not None and not target.model.active and acc.status == "transitioning":
-                yield entry.finding("error", "inactive-owner", f"transition target {acc.transition.to} is no longer active", "transition", "to")
+                yield from _ref(ctx, entry, ref, "transition", key)
+            if acc.status == "transitioning":
+                yield from _active(ctx, entry, acc.transition.to, "transition target", "transition", "to")
 
 
 @check("training-references")
@@ -126,8 +142,7 @@ def training_references(ctx: Context):
         for i, link in enumerate(material.links):
             doc = kb.docs.get(link.sop)
             if doc is None:
-                if link.sop not in kb.broken:
-                    yield _missing(ctx, entry, "unknown-document", "document", link.sop, kb.docs, "links", i, "sop")
+                yield from _unknown(ctx, entry, "doc", link.sop, "links", i, "sop")
                 continue
             step_ids = [s.id for s in doc.model.steps]
             for j, step in enumerate(link.steps):
@@ -144,30 +159,23 @@ def registry_references(ctx: Context):
     kb = ctx.kb
     for entry in kb.people.values():
         person = entry.model
-        if person.team is not None and person.team not in kb.teams:
-            yield _missing(ctx, entry, "unknown-reference", "team", person.team, kb.teams, "team")
+        if person.team is not None:
+            yield from _unknown(ctx, entry, "team", person.team, "team")
         for i, role in enumerate(person.roles):
-            if role not in kb.roles:
-                yield _missing(ctx, entry, "unknown-role", "role", role, kb.roles, "roles", i)
+            yield from _unknown(ctx, entry, "role", role, "roles", i)
     for entry in kb.teams.values():
         team = entry.model
-        if team.department not in kb.departments:
-            yield _missing(ctx, entry, "unknown-department", "department", team.department, kb.departments, "department")
+        yield from _unknown(ctx, entry, "department", team.department, "department")
         if team.lead is not None:
-            lead = kb.people.get(team.lead)
-            if lead is None:
-                yield _missing(ctx, entry, "unknown-reference", "person", team.lead, kb.people, "lead")
-            elif not lead.model.active:
-                yield entry.finding("error", "inactive-owner", f"team lead {team.lead!r} is no longer active", "lead")
+            yield from _unknown(ctx, entry, "person", team.lead, "lead")
+            yield from _active(ctx, entry, f"person:{team.lead}", "team lead", "lead")
     for entry in kb.roles.values():
-        dept = entry.model.department
-        if dept is not None and dept not in kb.departments:
-            yield _missing(ctx, entry, "unknown-department", "department", dept, kb.departments, "department")
+        if entry.model.department is not None:
+            yield from _unknown(ctx, entry, "department", entry.model.department, "department")
     seen = set()
     for entry in kb.terms.values():
         if id(entry) in seen:
             continue
         seen.add(id(entry))
         for i, doc in enumerate(entry.model.related):
-            if doc not in kb.docs and doc not in kb.broken:
-                yield _missing(ctx, entry, "unknown-document", "document", doc, kb.docs, "related", i)
+            yield from _unknown(ctx, entry, "doc", doc, "related", i)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..checklist import ChecklistProblem, build, parse_sets
+from ..checklist import build, parse_sets
 from ..checklist_render import FORMATS, render
 from ..fileio import write_atomic
 from ..findings import KBError
@@ -58,10 +58,7 @@ def command(doc_id, account_id, fmt, output, start, sets, batch, within, out_dir
     if within is not None or out_dir is not None:
         raise click.UsageError("--within and --out go with --due")
     kb = open_kb(root)
-    try:
-        checklist = build(kb, doc_id, account_id=account_id, start=start_date, today=today, sets=inputs)
-    except ChecklistProblem as exc:
-        return _fail(exc)
+    checklist = build(kb, doc_id, account_id=account_id, start=start_date, today=today, sets=inputs)
     emit(render(checklist, fmt), output)
     if output is not None:
         click.echo(f"wrote {output}", err=True)
@@ -71,15 +68,8 @@ def command(doc_id, account_id, fmt, output, start, sets, batch, within, out_dir
 def _sets(values) -> dict[str, str]:
     try:
         return parse_sets(values)
-    except ChecklistProblem as exc:
-        raise click.BadParameter(exc.message, param_hint="'--set'") from None
-
-
-def _fail(exc: ChecklistProblem) -> int:
-    if exc.code == 2:
-        raise KBError(exc.message)
-    click.echo(f"kb: error: {exc.message}", err=True)
-    return exc.code
+    except KBError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--set'") from None
 
 
 def _batch(kb, fmt, within, out_dir: Path, start: dt.date, today: dt.date) -> int:
@@ -87,16 +77,12 @@ def _batch(kb, fmt, within, out_dir: Path, start: dt.date, today: dt.date) -> in
     if doc_id is None:
         raise KBError("kb.yml names no account_review_checklist: set it to the document whose steps make an account review")
     window = kb.config.due_soon_days if within is None else within
-    due = [i for i in review_items(kb, today)
-           if i.kind == "account" and (i.due is None or (i.due - today).days <= window)]
+    due = [i for i in review_items(kb, today) if i.kind == "account" and i.due_within(window)]
     # Build everything first: on any problem, nothing is written.
     made = []
-    try:
-        for item in due:
-            cl = build(kb, doc_id, account_id=item.id, start=start, today=today)
-            made.append((item, out_dir / f"{item.id}{_SUFFIX[fmt]}", render(cl, fmt)))
-    except ChecklistProblem as exc:
-        return _fail(exc)
+    for item in due:
+        cl = build(kb, doc_id, account_id=item.id, start=start, today=today)
+        made.append((item, out_dir / f"{item.id}{_SUFFIX[fmt]}", render(cl, fmt)))
     for _item, path, text in made:
         try:
             write_atomic(path, text)

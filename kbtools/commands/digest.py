@@ -45,14 +45,10 @@ def recipients(kb: KnowledgeBase, ref: str) -> list[str]:
     return [p.model.email for p in kb.members(ident) if p.model.active] if kind == "team" else []
 
 
-def is_due(item: ReviewItem, within: int) -> bool:
-    return item.state in ("overdue", "future") or (item.days_left is not None and item.days_left <= within)
-
-
 def digest(kb: KnowledgeBase, today: dt.date, within: int) -> dict:
     by_owner: dict[str, list[dict]] = {}
     for item in review_items(kb, today):
-        if is_due(item, within):
+        if item.due_within(within):
             by_owner.setdefault(item.owner, []).append({
                 "kind": item.kind, "id": item.id, "title": item.title, "state": item.state,
                 "due": item.due.isoformat() if item.due else None, "days_left": item.days_left,

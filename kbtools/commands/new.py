@@ -28,7 +28,8 @@ def next_id(kb: KnowledgeBase, doc_type: str, code: str) -> str:
     """The next number after every id with this prefix, valid or broken (ids are never reused)."""
     prefix = f"{DOC_PREFIX[doc_type]}-{code}-"
     pattern = re.compile(re.escape(prefix) + r"(\d{3})$")
-    used = [int(m.group(1)) for ident in (*kb.docs, *kb.broken) if (m := pattern.match(ident))]
+    broken = [b.partition(":")[2] for b in kb.broken if b.startswith("doc:")]
+    used = [int(m.group(1)) for ident in (*kb.docs, *broken) if (m := pattern.match(ident))]
     number = max(used, default=0) + 1
     if number > 999:
         raise KBError(f"no free id left after {prefix}999")

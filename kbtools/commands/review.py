@@ -17,13 +17,9 @@ from .common import open_kb, parse_date, root_option, today_option
 
 def _target(kb: KnowledgeBase, ident: str) -> tuple[Entry, str]:
     """The record and the key that holds its review date."""
-    if ident in kb.docs:
-        return kb.docs[ident], "last_reviewed"
-    if ident in kb.accounts:
-        return kb.accounts[ident], "last_review"
-    if ident in kb.broken:
-        raise KBError(f"{ident} has errors; run kb check and fix them first")
-    raise KBError(f"unknown document or account {ident!r}")
+    if ident.upper().startswith("ACC-"):
+        return kb.require("account", ident.upper(), "account"), "last_review"
+    return kb.require("doc", ident.upper(), "document"), "last_reviewed"
 
 
 def _reviewer(kb: KnowledgeBase, ref: str) -> str:

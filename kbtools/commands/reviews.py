@@ -64,7 +64,7 @@ def command(within, owner, fmt, output, today, root):
     if owner is not None:
         items = [i for i in items if i.owner == owner]
     if within is not None:
-        items = [i for i in items if i.state == "future" or i.due is None or (i.due - today).days <= within]
+        items = [i for i in items if i.due_within(within)]
     rows = [i.to_dict() for i in items]
     if fmt == "json":
         out = json.dumps({"version": 1, "today": today.isoformat(), "items": rows}, indent=2) + "\n"
