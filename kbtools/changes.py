@@ -26,26 +26,23 @@ class Diff:
     renamed_from: dict[str, str]  # new path -> old path
 
 
-def _git(root: Path, *args: str, binary: bool = False):
+def _git(root: Path, *args: str, binary: bool = False, fail: str | None = None):
+    """Run git in the knowledge-base folder; a failure is a KBError (`fail`, or git's own words)."""
     try:
         proc = subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=False)
     except FileNotFoundError:
         raise KBError("--changed-since needs git, which is not installed") from None
     if proc.returncode != 0:
         message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise KBError(f"git {args[0]} failed: {message[-1] if message else 'unknown error'}")
+        raise KBError(fail or f"git {args[0]} failed: {message[-1] if message else 'unknown error'}")
     return proc.stdout if binary else proc.stdout.decode("utf-8", "replace")
 
 
 def diff_since(root: Path, ref: str) -> Diff:
-    probe = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-prefix"], capture_output=True, text=True)
-    if probe.returncode != 0:
-        raise KBError(f"--changed-since: {root} is not inside a git repository")
-    prefix = probe.stdout.strip()
-    check = subprocess.run(["git", "-C", str(root), "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"],
-                           capture_output=True, text=True)
-    if check.returncode != 0:
-        raise KBError(f"--changed-since: unknown git ref {ref!r}")
+    prefix = _git(root, "rev-parse", "--show-prefix",
+                  fail=f"--changed-since: {root} is not inside a git repository").strip()
+    _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}",
+         fail=f"--changed-since: unknown git ref {ref!r}")
 
     def rel(path: str) -> str | None:
         return path[len(prefix):] if path.startswith(prefix) else None
@@ -80,12 +77,12 @@ def baseline(kb: KnowledgeBase, ref: str, today: dt.date) -> list[Finding]:
     """Findings of the knowledge base as it was at `ref` (empty if it had none)."""
     from .checks import run_checks
 
-    prefix = _git(kb.root, "rev-parse", "--show-prefix").strip()
-    archive = _git(kb.root, "archive", "--format=tar", ref, "--", prefix or ".", binary=True)
+    # run in the knowledge-base folder, git archives that folder with paths relative to it
+    archive = _git(kb.root, "archive", "--format=tar", ref, binary=True)
     with tempfile.TemporaryDirectory(prefix="kb-base-") as tmp:
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
             tar.extractall(tmp, filter="data")
-        old_root = Path(tmp) / prefix
+        old_root = Path(tmp)
         if not (old_root / "kb.yml").is_file():
             return []
         try:

@@ -135,8 +135,13 @@ class FileEdit:
         return self._mapping_end()
 
     def _skip_back(self, line: int) -> int:
+        """The last non-blank line at or before `line`.
+
+        Comment-looking lines are not skipped: inside a block scalar (`note: |`)
+        a line starting with '#' is text, and moving past it would cut the value.
+        """
         lines = self.text.splitlines()
-        while line > 1 and (not lines[line - 1].strip() or lines[line - 1].lstrip().startswith("#")):
+        while line > 1 and not lines[line - 1].strip():
             line -= 1
         return line
 
@@ -153,8 +158,12 @@ class FileEdit:
                 lines[line - 1] = text[:start].rstrip() + text[start + 2:]
                 continue
             end = _scalar_end(text, start)
-            if text[start:end].strip("\"'") != old:
+            current = text[start:end]
+            if current.strip("\"'") != old:
                 raise EditError(f"line {line} does not hold {old!r} where expected; edit it by hand")
+            quote = current[:1]
+            if quote in ('"', "'") and new[:1] not in ('"', "'") and quote not in new:
+                new = quote + new + quote  # keep the file's quoting
             lines[line - 1] = text[:start] + new + text[end:]
         for after, new_lines in sorted(self.insertions, key=lambda x: x[0], reverse=True):
             lines[after:after] = [ln + self.newline for ln in new_lines]

@@ -134,7 +134,7 @@ def find_root(start: Path) -> Path:
     raise KBError(f"no knowledge base found: no {CONFIG_FILE} in {start} or any folder above it")
 
 
-def load_config(root: Path) -> tuple[models.Config, list[Finding]]:
+def load_config(root: Path) -> models.Config:
     """Read kb.yml. A config that cannot be used stops the command (exit 2)."""
     path = root / CONFIG_FILE
     try:
@@ -146,18 +146,18 @@ def load_config(root: Path) -> tuple[models.Config, list[Finding]]:
     except YAMLSourceError as exc:
         raise KBError(f"{CONFIG_FILE}:{exc.line}:{exc.col}: error: {exc.message} [{exc.code}]") from None
     if value is None:
-        return models.Config(), []
+        return models.Config()
     if not isinstance(value, dict):
         raise KBError(f"{CONFIG_FILE}: error: the file must be a mapping of settings")
     try:
-        return models.Config.model_validate(value), []
+        return models.Config.model_validate(value)
     except ValidationError as exc:
         problems = findings_from(exc, models.Config, value, CONFIG_FILE, pos)
         raise KBError("\n".join(f.format() for f in problems)) from None
 
 
 def load(root: Path) -> KnowledgeBase:
-    config, _ = load_config(root)
+    config = load_config(root)
     kb = KnowledgeBase(root=root, config=config)
     _Loader(kb).run()
     return kb
@@ -217,7 +217,13 @@ class _Loader:
                         if item.is_dir(follow_symlinks=False):
                             stack.append(Path(item.path))
                         elif item.name.endswith(suffixes):
-                            found.append(Path(item.path).relative_to(self.root).as_posix())
+                            rel = Path(item.path).relative_to(self.root).as_posix()
+                            if item.is_file(follow_symlinks=False):
+                                found.append(rel)
+                            else:  # a link, pipe or device: never read it
+                                self.kb.findings.append(Finding(
+                                    rel, 0, 0, "warning", "not-a-file",
+                                    "not a regular file (a link, pipe or device); skipped"))
             except FileNotFoundError:
                 continue
             except OSError as exc:

@@ -13,7 +13,7 @@ import datetime as dt
 import re
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 # --- patterns -------------------------------------------------------------
 
@@ -386,17 +386,22 @@ class AccountPlanPolicy(Record):
     every: Duration = "12 months"
 
 
+DEFAULT_REVIEW_EVERY = {t: "12 months" for t in DOC_TYPES}
+# The sales account management policy: tier 1 quarterly, tier 2 semi-annually, tier 3 annually.
+DEFAULT_ACCOUNT_REVIEW_EVERY = {1: "3 months", 2: "6 months", 3: "12 months"}
+
+
 class Config(Record):
     """Policy settings, `kb.yml`."""
 
     review_every: dict[DocType, Duration] = Field(
-        default_factory=lambda: {t: "12 months" for t in DOC_TYPES},
-        description="default review interval per document type",
+        default_factory=lambda: dict(DEFAULT_REVIEW_EVERY),
+        description="default review interval per document type (types left out keep their default)",
     )
     due_soon_days: Annotated[int, Field(ge=0, le=366)] = 30
     account_review_every: dict[Tier, Duration] = Field(
-        default_factory=lambda: {1: "3 months", 2: "6 months", 3: "12 months"},
-        description="account review cadence per tier",
+        default_factory=lambda: dict(DEFAULT_ACCOUNT_REVIEW_EVERY),
+        description="account review cadence per tier (tiers left out keep their default)",
     )
     account_plan: AccountPlanPolicy = Field(default_factory=AccountPlanPolicy)
     account_manager_role: Slug = "am"
@@ -409,6 +414,16 @@ class Config(Record):
         None, description="the document whose steps make an account-review checklist (kb checklist --due)"
     )
     site_url: str | None = None
+
+    @field_validator("review_every")
+    @classmethod
+    def _every_type(cls, value: dict) -> dict:
+        return {**DEFAULT_REVIEW_EVERY, **value}
+
+    @field_validator("account_review_every")
+    @classmethod
+    def _every_tier(cls, value: dict) -> dict:
+        return {**DEFAULT_ACCOUNT_REVIEW_EVERY, **value}
     kmt_team: Slug = Field("kmt", description="the team that governs every document (kb codeowners)")
 
 

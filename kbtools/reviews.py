@@ -99,14 +99,14 @@ def review_items(kb: KnowledgeBase, today: dt.date) -> list[ReviewItem]:
         sop = entry.model
         if sop.status in ("draft", "retired") or sop.last_reviewed is None:
             continue
-        every = sop.review_every or cfg.review_every.get(sop.type, "12 months")
+        every = sop.review_every or cfg.review_every[sop.type]
         add("sop", ident, sop.title, sop.owner, sop.last_reviewed, every, entry, "last_reviewed")
 
     for ident, entry in kb.accounts.items():
         acc = entry.model
         if acc.status == "closed" or acc.last_review is None:
             continue
-        every = cfg.account_review_every.get(acc.tier, "12 months")
+        every = cfg.account_review_every[acc.tier]
         add("account", ident, acc.name, acc.owner, acc.last_review, every, entry, "last_review")
         if acc.tier in cfg.account_plan.tiers:
             add("account-plan", ident, f"{acc.name}: account plan", acc.owner,

@@ -80,6 +80,9 @@ def _walk(data: object, loc: tuple) -> tuple[tuple, object]:
     path: list = []
     node = data
     for part in loc:
+        if isinstance(node, dict) and part not in node:
+            # pydantic writes a key that is not text as its str(): find the real key
+            part = next((k for k in node if not isinstance(k, str) and str(k) == part), part)
         if isinstance(node, dict) and part in node:
             path.append(part)
             node = node[part]
@@ -166,7 +169,7 @@ def findings_from(
     out: dict[tuple, Finding] = {}
     for real, value, err in kept:
         finding = _one(real, value, err, model, path, pos, base, " or ".join(expected.get(real, [])))
-        out.setdefault((finding.line, finding.col, finding.code, real), finding)
+        out.setdefault((finding.line, finding.col, finding.code, real, tuple(err["loc"])[-1:]), finding)
     return list(out.values())
 
 
@@ -181,6 +184,17 @@ def _one(real, value, err, model, path, pos, base, expected: str = "") -> Findin
     ctx = err.get("ctx") or {}
     name = dotted(real) or "document"
     last = real[-1] if real else None
+
+    if etype == "invalid_key" or err["loc"][-1:] == ("[key]",):
+        line, col = _locate(pos, base, real, key=True)
+        shown = "null" if last is None else str(last).lower() if isinstance(last, bool) else str(last)
+        if etype == "literal_error":
+            choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+            where = dotted(real[:-1])
+            return Finding(path, line, col, "error", "unknown-key",
+                           f"{where}: key {shown} is not allowed; expected one of {', '.join(choices)}")
+        return Finding(path, line, col, "error", "unknown-key",
+                       f"key {shown} is not text; keys are names like 'owner'")
 
     if etype == "extra_forbidden":
         owner = _model_at(model, real[:-1])

@@ -343,10 +343,12 @@ def split_front_matter(text: str) -> tuple[str, int, str, int]:
             "front-matter", "missing front matter: the file must start with a '---' line", 1, 1
         )
     first_nl = text.find("\n")
-    if first_nl == -1 or text[3:first_nl].strip():
+    if text[3: len(text) if first_nl == -1 else first_nl].strip():
         raise YAMLSourceError(
             "front-matter", "the first line must be exactly '---' to open the front matter", 1, 1
         )
+    if first_nl == -1:
+        raise YAMLSourceError("front-matter", "unterminated front matter: no closing '---' line", 1, 1)
     pos = first_nl + 1
     line = 2
     while pos <= len(text):

@@ -311,3 +311,17 @@ def test_safe_html_and_text_pass(kb):
     )
     kb.write(SOP, kb.read(SOP) + body)
     assert kb.findings() == []
+
+
+def test_partial_cadence_in_kb_yml_keeps_the_other_defaults(kb):
+    kb.edit("kb.yml", "account_review_every:\n  1: 3 months\n  2: 6 months\n  3: 12 months",
+            "account_review_every:\n  1: 1 month")
+    kb.edit(ACCOUNT, "tier: 1", "tier: 2")
+    kb.edit(ACCOUNT, "last_review: 2026-10-01", "last_review: 2026-05-01")  # 6 months: overdue
+    assert "review-overdue" in codes(kb.findings())
+
+
+def test_account_team_member_who_left(kb):
+    kb.edit(ACCOUNT, "team: {im: person:bob}", "team: {im: person:carol}")
+    f = only(kb.findings(), "inactive-owner")
+    assert (f["path"], f["line"]) == (ACCOUNT, 7)

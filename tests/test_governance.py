@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import signal
 import subprocess
 import sys
@@ -284,3 +285,46 @@ def test_killed_write_leaves_the_original_intact(kb, script):
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     assert kb.read(SOP) == before
     assert kb.findings() == []
+
+
+def test_review_keeps_a_block_note_whole(kb):
+    kb.write(ACCOUNT, kb.read(ACCOUNT) + "reviews:\n  - date: 2026-10-01\n    by: person:alice\n"
+             "    note: |\n      Checked the contract.\n      # Section 2 still open\n")
+    assert kb.run("review", "ACC-00001", "--by", "person:alice").code == 0
+    text = kb.read(ACCOUNT)
+    assert "      # Section 2 still open\n  - date: 2026-11-22\n" in text
+
+
+def test_reassign_keeps_quoting(kb):
+    kb.edit("training/TRN-001.yaml", "owner: person:alice", 'owner: "person:alice"  # the trainer')
+    result = kb.run("owners", "reassign", "person:alice", "team:ops-team", today=None)
+    assert result.code == 2 and "accounts are owned by a person" in result.err
+    kb.edit(ACCOUNT, "tier: 1", "tier: 3")
+    assert kb.run("owners", "reassign", "person:alice", "person:bob", today=None).code == 0
+    assert 'owner: "person:bob"  # the trainer' in kb.read("training/TRN-001.yaml")
+
+
+def test_new_never_reuses_the_id_of_an_unparseable_file(kb):
+    kb.edit(SOP, "title: Review an account", "title: [unclosed")
+    kb.run("new", "sop", "--department", "ops", "--title", "Another")
+    assert (kb.root / "sops/ops/SOP-OPS-002.md").exists()
+
+
+def test_new_with_markup_in_the_title_passes_the_check(kb):
+    assert kb.run("new", "article", "--department", "ops", "--title", "<script>alert(1)</script>").code == 0
+    assert "unsafe-content" not in codes(kb.findings())
+
+
+def test_changed_since_in_a_subfolder_of_the_repository(tmp_path, capsys):
+    from conftest import FIXTURE, run_kb
+
+    kbdir = tmp_path / "repo" / "kb"
+    shutil.copytree(FIXTURE, kbdir)
+    git(kbdir.parent, "init", "-q")
+    git(kbdir.parent, "-c", "user.email=t@example.com", "-c", "user.name=t", "add", "-A")
+    git(kbdir.parent, "-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "base")
+    sop = kbdir / SOP
+    sop.write_text(sop.read_text() + "\nMore.\n")
+    result = run_kb(["check", "--changed-since", "HEAD", "--root", str(kbdir), "--today", "2026-11-22",
+                     "--format", "json"], capsys)
+    assert [f["code"] for f in result.json()["findings"]] == ["version-not-bumped"]

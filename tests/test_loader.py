@@ -234,3 +234,69 @@ def test_a_broken_document_is_not_reported_again_as_unknown(kb):
     fs = kb.findings()
     # training and glossary link to SOP-OPS-001; its own error is enough
     assert codes(fs) == ["invalid-value"]
+
+
+# --- hostile input found in review ------------------------------------------------
+
+
+def test_huge_integer_is_a_finding(kb):
+    kb.edit(ACCOUNT, "tier: 1", "tier: " + "9" * 5000)
+    f = [f for f in kb.findings() if f["path"] == ACCOUNT][0]
+    assert (f["code"], f["line"], f["col"]) == ("yaml-syntax", 4, 7)
+
+
+def test_control_character_points_at_itself(kb):
+    kb.write(ACCOUNT, kb.read(ACCOUNT) + 'notes: "a\x00b"\n')
+    f = [f for f in kb.findings() if f["path"] == ACCOUNT][0]
+    assert (f["code"], f["line"], f["col"]) == ("yaml-syntax", 10, 10)
+    assert "\n" not in f["message"]
+
+
+def test_alias_of_a_big_mapping_is_refused_quickly(kb):
+    big = "m: &m {" + ", ".join(f"k{i}: {i}" for i in range(3000)) + "}\n"
+    kb.write(ACCOUNT, kb.read(ACCOUNT) + big + "l: [" + ", ".join(["*m"] * 3000) + "]\n")
+    assert only(kb.findings(), "yaml-alias")["path"] == ACCOUNT
+
+
+def test_review_interval_is_bounded(kb):
+    kb.edit(SOP, "last_reviewed: 2026-06-01", "last_reviewed: 2026-06-01\nreview_every: 99999 days")
+    f = only(kb.findings(), "invalid-value")
+    assert f["line"] == 12 and "'12 months'" in f["message"]
+
+
+def test_every_missing_key_is_reported(kb):
+    text = "".join(l for l in kb.read(ACCOUNT).splitlines(keepends=True)
+                   if not l.startswith(("name:", "segment:", "tier:")))
+    kb.write(ACCOUNT, text)
+    fs = [f for f in kb.findings() if f["code"] == "missing-key"]
+    assert sorted(f["message"] for f in fs) == [
+        "missing required key 'name'", "missing required key 'segment'", "missing required key 'tier'"]
+
+
+@pytest.mark.parametrize("key, line", [("~", 10), ("12", 10), ("true", 10)])
+def test_keys_that_are_not_text(kb, key, line):
+    kb.write(ACCOUNT, kb.read(ACCOUNT) + f"{key}: z\n")
+    f = only(kb.findings(), "unknown-key")
+    assert (f["line"], f["col"]) == (line, 1) and "is not text" in f["message"]
+
+
+def test_pipes_and_links_are_skipped_not_read(kb, tmp_path):
+    import os
+
+    os.mkfifo(kb.root / "accounts" / "ACC-00005.yaml")  # reading it would block forever
+    (tmp_path / "outside.yaml").write_text("secret: 1\n")
+    (kb.root / "accounts" / "ACC-00006.yaml").symlink_to(tmp_path / "outside.yaml")
+    fs = kb.findings()
+    assert sorted(f["path"] for f in fs if f["code"] == "not-a-file") == [
+        "accounts/ACC-00005.yaml", "accounts/ACC-00006.yaml"]
+    assert all(f["severity"] == "warning" for f in fs)
+
+
+def test_a_broken_person_is_not_reported_again_as_unknown(kb):
+    kb.edit("org/people.yaml", "    email: bob@example.com", "    email: nope")
+    assert codes(kb.findings()) == ["invalid-value"]
+
+
+def test_an_unparseable_document_keeps_its_id(kb):
+    kb.edit(SOP, "title: Review an account", "title: [unclosed")
+    assert codes(kb.findings()) == ["yaml-syntax"]  # training and glossary links to it are not "unknown"

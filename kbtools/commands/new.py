@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import click
@@ -64,7 +65,7 @@ def scaffold(ident: str, doc_type: str, title: str, department: str, owner: str,
     ]
     if doc_type in ("sop", "template", "process"):
         front[-4:-4] = ["steps:", "  - id: first-step", "    title: Describe the first step"]
-    body = [f"# {title}", ""]
+    body = [f"# {html.escape(title, quote=False)}", ""]
     for section in SECTIONS[doc_type]:
         body += [f"## {section}", "", "To be written.", ""]
     return "\n".join(front + ["---", ""] + body)

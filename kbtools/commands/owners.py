@@ -104,6 +104,9 @@ def reassign(from_ref, to_ref, dry_run, root):
     if not owned:
         click.echo(f"{from_ref} owns nothing; nothing to do")
         return 0
+    accounts = [e.model.id for e in owned if isinstance(e.model, Account)]
+    if accounts and not to_ref.startswith("person:"):
+        raise KBError(f"accounts are owned by a person, not {to_ref} ({', '.join(accounts)})")
     role = kb.config.account_manager_role
     needs_am = [e.model.id for e in owned if isinstance(e.model, Account) and e.model.tier in (1, 2)]
     if needs_am and not (to_ref.startswith("person:") and role in kb.people[to_ref[7:]].model.roles):
