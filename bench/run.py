@@ -815,10 +815,14 @@ def jsonschema_runs(exe: Path, schema: Path, files: list[str], cwd: Path, repeat
 
 
 def phase_breakdown(python: Path, root: Path) -> dict | None:
-    """Best effort: time load / checks / report inside one process (uses kbtools internals)."""
+    """Best effort: time load / checks / report inside one process (uses kbtools internals).
+
+    The garbage collector is paused, as `kb` itself does (kbtools.cli.main).
+    """
     code = r"""
-import datetime as dt, json, sys, time
+import datetime as dt, gc, json, sys, time
 from pathlib import Path
+gc.disable()
 t0 = time.perf_counter()
 from kbtools.kb import load
 from kbtools.checks import run_checks
