@@ -269,6 +269,11 @@ class _Loader:
             return None, None
         return value, pos
 
+    def _yaml_file(self, rel: str):
+        """A YAML file's mapping and positions, or (None, None) after reporting why not."""
+        text = self._text(rel)
+        return (None, None) if text is None else self._yaml(rel, text)
+
     def _validate(self, model: type[M], data: dict, rel: str, pos, base: tuple = (),
                   kind: str | None = None) -> M | None:
         try:
@@ -309,10 +314,7 @@ class _Loader:
         # not load still holds that id.
         stem = rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
         self.kb.broken.add(f"{kind}:{stem}")
-        text = self._text(rel)
-        if text is None:
-            return
-        data, pos = self._yaml(rel, text)
+        data, pos = self._yaml_file(rel)
         if data is None:
             return
         record = self._validate(model, data, rel, pos, (), kind)
@@ -330,10 +332,7 @@ class _Loader:
             )
             return
         key, model, kind = spec
-        text = self._text(rel)
-        if text is None:
-            return
-        data, pos = self._yaml(rel, text)
+        data, pos = self._yaml_file(rel)
         if data is None:
             return
         wrapper = models.SCHEMAS[key if key != "terms" else "glossary"]
