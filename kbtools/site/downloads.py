@@ -12,12 +12,17 @@ from pathlib import Path
 
 from ..checklist import build as build_checklist
 from ..checklist_render import render
-from ..fileio import write_atomic
 from . import urls
 from .view import SiteView
 
 CHECKLIST_FORMATS = ("md", "csv", "html")
 API_VERSION = 1
+
+
+def _write(path: Path, text: str) -> None:
+    """Build output, rewritten on every build: no fsync per file (thousands of them)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
 
 
 def write_checklists(view: SiteView, site_dir: Path) -> int:
@@ -28,7 +33,7 @@ def write_checklists(view: SiteView, site_dir: Path) -> int:
             continue
         checklist = build_checklist(view.kb, doc_id, start=view.today, today=view.today)
         for fmt in CHECKLIST_FORMATS:
-            write_atomic(site_dir / urls.checklist(doc_id, fmt), render(checklist, fmt))
+            _write(site_dir / urls.checklist(doc_id, fmt), render(checklist, fmt))
         count += 1
     return count
 
@@ -61,4 +66,4 @@ def pages_api(view: SiteView, url_of: Callable[[str], str | None], site_url: str
 def write_pages_api(view: SiteView, site_dir: Path, url_of: Callable[[str], str | None],
                     site_url: str | None) -> None:
     data = pages_api(view, url_of, site_url)
-    write_atomic(site_dir / "api" / "pages.json", json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    _write(site_dir / "api" / "pages.json", json.dumps(data, indent=2, ensure_ascii=False) + "\n")
