@@ -66,7 +66,7 @@ class Annotator:
         for tag in _TAG.finditer(page_html):
             if tag.start() > pos:
                 text = page_html[pos:tag.start()]
-                yield text if skipping else self.pattern.sub(replace, text)
+                yield text if skipping or text.isspace() else self.pattern.sub(replace, text)
             raw = tag.group(0)
             yield raw
             pos = tag.end()
