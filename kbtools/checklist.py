@@ -42,7 +42,7 @@ class StepRef(Out):
 class ChoiceField(Out):
     id: str
     label: str
-    kind: models.FormField.model_fields["kind"].annotation  # type: ignore[valid-type]
+    kind: models.FieldKind
     options: list[str] = []
 
 

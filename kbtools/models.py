@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from typing import Annotated, Literal, Union
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
@@ -58,6 +58,7 @@ Audience = Literal["public", "internal", "restricted"]
 Tier = Literal[1, 2, 3]
 AccountStatus = Literal["active", "transitioning", "closed"]
 Health = Literal["green", "yellow", "red"]
+FieldKind = Literal["single", "multi", "text", "date"]
 
 
 def confidential(**kw):
@@ -90,7 +91,7 @@ class Item(Record):
 class FormField(Record):
     id: Slug
     label: Text
-    kind: Literal["single", "multi", "text", "date"]
+    kind: FieldKind
     options: tuple[Text, ...] = ()
 
     @model_validator(mode="after")

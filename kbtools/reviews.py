@@ -7,10 +7,10 @@ site (banners, dashboard).
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 from typing import Literal
 
-import os
 
 from .kb import Entry, KnowledgeBase
 from .models import add_duration, iso_date

@@ -80,7 +80,6 @@ def document_references(ctx: Context):
 
 
 def _steps(ctx: Context, entry):
-    kb = ctx.kb
     seen: dict[str, int] = {}
     for i, step in enumerate(entry.model.steps):
         if step.id in seen:
