@@ -824,7 +824,7 @@ import datetime as dt, gc, json, sys, time
 from pathlib import Path
 gc.disable()
 t0 = time.perf_counter()
-from kbtools.kb import load
+from kbtools.loader import load
 from kbtools.checks import run_checks
 from kbtools.report import REPORTERS
 t1 = time.perf_counter()

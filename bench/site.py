@@ -45,7 +45,7 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from kbtools.kb import load  # noqa: E402
+from kbtools.loader import load  # noqa: E402
 from kbtools.site import urls  # noqa: E402
 from kbtools.site.nav import build_nav  # noqa: E402
 from kbtools.site.pages import all_pages  # noqa: E402

@@ -40,7 +40,7 @@ def owner_problem(kb: KnowledgeBase, ref: str) -> tuple[str, str] | None:
     if kind == "team":
         if ident not in kb.teams:
             return "unknown-owner", f"{ref} is not in org/teams.yaml"
-        if not any(p.model.active for p in kb.members(ident)):
+        if not kb.active_members(ident):
             return "empty-team", f"{ref} has no active member"
         return None
     return "unknown-owner", f"{ref}: write an owner as person:<id> or team:<id>"

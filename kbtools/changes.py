@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .findings import Finding, KBError
-from .kb import DocEntry, KnowledgeBase, load, load_text
+from .kb import DocEntry, KnowledgeBase
+from .loader import load, load_text
 
 
 @dataclass(frozen=True)

@@ -292,14 +292,14 @@ def _facts(b: _Builder, acc: models.Account) -> AccountFacts:
 
 
 def find_doc(kb: KnowledgeBase, doc_id: str) -> Entry[models.Sop]:
-    entry = kb.require("doc", doc_id.upper(), "document")
+    entry = kb.require("document", doc_id.upper())
     if not entry.model.steps:
         raise KBError(f"{entry.model.id} has no steps to make a checklist from")
     return entry
 
 
 def find_account(kb: KnowledgeBase, account_id: str) -> models.Account:
-    return kb.require("account", account_id.upper(), "account").model
+    return kb.require("account", account_id.upper()).model
 
 
 def build(kb: KnowledgeBase, doc_id: str, *, account_id: str | None = None, start: dt.date,

@@ -7,7 +7,15 @@ import sys
 
 import click
 
-from .commands import check, checklist, codeowners, digest, new, owners, review, reviews, schema
+from .commands.check import check
+from .commands.checklist import checklist
+from .commands.codeowners import codeowners
+from .commands.digest import digest
+from .commands.new import new
+from .commands.owners import owners
+from .commands.review import review
+from .commands.reviews import reviews
+from .commands.schema import schema
 from .findings import ContentError, KBError
 
 
@@ -21,8 +29,7 @@ def cli() -> None:
     """
 
 
-for command in (check.command, reviews.command, review.command, owners.command, new.command, checklist.command, schema.command,
-                codeowners.command, digest.command):
+for command in (check, reviews, review, owners, new, checklist, schema, codeowners, digest):
     cli.add_command(command)
 
 

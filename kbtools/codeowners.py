@@ -55,7 +55,7 @@ def handles(kb: KnowledgeBase, ref: str) -> list[str]:
         return []
     if team.model.github:
         return [_at(team.model.github)]
-    members = (person_handle(kb, p.model.id) for p in kb.members(ident) if p.model.active)
+    members = (person_handle(kb, p.model.id) for p in kb.active_members(ident))
     return [h for h in members if h]
 
 

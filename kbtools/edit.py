@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .fileio import write_atomic
-from .kb import DocEntry, Entry, KnowledgeBase, load_text
+from .kb import DocEntry, Entry, KnowledgeBase
+from .loader import load_text
 from .yamlsrc import Pos
 
 _PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/:@-]*$")

@@ -13,7 +13,7 @@ import datetime as dt
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 # --- patterns -------------------------------------------------------------
 
@@ -21,7 +21,9 @@ DOC_TYPES = ("sop", "policy", "process", "template", "article")
 DOC_PREFIX = {"sop": "SOP", "policy": "POL", "process": "PRC", "template": "TPL", "article": "ART"}
 
 SLUG_RE = r"^[a-z0-9][a-z0-9-]*$"
-DOC_ID_RE = r"^(SOP|POL|PRC|TPL|ART)-[A-Z]{2,6}-[0-9]{3}$"
+# A document id: type prefix, department code, number (SOP-CSC-001). DOC_ID finds one in text.
+DOC_ID = r"(?:" + "|".join(DOC_PREFIX.values()) + r")-[A-Z]{2,6}-[0-9]{3}"
+DOC_ID_RE = rf"^{DOC_ID}$"
 ACCOUNT_ID_RE = r"^ACC-[0-9]{5}$"
 TRAINING_ID_RE = r"^TRN-[0-9]{3}$"
 PERSON_REF_RE = r"^person:[a-z0-9][a-z0-9-]*$"
@@ -203,6 +205,10 @@ class AccountTeam(Record):
     kam: PersonRef | None = None
 
 
+# The people an account names besides its owner, by their role ids.
+ACCOUNT_TEAM_SLOTS: tuple[str, ...] = tuple(AccountTeam.model_fields)
+
+
 class Contact(Record):
     name: Text
     email: Email | None = None
@@ -379,55 +385,6 @@ class Training(Record):
         return self
 
 
-# --- kb.yml ----------------------------------------------------------------
-
-
-class AccountPlanPolicy(Record):
-    tiers: tuple[Tier, ...] = (1, 2)
-    every: Duration = "12 months"
-
-
-DEFAULT_REVIEW_EVERY = {t: "12 months" for t in DOC_TYPES}
-# The sales account management policy: tier 1 quarterly, tier 2 semi-annually, tier 3 annually.
-DEFAULT_ACCOUNT_REVIEW_EVERY = {1: "3 months", 2: "6 months", 3: "12 months"}
-
-
-class Config(Record):
-    """Policy settings, `kb.yml`."""
-
-    review_every: dict[DocType, Duration] = Field(
-        default_factory=lambda: dict(DEFAULT_REVIEW_EVERY),
-        description="default review interval per document type (types left out keep their default)",
-    )
-    due_soon_days: Annotated[int, Field(ge=0, le=366)] = 30
-    account_review_every: dict[Tier, Duration] = Field(
-        default_factory=lambda: dict(DEFAULT_ACCOUNT_REVIEW_EVERY),
-        description="account review cadence per tier (tiers left out keep their default)",
-    )
-    account_plan: AccountPlanPolicy = Field(default_factory=AccountPlanPolicy)
-    account_manager_role: Slug = "am"
-    segments: tuple[Text, ...] = ("NA", "RA")
-    audiences: tuple[Audience, ...] = Field(
-        ("public", "internal"), description="audiences the site is built for"
-    )
-    owner_workload_limit: Annotated[int, Field(ge=1)] = 25
-    account_review_checklist: DocId | None = Field(
-        None, description="the document whose steps make an account-review checklist (kb checklist --due)"
-    )
-    site_url: str | None = None
-
-    @field_validator("review_every")
-    @classmethod
-    def _every_type(cls, value: dict) -> dict:
-        return {**DEFAULT_REVIEW_EVERY, **value}
-
-    @field_validator("account_review_every")
-    @classmethod
-    def _every_tier(cls, value: dict) -> dict:
-        return {**DEFAULT_ACCOUNT_REVIEW_EVERY, **value}
-    kmt_team: Slug = Field("kmt", description="the team that governs every document (kb codeowners)")
-
-
 # --- dates and durations ----------------------------------------------------
 
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
@@ -465,17 +422,3 @@ def add_duration(start: dt.date, duration: str) -> dt.date:
 
 def _days_in_month(year: int, month: int) -> int:
     return calendar.monthrange(year, month)[1]
-
-
-# The file kinds, by the name of their schema in `schemas/`.
-SCHEMAS: dict[str, type[BaseModel]] = {
-    "sop": Sop,
-    "account": Account,
-    "departments": DepartmentsFile,
-    "teams": TeamsFile,
-    "roles": RolesFile,
-    "people": PeopleFile,
-    "glossary": GlossaryFile,
-    "training": Training,
-    "kb-config": Config,
-}

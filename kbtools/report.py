@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterable
 
 from .findings import Finding, printable
-
-JSON_FORMAT_VERSION = 1
-
+from .output import json_report
 
 def summary(findings: list[Finding], files: int) -> dict:
     counts = Counter(f.severity for f in findings)
@@ -49,13 +46,7 @@ def text(findings: list[Finding], files: int, **_) -> str:
 
 
 def as_json(findings: list[Finding], files: int, today: str = "", **_) -> str:
-    doc = {
-        "version": JSON_FORMAT_VERSION,
-        "today": today,
-        "summary": summary(findings, files),
-        "findings": [f.to_dict() for f in findings],
-    }
-    return json.dumps(doc, indent=2) + "\n"
+    return json_report(today, summary=summary(findings, files), findings=[f.to_dict() for f in findings])
 
 
 def _gh_escape(value: str, prop: bool = False) -> str:

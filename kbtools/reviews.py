@@ -7,7 +7,6 @@ site (banners, dashboard).
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 from typing import Literal
 
@@ -17,6 +16,8 @@ from .models import add_duration, iso_date
 
 State = Literal["overdue", "due-soon", "ok", "future"]
 STATE_ORDER = {"future": 0, "overdue": 1, "due-soon": 2, "ok": 3}
+# How the text and Markdown reports name each state (what needs action shouts).
+STATE_LABEL = {"overdue": "OVERDUE", "due-soon": "due soon", "ok": "ok", "future": "DATED IN THE FUTURE"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,22 +55,6 @@ class ReviewItem:
             "state": self.state,
             "path": self.entry.path,
         }
-
-
-def resolve_today(option: str | None, option_name: str = "--today") -> dt.date:
-    """The date reviews are judged on: the option, else $KB_TODAY, else the machine's date.
-
-    Raises ValueError naming where a malformed date came from.
-    """
-    value, source = (option, option_name) if option is not None else (os.environ.get("KB_TODAY"), "KB_TODAY")
-    if not value:
-        if option is not None:
-            raise ValueError(f"{source} is empty; use YYYY-MM-DD")
-        return dt.date.today()
-    date = iso_date(str(value))
-    if date is None:
-        raise ValueError(f"{source} is {value!r}, not a date; use YYYY-MM-DD")
-    return date
 
 
 def state_of(last: dt.date | None, due: dt.date | None, today: dt.date, window: int) -> State:

@@ -4,9 +4,24 @@ from __future__ import annotations
 
 import json
 
+from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema
 
-from .models import SCHEMAS
+from . import models
+from .config import Config
+
+# The file kinds, by the name of their schema in `schemas/`.
+SCHEMAS: dict[str, type[BaseModel]] = {
+    "sop": models.Sop,
+    "account": models.Account,
+    "departments": models.DepartmentsFile,
+    "teams": models.TeamsFile,
+    "roles": models.RolesFile,
+    "people": models.PeopleFile,
+    "glossary": models.GlossaryFile,
+    "training": models.Training,
+    "kb-config": Config,
+}
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 

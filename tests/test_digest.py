@@ -83,7 +83,7 @@ def test_unknown_owner_and_future_dates(kb):
     result = kb.run("digest")
     assert result.code == 0
     assert "## team:ghosts (`team:ghosts`)\n\nTo: nobody: the owner is not in org/" in result.out
-    assert "- **REVIEW DATED IN THE FUTURE** [SOP-OPS-001" in result.out
+    assert "- **DATED IN THE FUTURE** [SOP-OPS-001" in result.out
 
 
 def test_output_file(kb):

@@ -10,18 +10,14 @@ from . import Context, check
 @check("ids")
 def unique_ids(ctx: Context):
     kb = ctx.kb
-    tables = {
-        "document": kb.docs, "account": kb.accounts, "training": kb.training,
-        "people": kb.people, "teams": kb.teams, "roles": kb.roles,
-        "departments": kb.departments, "terms": kb.terms,
-    }
     for kind, entry in kb.duplicates:
         model = entry.model
-        ident = getattr(model, "id", None) or getattr(model, "term", "")
-        key = ident.casefold() if kind == "terms" else ident
-        first = tables[kind].get(key)
+        if kind == "term":
+            ident, first = model.term, kb.term_lookup(model.term)
+        else:
+            ident, first = model.id, kb.table(kind).get(model.id)
         where = f" (first used in {first.path}:{first.at()[0]})" if first else ""
-        yield entry.finding("error", "duplicate-id", f"duplicate {kind} id {ident!r}{where}; ids are never shared or reused", "id" if kind != "terms" else "term")
+        yield entry.finding("error", "duplicate-id", f"duplicate {kind} id {ident!r}{where}; ids are never shared or reused", "id" if kind != "term" else "term")
 
 
 @check("account-file-names")

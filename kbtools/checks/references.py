@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from ..findings import Finding
+from ..models import ACCOUNT_TEAM_SLOTS
 from ..validation import did_you_mean
 from . import Context, check
 
-_CODE = {"doc": "unknown-document", "department": "unknown-department", "role": "unknown-role",
+_CODE = {"document": "unknown-document", "department": "unknown-department", "role": "unknown-role",
          "person": "unknown-reference", "team": "unknown-reference", "term": "unknown-term"}
-_WHAT = {"doc": "document", "term": "glossary term"}
+_WHAT = {"term": "glossary term"}
 
 
 def _missing(entry, code: str, what: str, value: str, choices, *keys) -> Finding:
@@ -21,11 +22,14 @@ def _missing(entry, code: str, what: str, value: str, choices, *keys) -> Finding
 def _unknown(ctx: Context, entry, kind: str, ident: str, *keys, code: str | None = None) -> Iterator[Finding]:
     """A finding when `ident` names no record of `kind` (one whose file has errors counts as existing)."""
     kb = ctx.kb
-    key = ident.casefold() if kind == "term" else ident
-    if key in kb.table(kind) or kb.is_broken(kind, key):
-        return
-    table = kb.table(kind)
-    choices = [e.model.term for e in table.values()] if kind == "term" else table
+    if kind == "term":
+        if kb.term_lookup(ident) is not None or kb.is_broken(kind, ident.casefold()):
+            return
+        choices: Iterable[str] = [e.model.term for e in kb.terms.values()]
+    else:
+        if ident in kb.table(kind) or kb.is_broken(kind, ident):
+            return
+        choices = kb.table(kind)
     yield _missing(entry, code or _CODE[kind], _WHAT.get(kind, kind), ident, choices, *keys)
 
 
@@ -61,7 +65,7 @@ def document_references(ctx: Context):
             if other == ident:
                 yield entry.finding("error", "unknown-document", f"{ident} lists itself as related", "related", i)
             elif other not in kb.docs:
-                yield from _unknown(ctx, entry, "doc", other, "related", i)
+                yield from _unknown(ctx, entry, "document", other, "related", i)
             elif kb.docs[other].model.status == "retired" and sop.status != "retired":
                 yield entry.finding("warning", "retired-reference", f"related document {other} is retired", "related", i)
         for i, term in enumerate(sop.terms):
@@ -118,7 +122,7 @@ def account_references(ctx: Context):
             yield _missing(entry, "unknown-segment", "segment", acc.segment, segments, "segment")
         closed = acc.status == "closed"
         if acc.team is not None:
-            for key in ("im", "ssm", "csm", "kam"):
+            for key in ACCOUNT_TEAM_SLOTS:
                 ref = getattr(acc.team, key)
                 if ref:
                     yield from _ref(ctx, entry, ref, "team", key)
@@ -141,7 +145,7 @@ def training_references(ctx: Context):
         for i, link in enumerate(material.links):
             doc = kb.docs.get(link.sop)
             if doc is None:
-                yield from _unknown(ctx, entry, "doc", link.sop, "links", i, "sop")
+                yield from _unknown(ctx, entry, "document", link.sop, "links", i, "sop")
                 continue
             step_ids = [s.id for s in doc.model.steps]
             for j, step in enumerate(link.steps):
@@ -171,10 +175,6 @@ def registry_references(ctx: Context):
     for entry in kb.roles.values():
         if entry.model.department is not None:
             yield from _unknown(ctx, entry, "department", entry.model.department, "department")
-    seen = set()
     for entry in kb.terms.values():
-        if id(entry) in seen:
-            continue
-        seen.add(id(entry))
         for i, doc in enumerate(entry.model.related):
-            yield from _unknown(ctx, entry, "doc", doc, "related", i)
+            yield from _unknown(ctx, entry, "document", doc, "related", i)

@@ -37,7 +37,7 @@ def _in_scope(path: str, scope: list[str]) -> bool:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to a file.")
 @today_option
 @root_option
-def command(paths, fmt, strict, since, output, today, root):
+def check(paths, fmt, strict, since, output, today, root):
     """Check schemas, ids, ownership, review dates, references and content safety.
 
     With PATHs, only findings in those files or folders are reported (the

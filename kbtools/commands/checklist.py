@@ -36,7 +36,7 @@ def _start(value: str | None, today: dt.date) -> dt.date:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="With --due: the folder to write to.")
 @today_option
 @root_option
-def command(doc_id, account_id, fmt, output, start, sets, batch, within, out_dir, today, root):
+def checklist(doc_id, account_id, fmt, output, start, sets, batch, within, out_dir, today, root):
     """Generate a checklist from document ID's steps.
 
     \b

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import click
 
+from ..config import resolve_today, root_of
 from ..findings import KBError
-from ..kb import KnowledgeBase, find_root, load
+from ..kb import KnowledgeBase
+from ..loader import load
 from ..models import iso_date
-from ..reviews import resolve_today
 
 
 def parse_date(value: str, hint: str) -> dt.date:
@@ -42,11 +43,8 @@ def root_option(fn):
 
 
 def open_kb(root: Path | None) -> KnowledgeBase:
-    if root is not None:
-        if not (root / "kb.yml").is_file():
-            raise KBError(f"no knowledge base found: {root} has no kb.yml")
-        return load(root.resolve())
-    return load(find_root(Path.cwd()))
+    """The knowledge base at `--root`, else the one this folder is in."""
+    return load(root_of(root))
 
 
 def emit(text: str, output: Path | None) -> None:

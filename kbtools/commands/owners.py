@@ -2,48 +2,38 @@
 
 from __future__ import annotations
 
-import json
-from collections import defaultdict
+import datetime as dt
+from typing import Any
 
 import click
 
 from .. import edit
 from ..authority import owner_problem
-from ..findings import KBError
+from ..findings import ContentError, KBError
 from ..kb import KnowledgeBase
 from ..models import Account
+from ..output import json_report, text_table
 from ..reviews import review_items
+from ..workload import workloads
 from .common import emit, open_kb, root_option, today_option
 
 
-def workload(kb: KnowledgeBase, today) -> list[dict]:
-    """Per owner: what they own and how much of it is overdue or due soon."""
-    rows: dict[str, dict] = defaultdict(lambda: {"documents": [], "accounts": [], "training": [],
-                                                   "overdue": 0, "due_soon": 0})
-    for ident, entry in kb.docs.items():
-        rows[entry.model.owner]["documents"].append(ident)
-    for ident, entry in kb.accounts.items():
-        rows[entry.model.owner]["accounts"].append(ident)
-    for ident, entry in kb.training.items():
-        rows[entry.model.owner]["training"].append(ident)
-    for item in review_items(kb, today):
-        if item.state in ("overdue", "future"):
-            rows[item.owner]["overdue"] += 1
-        elif item.state == "due-soon":
-            rows[item.owner]["due_soon"] += 1
+def owner_rows(kb: KnowledgeBase, today: dt.date) -> list[dict[str, Any]]:
+    """Per owner (teams, then people, by reference): what they own, what is due, what is wrong."""
+    found = workloads(kb.docs.values(), kb.accounts.values(), kb.training.values(), review_items(kb, today))
     limit = kb.config.owner_workload_limit
-    out = []
-    for ref in sorted(rows, key=lambda r: (r.split(":")[0], r)):
-        row = rows[ref]
-        total = len(row["documents"]) + len(row["accounts"])
-        out.append({"owner": ref, "name": kb.display_name(ref), **row, "total": total,
-                    "over_limit": total > limit, "problem": (owner_problem(kb, ref) or (None, None))[1]})
-    return out
+    rows = []
+    for ref in sorted(found, key=lambda r: (r.split(":")[0], r)):
+        w = found[ref]
+        problem = owner_problem(kb, ref)
+        rows.append({"owner": ref, "name": kb.display_name(ref), "documents": w.documents, "accounts": w.accounts,
+                     "training": w.training, "overdue": w.overdue, "due_soon": w.due_soon, "total": w.total,
+                     "over_limit": w.total > limit, "problem": problem[1] if problem else None})
+    return rows
 
 
-def _text(rows: list[dict], limit: int) -> str:
-    header = ["OWNER", "NAME", "DOCS", "ACCOUNTS", "OVERDUE", "DUE SOON", "NOTE"]
-    table = [header]
+def _text(rows: list[dict[str, Any]], limit: int) -> str:
+    table = [["OWNER", "NAME", "DOCS", "ACCOUNTS", "OVERDUE", "DUE SOON", "NOTE"]]
     for r in rows:
         notes = []
         if r["over_limit"]:
@@ -52,11 +42,9 @@ def _text(rows: list[dict], limit: int) -> str:
             notes.append(r["problem"])
         table.append([r["owner"], r["name"], str(len(r["documents"])), str(len(r["accounts"])),
                       str(r["overdue"]), str(r["due_soon"]), "; ".join(notes)])
-    widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)) + "  " + row[-1] for row in table]
     flagged = sum(1 for r in rows if r["over_limit"])
-    lines += ["", f"{len(rows)} owners; {flagged} over the workload limit of {limit}"]
-    return "\n".join(line.rstrip() for line in lines) + "\n"
+    lines = [*text_table(table), "", f"{len(rows)} owners; {flagged} over the workload limit of {limit}"]
+    return "\n".join(lines) + "\n"
 
 
 @click.group("owners", invoke_without_command=True)
@@ -64,21 +52,20 @@ def _text(rows: list[dict], limit: int) -> str:
 @today_option
 @root_option
 @click.pass_context
-def command(ctx, fmt, today, root):
+def owners(ctx, fmt, today, root):
     """Everyone who owns documents or accounts, with what is due; flags heavy workloads."""
     if ctx.invoked_subcommand is not None:
         return None
     kb = open_kb(root)
-    rows = workload(kb, today)
+    rows = owner_rows(kb, today)
     if fmt == "json":
-        emit(json.dumps({"version": 1, "today": today.isoformat(),
-                         "limit": kb.config.owner_workload_limit, "owners": rows}, indent=2) + "\n", None)
+        emit(json_report(today, limit=kb.config.owner_workload_limit, owners=rows), None)
     else:
         emit(_text(rows, kb.config.owner_workload_limit), None)
     return 0
 
 
-@command.command("reassign")
+@owners.command("reassign")
 @click.argument("from_ref", metavar="FROM")
 @click.argument("to_ref", metavar="TO")
 @click.option("--dry-run", is_flag=True, help="Print the changes as a diff; write nothing.")
@@ -110,9 +97,8 @@ def reassign(from_ref, to_ref, dry_run, root):
     role = kb.config.account_manager_role
     needs_am = [e.model.id for e in owned if isinstance(e.model, Account) and e.model.tier in (1, 2)]
     if needs_am and not (to_ref.startswith("person:") and role in kb.people[to_ref[7:]].model.roles):
-        click.echo(f"kb: error: {to_ref} cannot own tier 1-2 accounts ({', '.join(needs_am)}): "
-                   f"they must be owned by a person holding role {role!r}", err=True)
-        return 1
+        raise ContentError(f"{to_ref} cannot own tier 1-2 accounts ({', '.join(needs_am)}): "
+                           f"they must be owned by a person holding role {role!r}")
 
     changes = []
     try:

@@ -8,7 +8,7 @@ import click
 
 from .. import edit
 from ..authority import may_review
-from ..findings import KBError
+from ..findings import ContentError, KBError
 from ..kb import Entry, KnowledgeBase
 from ..models import add_duration
 from ..reviews import review_items
@@ -18,8 +18,8 @@ from .common import open_kb, parse_date, root_option, today_option
 def _target(kb: KnowledgeBase, ident: str) -> tuple[Entry, str]:
     """The record and the key that holds its review date."""
     if ident.upper().startswith("ACC-"):
-        return kb.require("account", ident.upper(), "account"), "last_review"
-    return kb.require("doc", ident.upper(), "document"), "last_reviewed"
+        return kb.require("account", ident.upper()), "last_review"
+    return kb.require("document", ident.upper()), "last_reviewed"
 
 
 def _reviewer(kb: KnowledgeBase, ref: str) -> str:
@@ -42,7 +42,7 @@ def _reviewer(kb: KnowledgeBase, ref: str) -> str:
 @click.option("--dry-run", is_flag=True, help="Print the change as a diff; write nothing.")
 @today_option
 @root_option
-def command(ident, by, note, date_, dry_run, today, root):
+def review(ident, by, note, date_, dry_run, today, root):
     """Record a review: set the review date and add an entry to the file's reviews log.
 
     Only the owner, a member of the owning team or a listed approver may
@@ -54,8 +54,7 @@ def command(ident, by, note, date_, dry_run, today, root):
     when = _date(date_, today)
     if not may_review(kb, entry, person_id):
         allowed = ", ".join([entry.model.owner, *getattr(entry.model, "approvers", [])])
-        click.echo(f"kb: error: {by} may not review {ident}: only {allowed} (or members of an owning team) may", err=True)
-        return 1
+        raise ContentError(f"{by} may not review {ident}: only {allowed} (or members of an owning team) may")
     previous = getattr(entry.model, key)
     if previous is not None and when < previous:
         raise KBError(f"{ident} was last reviewed on {previous}; a review dated {when} would move it backwards")

@@ -4,30 +4,26 @@ from __future__ import annotations
 
 import csv
 import io
-import json
+from pathlib import Path
 
 import click
 
-from ..reviews import review_items
+from ..output import json_report, text_table
+from ..reviews import STATE_LABEL, review_items
 from .common import emit, open_kb, root_option, today_option
 
 _COLUMNS = ["state", "due", "days_left", "kind", "id", "owner", "last_review", "every", "title", "path"]
-_STATE_LABEL = {"overdue": "OVERDUE", "due-soon": "due soon", "ok": "ok", "future": "FUTURE DATE"}
 
 
 def _text(rows: list[dict]) -> str:
     if not rows:
         return "nothing to review\n"
-    lines = []
-    header = ["STATE", "DUE", "DAYS", "KIND", "ID", "OWNER", "TITLE"]
-    table = [header] + [
-        [_STATE_LABEL[r["state"]], r["due"] or "never", "" if r["days_left"] is None else str(r["days_left"]),
+    table = [["STATE", "DUE", "DAYS", "KIND", "ID", "OWNER", "TITLE"]] + [
+        [STATE_LABEL[r["state"]], r["due"] or "never", "" if r["days_left"] is None else str(r["days_left"]),
          r["kind"], r["id"], r["owner"], r["title"]]
         for r in rows
     ]
-    widths = [max(len(row[i]) for row in table) for i in range(len(header) - 1)]
-    for row in table:
-        lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[-1])
+    lines = text_table(table)
     counts = {s: sum(1 for r in rows if r["state"] == s) for s in ("overdue", "due-soon", "ok")}
     lines.append("")
     lines.append(f"{len(rows)} item{'' if len(rows) == 1 else 's'}: {counts['overdue']} overdue, {counts['due-soon']} due soon, {counts['ok']} ok")
@@ -47,11 +43,11 @@ def _csv(rows: list[dict]) -> str:
               help="Only items overdue or due within DAYS days.")
 @click.option("--owner", metavar="REF", help="Only items owned by REF (person:<id> or team:<id>).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=__import__("pathlib").Path),
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to a file.")
 @today_option
 @root_option
-def command(within, owner, fmt, output, today, root):
+def reviews(within, owner, fmt, output, today, root):
     """Review status of every SOP and account: overdue, due soon, ok.
 
     Exits 1 when a listed item is overdue (or dated in the future), so a
@@ -67,7 +63,7 @@ def command(within, owner, fmt, output, today, root):
         items = [i for i in items if i.due_within(within)]
     rows = [i.to_dict() for i in items]
     if fmt == "json":
-        out = json.dumps({"version": 1, "today": today.isoformat(), "items": rows}, indent=2) + "\n"
+        out = json_report(today, items=rows)
     elif fmt == "csv":
         out = _csv(rows)
     else:

@@ -13,7 +13,7 @@ from .common import open_kb, root_option
 @click.command("schema")
 @click.option("--check", "check_only", is_flag=True, help="Exit 1 when schemas/ differs from the models.")
 @root_option
-def command(check_only, root):
+def schema(check_only, root):
     """Write the JSON Schemas in schemas/ from the models."""
     kb = open_kb(root)
     folder = kb.root / "schemas"

@@ -14,11 +14,11 @@ from markupsafe import Markup, escape
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from ..models import ANY_REF_RE
+from ..models import ACCOUNT_TEAM_SLOTS, ANY_REF_RE
 from .render import Links, date_html
 
 _REF = re.compile(ANY_REF_RE)
-_LABELS = {"id": "ID", "im": "IM", "ssm": "SSM", "csm": "CSM", "kam": "KAM"}
+_LABELS = {"id": "ID", **{slot: slot.upper() for slot in ACCOUNT_TEAM_SLOTS}}
 
 
 def is_confidential(info: FieldInfo) -> bool:

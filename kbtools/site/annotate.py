@@ -21,7 +21,7 @@ from .. import models
 from . import urls
 from .view import SiteView
 
-DOC_ID = r"(?:SOP|POL|PRC|TPL|ART)-[A-Z]{2,6}-[0-9]{3}"
+DOC_ID = models.DOC_ID
 _TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
 _SKIP = frozenset({"a", "abbr", "code", "pre", "kbd", "samp", "script", "style", "svg", "textarea",
                    "h1", "h2", "h3", "h4", "h5", "h6", "time", "button", "select"})

@@ -6,17 +6,16 @@ public build holds only what its pages show.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
 from ..checklist import build as build_checklist
 from ..checklist_render import render
+from ..output import envelope, json_text
 from . import urls
 from .view import SiteView
 
 CHECKLIST_FORMATS = ("md", "csv", "html")
-API_VERSION = 1
 
 
 def _write(path: Path, text: str) -> None:
@@ -38,9 +37,9 @@ def write_checklists(view: SiteView, site_dir: Path) -> int:
     return count
 
 
-def pages_api(view: SiteView, url_of: Callable[[str], str | None], site_url: str | None) -> dict:
+def pages_api(view: SiteView, url_of: Callable[[str], str | None]) -> dict:
     """What notification bots need about each page: owner, review dates and state."""
-    base = (site_url or "/").rstrip("/") + "/"
+    base = (view.kb.config.site_url or "/").rstrip("/") + "/"
     pages = []
     targets = [("sop", doc_id, e.model.title, e.model.owner, urls.doc(doc_id)) for doc_id, e in view.docs.items()]
     targets += [("account", acc_id, e.model.name, e.model.owner, urls.account(acc_id))
@@ -60,10 +59,9 @@ def pages_api(view: SiteView, url_of: Callable[[str], str | None], site_url: str
             "due": review.due.isoformat() if review and review.due else None,
             "state": review.state if review else "not-reviewed",
         })
-    return {"version": API_VERSION, "audience": view.audience, "today": view.today.isoformat(), "pages": pages}
+    return envelope(view.today, audience=view.audience, pages=pages)
 
 
-def write_pages_api(view: SiteView, site_dir: Path, url_of: Callable[[str], str | None],
-                    site_url: str | None) -> None:
-    data = pages_api(view, url_of, site_url)
-    _write(site_dir / "api" / "pages.json", json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+def write_pages_api(view: SiteView, site_dir: Path, url_of: Callable[[str], str | None]) -> None:
+    data = pages_api(view, url_of)
+    _write(site_dir / "api" / "pages.json", json_text(data))

@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from .. import models
 from ..kb import DocEntry
+from ..workload import Workload, workloads
 from . import urls
 from .accounts import public_items, value_html
 from .chart import Bar, bar_chart
@@ -147,24 +148,10 @@ def glossary(view: SiteView) -> SitePage:
 # -- internal only -------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class OwnerRow:
-    ref: str
-    docs: int
-    accounts: int
-    overdue: int
-    due_soon: int
-
-
-def owner_rows(view: SiteView) -> list[OwnerRow]:
-    docs = Counter(e.model.owner for e in view.docs.values())
-    accounts = Counter(a.model.owner for a in view.accounts.values())
-    states = Counter((i.owner, i.state) for i in view.reviews)
-    return [
-        OwnerRow(ref, docs[ref], accounts[ref], states[(ref, "overdue")] + states[(ref, "future")],
-                 states[(ref, "due-soon")])
-        for ref in view.owners()
-    ]
+def owner_rows(view: SiteView) -> list[Workload]:
+    """Every owner the audience sees, in directory order, with what they own and what is due."""
+    found = workloads(view.docs.values(), view.accounts.values(), (), view.reviews)
+    return [found.get(ref) or Workload(ref) for ref in view.owners()]
 
 
 def owners_index(view: SiteView) -> SitePage:
@@ -189,8 +176,8 @@ def reviews(view: SiteView) -> SitePage:
     due = view.due()
     by_kind = Counter((i.kind == "sop", i.state) for i in view.reviews)
     rows = [r for r in owner_rows(view) if r.overdue or r.due_soon]
-    rows.sort(key=lambda r: (-r.overdue, -r.due_soon, r.ref))
-    bars = [Bar(view.kb.display_name(r.ref), r.overdue, r.due_soon) for r in rows]
+    rows.sort(key=lambda r: (-r.overdue, -r.due_soon, r.owner))
+    bars = [Bar(view.kb.display_name(r.owner), r.overdue, r.due_soon) for r in rows]
     chart = bar_chart(bars, "Reviews overdue and due soon, by owner")
     return SitePage(
         urls.REVIEWS, "Review dashboard",

@@ -32,8 +32,8 @@ from mkdocs.utils.meta import get_data
 
 from ..checks import run_checks
 from ..findings import Finding, KBError
-from ..kb import load
-from ..reviews import resolve_today
+from ..config import WATCHED, resolve_today
+from ..loader import load
 from . import urls
 from .annotate import Annotator, LeakGuard, rewrite_id_links
 from .csp import add_policy
@@ -48,7 +48,6 @@ log = logging.getLogger("mkdocs.plugins.kb")
 
 # Review dates change with the calendar, not with a commit: shown on the site, enforced by `kb check`.
 SHOWN_NOT_FAILED = frozenset({"review-overdue", "plan-overdue", "plan-missing"})
-KB_FOLDERS = ("sops", "org", "accounts", "training", "kb.yml")
 # Generated pages outside the navigation (reached from their directories and search).
 NOT_IN_NAV = ("owners/", "accounts/")
 
@@ -103,6 +102,7 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         audience = self.config.audience
         if audience not in kb.config.audiences:
             raise PluginError(f"kb: audience {audience!r} is not in kb.yml audiences {kb.config.audiences}")
+        config.site_url = _site_url(config.site_url, kb.config.site_url)
         today = build_date(self.config.today)
         report(run_checks(kb, today))
         self.view = build_view(kb, audience, today)
@@ -186,7 +186,7 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         assert self.view is not None
         site_dir = Path(config.site_dir)
         count = write_checklists(self.view, site_dir)
-        write_pages_api(self.view, site_dir, self.url_of.get, config.site_url)
+        write_pages_api(self.view, site_dir, self.url_of.get)
         log.info("kb: wrote %d blank checklists and api/pages.json", count)
         index = site_dir / "search" / "search_index.json"
         if self.guard is not None and index.is_file():
@@ -201,10 +201,18 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
                       self.view.audience, hit, self.view.audience)
 
     def on_serve(self, server, *, config: MkDocsConfig, builder):
-        for name in KB_FOLDERS:
+        for name in WATCHED:
             if (self.root / name).exists():
                 server.watch(str(self.root / name))
         return server
+
+
+def _site_url(in_mkdocs: str | None, in_kb: str | None) -> str | None:
+    """The one site_url, from kb.yml (mkdocs.yml may repeat it, never contradict it)."""
+    if in_mkdocs and in_mkdocs.rstrip("/") != (in_kb or "").rstrip("/"):
+        raise PluginError(f"kb: set site_url in kb.yml only (mkdocs.yml has {in_mkdocs!r}, kb.yml {in_kb!r}); "
+                          "the digest, the pages API and the site all read it from there")
+    return in_kb
 
 
 def _source_of(page: Page, site_page: SitePage | None, view: SiteView) -> str:

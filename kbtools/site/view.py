@@ -107,16 +107,8 @@ def _review_visible(item: ReviewItem, view: SiteView) -> bool:
     return view.internal
 
 
-def _unique_terms(kb: KnowledgeBase) -> list[models.Term]:
-    """The glossary without its alias entries, sorted by term."""
-    seen: dict[str, models.Term] = {}
-    for entry in kb.terms.values():
-        seen.setdefault(entry.model.term, entry.model)
-    return sorted(seen.values(), key=lambda t: t.term.casefold())
-
-
 def _terms(kb: KnowledgeBase, view: SiteView) -> list[models.Term]:
-    terms = _unique_terms(kb)
+    terms = sorted((e.model for e in kb.terms.values()), key=lambda t: t.term.casefold())
     if view.internal:
         return terms
     used = set()

@@ -1,0 +1,197 @@
+"""Configuration: `kb.yml`, the folder layout, where the knowledge base is, and "today".
+
+Everything a command or the site needs to know before it reads a single
+record lives here, validated once: the policy settings (`Config`, the model
+of `kb.yml`), the folders and the record kinds they hold, root discovery and
+the date reviews are judged on. `site_url` is set in `kb.yml` only; the
+digest, the pages API and MkDocs all take it from here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, ValidationError, field_validator
+
+from .findings import KBError
+from .models import DOC_TYPES, Audience, DocId, DocType, Duration, Record, Slug, Text, Tier, iso_date
+from .validation import findings_from
+from .yamlsrc import YAMLSourceError, decode, parse
+
+CONFIG_FILE = "kb.yml"
+
+# --- the folder layout ----------------------------------------------------------
+
+# The kinds of record, spelled one way everywhere: in references (`person:jdoe`),
+# in `KnowledgeBase.table`, in the records of files that failed to load.
+RecordKind = Literal["document", "account", "training", "department", "team", "role", "person", "term"]
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True, slots=True)
+class Folder:
+    """A top-level folder of records: what it holds and which files count."""
+
+    name: str
+    kind: RecordKind | None  # None for org/, where each file holds a list of one kind
+    suffixes: tuple[str, ...]
+
+
+# In load order: the registry first, so everything else can refer to it.
+FOLDERS: tuple[Folder, ...] = (
+    Folder("org", None, YAML_SUFFIXES),
+    Folder("sops", "document", (".md",)),
+    Folder("accounts", "account", YAML_SUFFIXES),
+    Folder("training", "training", YAML_SUFFIXES),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryFile:
+    """A file of `org/`: a mapping with one key holding a list of records of one kind."""
+
+    name: str
+    key: str
+    kind: RecordKind
+
+
+REGISTRY_FILES: dict[str, RegistryFile] = {
+    f.name: f
+    for f in (
+        RegistryFile("departments.yaml", "departments", "department"),
+        RegistryFile("teams.yaml", "teams", "team"),
+        RegistryFile("roles.yaml", "roles", "role"),
+        RegistryFile("people.yaml", "people", "person"),
+        RegistryFile("glossary.yaml", "terms", "term"),
+    )
+}
+
+# What a change to the knowledge base can touch (the site's preview watches these).
+WATCHED = (CONFIG_FILE, *(folder.name for folder in FOLDERS))
+
+
+def folder_of(rel: str) -> Folder | None:
+    """The folder a root-relative path lies in, if it is one of ours."""
+    top = rel.split("/", 1)[0]
+    return next((f for f in FOLDERS if f.name == top), None)
+
+
+# --- kb.yml -------------------------------------------------------------------------
+
+
+class AccountPlanPolicy(Record):
+    tiers: tuple[Tier, ...] = (1, 2)
+    every: Duration = "12 months"
+
+
+DEFAULT_REVIEW_EVERY: dict[DocType, str] = {t: "12 months" for t in DOC_TYPES}
+# The sales account management policy: tier 1 quarterly, tier 2 semi-annually, tier 3 annually.
+DEFAULT_ACCOUNT_REVIEW_EVERY: dict[int, str] = {1: "3 months", 2: "6 months", 3: "12 months"}
+
+
+class Config(Record):
+    """Policy settings, `kb.yml`."""
+
+    review_every: dict[DocType, Duration] = Field(
+        default_factory=lambda: dict(DEFAULT_REVIEW_EVERY),
+        description="default review interval per document type (types left out keep their default)",
+    )
+    due_soon_days: Annotated[int, Field(ge=0, le=366)] = 30
+    account_review_every: dict[Tier, Duration] = Field(
+        default_factory=lambda: dict(DEFAULT_ACCOUNT_REVIEW_EVERY),
+        description="account review cadence per tier (tiers left out keep their default)",
+    )
+    account_plan: AccountPlanPolicy = Field(default_factory=AccountPlanPolicy)
+    account_manager_role: Slug = "am"
+    segments: tuple[Text, ...] = ("NA", "RA")
+    audiences: tuple[Audience, ...] = Field(
+        ("public", "internal"), description="audiences the site is built for"
+    )
+    owner_workload_limit: Annotated[int, Field(ge=1)] = 25
+    account_review_checklist: DocId | None = Field(
+        None, description="the document whose steps make an account-review checklist (kb checklist --due)"
+    )
+    site_url: str | None = Field(
+        None, description="where the site is published; the digest's, the pages API's and the site's links start here"
+    )
+    kmt_team: Slug = Field("kmt", description="the team that governs every document (kb codeowners)")
+
+    @field_validator("review_every")
+    @classmethod
+    def _every_type(cls, value: dict[DocType, str]) -> dict[DocType, str]:
+        return {**DEFAULT_REVIEW_EVERY, **value}
+
+    @field_validator("account_review_every")
+    @classmethod
+    def _every_tier(cls, value: dict[int, str]) -> dict[int, str]:
+        return {**DEFAULT_ACCOUNT_REVIEW_EVERY, **value}
+
+    def url(self, path: str) -> str:
+        """A site path (`sops/sop-csc-001/`) as a link: absolute when site_url is set, else relative."""
+        base = (self.site_url or "").rstrip("/")
+        return f"{base}/{path}" if base else path
+
+
+def load_config(root: Path) -> Config:
+    """Read kb.yml. A config that cannot be used stops the command (exit 2)."""
+    try:
+        data = (root / CONFIG_FILE).read_bytes()
+    except OSError as exc:
+        raise KBError(f"{CONFIG_FILE}: cannot read: {exc.strerror}") from None
+    try:
+        value, pos = parse(decode(data))
+    except YAMLSourceError as exc:
+        raise KBError(f"{CONFIG_FILE}:{exc.line}:{exc.col}: error: {exc.message} [{exc.code}]") from None
+    if value is None:
+        return Config()
+    if not isinstance(value, dict):
+        raise KBError(f"{CONFIG_FILE}: error: the file must be a mapping of settings")
+    try:
+        return Config.model_validate(value)
+    except ValidationError as exc:
+        problems = findings_from(exc, Config, value, CONFIG_FILE, pos)
+        raise KBError("\n".join(f.format() for f in problems)) from None
+
+
+# --- where the knowledge base is ---------------------------------------------------
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder at or above `start` that holds kb.yml."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return folder
+    raise KBError(f"no knowledge base found: no {CONFIG_FILE} in {start} or any folder above it")
+
+
+def root_of(given: Path | None) -> Path:
+    """The folder a command works on: `--root` when given (it must hold kb.yml), else found from here."""
+    if given is None:
+        return find_root(Path.cwd())
+    if not (given / CONFIG_FILE).is_file():
+        raise KBError(f"no knowledge base found: {given} has no {CONFIG_FILE}")
+    return given.resolve()
+
+
+# --- today ---------------------------------------------------------------------------
+
+
+def resolve_today(option: str | None, option_name: str = "--today") -> dt.date:
+    """The date reviews are judged on: the option, else $KB_TODAY, else the machine's date.
+
+    Raises ValueError naming where a malformed date came from.
+    """
+    value, source = (option, option_name) if option is not None else (os.environ.get("KB_TODAY"), "KB_TODAY")
+    if not value:
+        if option is not None:
+            raise ValueError(f"{source} is empty; use YYYY-MM-DD")
+        return dt.date.today()
+    date = iso_date(str(value))
+    if date is None:
+        raise ValueError(f"{source} is {value!r}, not a date; use YYYY-MM-DD")
+    return date

@@ -1,0 +1,256 @@
+"""The one loader: files -> models -> `KnowledgeBase`.
+
+Every file is read once. Problems met while loading (bad encoding, YAML,
+schema) become findings; loading never raises for bad content. A record
+whose file does not load still holds its id (in `KnowledgeBase.broken`), so
+references to it are not reported again and its id is never reused.
+
+`load_text` loads one file's text without touching disk, to validate an
+edit before it is written and to read a file as it was at a git revision.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from . import models
+from .config import FOLDERS, REGISTRY_FILES, Folder, RecordKind, RegistryFile, folder_of, load_config
+from .findings import Finding
+from .kb import DocEntry, Entry, KnowledgeBase
+from .validation import findings_from
+from .yamlsrc import Pos, YAMLSourceError, decode, parse, split_front_matter
+
+M = TypeVar("M", bound=BaseModel)
+
+_RAW_DOC_ID = re.compile(r"^id:[ \t]*[\"']?(" + models.DOC_ID + r")\b", re.M)
+# The model of each record kind, and of each registry file as a whole (it words a malformed file's problem).
+MODELS: dict[RecordKind, type[BaseModel]] = {
+    "document": models.Sop, "account": models.Account, "training": models.Training,
+    "department": models.Department, "team": models.Team, "role": models.Role,
+    "person": models.Person, "term": models.Term,
+}
+REGISTRY_MODELS: dict[str, type[BaseModel]] = {
+    "departments.yaml": models.DepartmentsFile, "teams.yaml": models.TeamsFile, "roles.yaml": models.RolesFile,
+    "people.yaml": models.PeopleFile, "glossary.yaml": models.GlossaryFile,
+}
+
+
+def load(root: Path) -> KnowledgeBase:
+    """Read kb.yml (exit 2 when it is unusable), then every record file under `root`."""
+    kb = KnowledgeBase(root=root, config=load_config(root))
+    loader = Loader(kb)
+    for folder in FOLDERS:
+        for rel in loader.files(folder):
+            loader.load_file(rel, folder)
+    return kb
+
+
+def load_text(kb: KnowledgeBase, rel: str, text: str) -> tuple[Entry[Any] | None, list[Finding]]:
+    """Load `text` as the document, account or training file `rel`, without touching disk."""
+    folder = folder_of(rel)
+    if folder is None or folder.kind is None:
+        raise ValueError(f"{rel} is not a document, account or training file")
+    scratch = KnowledgeBase(root=kb.root, config=kb.config)
+    Loader(scratch, {rel: text}).load_file(rel, folder)
+    return next(iter(scratch.table(folder.kind).values()), None), scratch.findings
+
+
+class Loader:
+    """Fills one `KnowledgeBase`; `overrides` supply file texts in place of the disk's."""
+
+    def __init__(self, kb: KnowledgeBase, overrides: dict[str, str] | None = None):
+        self.kb = kb
+        self.root = kb.root
+        self.overrides = overrides or {}
+
+    def files(self, folder: Folder) -> list[str]:
+        """The record files of a folder, sorted; links, pipes and devices are reported and skipped."""
+        found: list[str] = []
+        stack = [self.root / folder.name]
+        while stack:
+            current = stack.pop()
+            try:
+                with os.scandir(current) as it:
+                    for item in it:
+                        if item.name.startswith("."):
+                            continue
+                        if item.is_dir(follow_symlinks=False):
+                            stack.append(Path(item.path))
+                        elif item.name.endswith(folder.suffixes):
+                            rel = Path(item.path).relative_to(self.root).as_posix()
+                            if item.is_file(follow_symlinks=False):
+                                found.append(rel)
+                            else:  # a link, pipe or device: never read it
+                                self.kb.findings.append(Finding(
+                                    rel, 0, 0, "warning", "not-a-file",
+                                    "not a regular file (a link, pipe or device); skipped"))
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                self._fail(current.relative_to(self.root).as_posix(), "read", f"cannot read folder: {exc.strerror}")
+        found.sort()
+        self.kb.files.extend(found)
+        return found
+
+    def load_file(self, rel: str, folder: Folder) -> None:
+        if folder.kind is None:
+            self._registry(rel)
+        elif folder.kind == "document":
+            self._document(rel)
+        else:
+            self._named_record(rel, folder.kind)
+
+    # -- reading --------------------------------------------------------------------
+
+    def _fail(self, rel: str, code: str, message: str, line: int = 0, col: int = 0) -> None:
+        self.kb.findings.append(Finding(rel, line, col, "error", code, message))
+
+    def _text(self, rel: str) -> str | None:
+        if rel in self.overrides:
+            text = self.overrides[rel]
+        else:
+            try:
+                data = (self.root / rel).read_bytes()
+            except OSError as exc:
+                self._fail(rel, "read", f"cannot read file: {exc.strerror}")
+                return None
+            try:
+                text = decode(data)
+            except YAMLSourceError as exc:
+                self._fail(rel, exc.code, exc.message, exc.line, exc.col)
+                return None
+        if not text.strip():
+            self._fail(rel, "empty-file", "file is empty", 1, 1)
+            return None
+        return text
+
+    def _mapping(self, rel: str, text: str, line_offset: int = 0,
+                 what: str = "file") -> tuple[dict[str, Any], Pos] | None:
+        """The YAML mapping in `text` and its positions, or None after reporting why not."""
+        try:
+            value, pos = parse(text, line_offset)
+        except YAMLSourceError as exc:
+            self._fail(rel, exc.code, exc.message, exc.line, exc.col)
+            return None
+        if not isinstance(value, dict) or pos is None:
+            line = line_offset + 1
+            if value is None:
+                self._fail(rel, "empty-file", f"{what} has no content", line, 1)
+            else:
+                self._fail(rel, "not-a-mapping", f"{what} must be a mapping of keys, not {_kind(value)}", line, 1)
+            return None
+        return value, pos
+
+    def _file_mapping(self, rel: str) -> tuple[dict[str, Any], Pos] | None:
+        text = self._text(rel)
+        return None if text is None else self._mapping(rel, text)
+
+    def _validate(self, model: type[M], data: dict[str, Any], rel: str, pos: Pos,
+                  base: tuple[str | int, ...] = (), kind: RecordKind | None = None) -> M | None:
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            self.kb.findings.extend(findings_from(exc, model, data, rel, pos, base))
+            ident = data.get("term" if kind == "term" else "id")
+            if kind and isinstance(ident, str):
+                self.kb.broken.add(f"{kind}:{ident.casefold() if kind == 'term' else ident}")
+            return None
+
+    # -- record kinds ------------------------------------------------------------------
+
+    def _document(self, rel: str) -> None:
+        text = self._text(rel)
+        if text is None:
+            return
+        # A document that does not load still holds its id: never reused, not "unknown".
+        for ident in _RAW_DOC_ID.findall(text, 0, 4096)[:1]:
+            self.kb.broken.add(f"document:{ident}")
+        try:
+            front, front_line, body, body_line = split_front_matter(text)
+        except YAMLSourceError as exc:
+            self._fail(rel, exc.code, exc.message, exc.line, exc.col)
+            return
+        found = self._mapping(rel, front, front_line - 1, "front matter")
+        if found is None:
+            return
+        data, pos = found
+        sop = self._validate(models.Sop, data, rel, pos, (), "document")
+        if sop is None:
+            return
+        self.kb.broken.discard(f"document:{sop.id}")
+        self._add("document", sop.id, DocEntry(sop, rel, pos, (), body, body_line))
+
+    def _named_record(self, rel: str, kind: RecordKind) -> None:
+        """An account or training file, named by its id: a file that does not load still holds that id."""
+        stem = rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        self.kb.broken.add(f"{kind}:{stem}")
+        found = self._file_mapping(rel)
+        if found is None:
+            return
+        data, pos = found
+        record = self._validate(MODELS[kind], data, rel, pos, (), kind)
+        if record is not None:
+            self.kb.broken.discard(f"{kind}:{stem}")
+            self._add(kind, record.id, Entry(record, rel, pos))  # type: ignore[attr-defined]
+
+    def _registry(self, rel: str) -> None:
+        spec = REGISTRY_FILES.get(rel.rsplit("/", 1)[-1])
+        if spec is None:
+            known = ", ".join(REGISTRY_FILES)
+            self.kb.findings.append(
+                Finding(rel, 0, 0, "warning", "unknown-file", f"not a registry file; org/ holds {known}")
+            )
+            return
+        found = self._file_mapping(rel)
+        if found is None:
+            return
+        data, pos = found
+        items = data.get(spec.key)
+        if set(data) != {spec.key} or not isinstance(items, tuple):
+            # Let the file's model word the problem (unknown key, missing list, ...).
+            self._validate(REGISTRY_MODELS[spec.name], data, rel, pos)
+            if not isinstance(items, tuple):
+                return
+        for i, item in enumerate(items):
+            self._registry_item(rel, spec, pos, i, item)
+
+    def _registry_item(self, rel: str, spec: RegistryFile, pos: Pos, i: int, item: object) -> None:
+        base = (spec.key, i)
+        if not isinstance(item, dict):
+            line, col = pos.locate(base)
+            self._fail(rel, "not-a-mapping", f"{spec.key}[{i}] must be a mapping, not {_kind(item)}", line, col)
+            return
+        record = self._validate(MODELS[spec.kind], item, rel, pos, base, spec.kind)
+        if record is None:
+            return
+        entry = Entry(record, rel, pos, base)
+        if isinstance(record, models.Term):
+            key = record.term.casefold()
+            if self._add("term", key, entry):
+                for alias in record.aliases:
+                    self.kb.aliases.setdefault(alias.casefold(), key)
+        else:
+            self._add(spec.kind, record.id, entry)  # type: ignore[attr-defined]
+
+    def _add(self, kind: RecordKind, ident: str, entry: Entry[Any]) -> bool:
+        """Add a record; a repeated id goes to `duplicates` instead. True when added."""
+        table = self.kb.table(kind)
+        taken = ident in table or (kind == "term" and ident in self.kb.aliases)
+        if taken:
+            self.kb.duplicates.append((kind, entry))
+        else:
+            table[ident] = entry
+        return not taken
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    if isinstance(value, str):
+        return "text"
+    return type(value).__name__

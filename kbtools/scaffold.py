@@ -1,0 +1,69 @@
+"""A new document: the next free id, a default owner and the skeleton its type needs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+
+from .authority import owner_problem
+from .edit import yaml_scalar
+from .findings import KBError
+from .kb import KnowledgeBase
+from .models import DOC_PREFIX, DocType
+
+SECTIONS = {
+    "sop": ["Purpose", "Scope", "Roles and responsibilities", "Procedure", "Related documents"],
+    "policy": ["Purpose", "Scope", "Policy", "Roles and responsibilities", "Compliance and exceptions", "Review"],
+    "process": ["Overview", "Inputs and triggers", "Process flow", "Outputs", "Related documents"],
+    "template": ["How to use this template", "Steps", "Approvals"],
+    "article": ["Summary", "What to do", "Still need help?"],
+}
+
+
+def next_id(kb: KnowledgeBase, doc_type: DocType, code: str) -> str:
+    """The next number after every id with this prefix, valid or broken (ids are never reused)."""
+    prefix = f"{DOC_PREFIX[doc_type]}-{code}-"
+    pattern = re.compile(re.escape(prefix) + r"(\d{3})$")
+    broken = [b.partition(":")[2] for b in kb.broken if b.startswith("document:")]
+    used = [int(m.group(1)) for ident in (*kb.docs, *broken) if (m := pattern.match(ident))]
+    number = max(used, default=0) + 1
+    if number > 999:
+        raise KBError(f"no free id left after {prefix}999")
+    return f"{prefix}{number:03d}"
+
+
+def default_owner(kb: KnowledgeBase, department: str) -> str:
+    """The first team of the department that has an active member."""
+    for team_id, team in kb.teams.items():
+        if team.model.department == department and owner_problem(kb, f"team:{team_id}") is None:
+            return f"team:{team_id}"
+    raise KBError(f"department {department!r} has no team with an active member; give --owner")
+
+
+def scaffold(ident: str, doc_type: DocType, title: str, department: str, owner: str, today: dt.date) -> str:
+    """The text of a new draft document: front matter that passes `kb check`, and its type's sections."""
+    audience = "public" if doc_type == "article" else "internal"
+    front = [
+        "---",
+        f"id: {ident}",
+        f"title: {yaml_scalar(title)}",
+        f"type: {doc_type}",
+        "status: draft",
+        f"department: {department}",
+        f"owner: {owner}",
+        f"audience: {audience}",
+        'version: "0.1"',
+        f"effective: {today.isoformat()}",
+        "summary: One or two sentences on what this is for.",
+        "changelog:",
+        '  - version: "0.1"',
+        f"    date: {today.isoformat()}",
+        "    summary: First draft.",
+    ]
+    if doc_type in ("sop", "template", "process"):
+        front[-4:-4] = ["steps:", "  - id: first-step", "    title: Describe the first step"]
+    body = [f"# {html.escape(title, quote=False)}", ""]
+    for section in SECTIONS[doc_type]:
+        body += [f"## {section}", "", "To be written.", ""]
+    return "\n".join(front + ["---", ""] + body)
