@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .kb import Entry, KnowledgeBase
 
 
@@ -20,7 +22,7 @@ def holds(kb: KnowledgeBase, person_id: str, ref: str) -> bool:
     return False
 
 
-def may_review(kb: KnowledgeBase, entry: Entry, person_id: str) -> bool:
+def may_review(kb: KnowledgeBase, entry: Entry[Any], person_id: str) -> bool:
     model = entry.model
     refs = [model.owner, *getattr(model, "approvers", [])]
     return any(holds(kb, person_id, ref) for ref in refs)

@@ -88,9 +88,9 @@ class AccountPlanPolicy(Record):
     every: Duration = "12 months"
 
 
-DEFAULT_REVIEW_EVERY: dict[DocType, str] = {t: "12 months" for t in DOC_TYPES}
+DEFAULT_REVIEW_EVERY: dict[DocType, str] = dict.fromkeys(DOC_TYPES, "12 months")
 # The sales account management policy: tier 1 quarterly, tier 2 semi-annually, tier 3 annually.
-DEFAULT_ACCOUNT_REVIEW_EVERY: dict[int, str] = {1: "3 months", 2: "6 months", 3: "12 months"}
+DEFAULT_ACCOUNT_REVIEW_EVERY: dict[Tier, str] = {1: "3 months", 2: "6 months", 3: "12 months"}
 
 
 class Config(Record):
@@ -127,7 +127,7 @@ class Config(Record):
 
     @field_validator("account_review_every")
     @classmethod
-    def _every_tier(cls, value: dict[int, str]) -> dict[int, str]:
+    def _every_tier(cls, value: dict[Tier, str]) -> dict[Tier, str]:
         return {**DEFAULT_ACCOUNT_REVIEW_EVERY, **value}
 
     def url(self, path: str) -> str:

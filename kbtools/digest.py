@@ -41,7 +41,7 @@ def recipients(kb: KnowledgeBase, ref: str) -> list[str]:
 
 def digest(kb: KnowledgeBase, today: dt.date, within: int) -> dict[str, Any]:
     """The digest as data (the JSON output's shape)."""
-    by_owner: dict[str, list[dict]] = {}
+    by_owner: dict[str, list[dict[str, Any]]] = {}
     for item in review_items(kb, today):
         if item.due_within(within):
             by_owner.setdefault(item.owner, []).append({

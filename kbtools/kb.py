@@ -104,7 +104,7 @@ class KnowledgeBase:
 
     def require(self, kind: RecordKind, ident: str) -> Entry[Any]:
         """The record, or an error a person can act on: 'has errors' (exit 1) or unknown (exit 2)."""
-        entry = self.table(kind).get(ident)
+        entry: Entry[Any] | None = self.table(kind).get(ident)
         if entry is not None:
             return entry
         if self.is_broken(kind, ident):

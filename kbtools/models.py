@@ -11,14 +11,15 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Self, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 # --- patterns -------------------------------------------------------------
 
-DOC_TYPES = ("sop", "policy", "process", "template", "article")
-DOC_PREFIX = {"sop": "SOP", "policy": "POL", "process": "PRC", "template": "TPL", "article": "ART"}
+DocType = Literal["sop", "policy", "process", "template", "article"]
+DOC_TYPES: tuple[DocType, ...] = get_args(DocType)
+DOC_PREFIX: dict[DocType, str] = {"sop": "SOP", "policy": "POL", "process": "PRC", "template": "TPL", "article": "ART"}
 
 SLUG_RE = r"^[a-z0-9][a-z0-9-]*$"
 # A document id: type prefix, department code, number (SOP-CSC-001). DOC_ID finds one in text.
@@ -54,7 +55,6 @@ Email = Annotated[
 ]
 Handle = Annotated[str, StringConstraints(pattern=HANDLE_RE), Field(examples=["northwind/kmt", "jdoe"])]
 
-DocType = Literal["sop", "policy", "process", "template", "article"]
 DocStatus = Literal["draft", "in-review", "approved", "retired"]
 Audience = Literal["public", "internal", "restricted"]
 Tier = Literal[1, 2, 3]
@@ -63,7 +63,7 @@ Health = Literal["green", "yellow", "red"]
 FieldKind = Literal["single", "multi", "text", "date"]
 
 
-def confidential(**kw):
+def confidential(**kw: Any) -> Any:
     """A field that never leaves the repository (the site never shows it)."""
     return Field(json_schema_extra={"confidential": True}, **kw)
 
@@ -97,7 +97,7 @@ class FormField(Record):
     options: tuple[Text, ...] = ()
 
     @model_validator(mode="after")
-    def _options_fit_kind(self):
+    def _options_fit_kind(self) -> Self:
         if self.kind in ("single", "multi") and len(self.options) < 2:
             raise ValueError(f"a {self.kind} choice field needs at least two options")
         if self.kind in ("text", "date") and self.options:
@@ -186,7 +186,7 @@ class Sop(Record):
     reviews: tuple[ReviewEntry, ...] = ()
 
     @model_validator(mode="after")
-    def _consistent(self):
+    def _consistent(self) -> Self:
         if self.status != "draft" and self.last_reviewed is None:
             raise ValueError("last_reviewed is required unless status is draft")
         prefix = DOC_PREFIX[self.type]
@@ -270,7 +270,7 @@ class Account(Record):
     reviews: tuple[ReviewEntry, ...] = ()
 
     @model_validator(mode="after")
-    def _consistent(self):
+    def _consistent(self) -> Self:
         if self.status != "closed" and self.last_review is None:
             raise ValueError("last_review is required unless status is closed")
         if self.status == "transitioning" and self.transition is None:
@@ -323,7 +323,7 @@ class Person(Record):
     github: Handle | None = None
 
     @model_validator(mode="after")
-    def _left_means_inactive(self):
+    def _left_means_inactive(self) -> Self:
         if self.left is not None and self.active:
             raise ValueError("a person with a 'left' date must have active: false")
         return self
@@ -379,7 +379,7 @@ class Training(Record):
     links: tuple[TrainingLink, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _url_or_file(self):
+    def _url_or_file(self) -> Self:
         if (self.url is None) == (self.file is None):
             raise ValueError("give exactly one of 'url' or 'file'")
         return self

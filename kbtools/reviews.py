@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Literal
-
+from typing import Any, Literal
 
 from .kb import Entry, KnowledgeBase
 from .models import add_duration, iso_date
 
 State = Literal["overdue", "due-soon", "ok", "future"]
+ItemKind = Literal["sop", "account", "account-plan"]
 STATE_ORDER = {"future": 0, "overdue": 1, "due-soon": 2, "ok": 3}
 # How the text and Markdown reports name each state (what needs action shouts).
 STATE_LABEL = {"overdue": "OVERDUE", "due-soon": "due soon", "ok": "ok", "future": "DATED IN THE FUTURE"}
@@ -22,7 +22,7 @@ STATE_LABEL = {"overdue": "OVERDUE", "due-soon": "due soon", "ok": "ok", "future
 
 @dataclass(frozen=True, slots=True)
 class ReviewItem:
-    kind: Literal["sop", "account", "account-plan"]
+    kind: ItemKind
     id: str
     title: str
     owner: str
@@ -30,7 +30,7 @@ class ReviewItem:
     every: str
     due: dt.date | None
     state: State
-    entry: Entry
+    entry: Entry[Any]
     field: str  # the key the dates come from, for positions
     today: dt.date
 
@@ -42,7 +42,7 @@ class ReviewItem:
         """Overdue, dated in the future, never done, or due within `days` days."""
         return self.state in ("overdue", "future") or self.days_left is None or self.days_left <= days
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
             "id": self.id,
@@ -73,29 +73,30 @@ def review_items(kb: KnowledgeBase, today: dt.date) -> list[ReviewItem]:
     window = cfg.due_soon_days
     items: list[ReviewItem] = []
 
-    def add(kind, ident, title, owner, last, every, entry, field):
+    def add(kind: ItemKind, ident: str, title: str, owner: str, last: dt.date | None, every: str,
+            entry: Entry[Any], field: str) -> None:
         due = add_duration(last, every) if last else None
         items.append(
             ReviewItem(kind, ident, title, owner, last, every, due,
                        state_of(last, due, today, window), entry, field, today)
         )
 
-    for ident, entry in kb.docs.items():
-        sop = entry.model
+    for ident, doc in kb.docs.items():
+        sop = doc.model
         if sop.status in ("draft", "retired") or sop.last_reviewed is None:
             continue
         every = sop.review_every or cfg.review_every[sop.type]
-        add("sop", ident, sop.title, sop.owner, sop.last_reviewed, every, entry, "last_reviewed")
+        add("sop", ident, sop.title, sop.owner, sop.last_reviewed, every, doc, "last_reviewed")
 
-    for ident, entry in kb.accounts.items():
-        acc = entry.model
+    for ident, account in kb.accounts.items():
+        acc = account.model
         if acc.status == "closed" or acc.last_review is None:
             continue
         every = cfg.account_review_every[acc.tier]
-        add("account", ident, acc.name, acc.owner, acc.last_review, every, entry, "last_review")
+        add("account", ident, acc.name, acc.owner, acc.last_review, every, account, "last_review")
         if acc.tier in cfg.account_plan.tiers:
             add("account-plan", ident, f"{acc.name}: account plan", acc.owner,
-                acc.plan_updated, cfg.account_plan.every, entry, "plan_updated")
+                acc.plan_updated, cfg.account_plan.every, account, "plan_updated")
 
     items.sort(key=lambda i: (i.state != "future", i.due or dt.date.min, STATE_ORDER[i.state], i.kind, i.id))
     return items

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import click
@@ -37,7 +38,8 @@ def _in_scope(path: str, scope: list[str]) -> bool:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to a file.")
 @today_option
 @root_option
-def check(paths, fmt, strict, since, output, today, root):
+def check(paths: tuple[Path, ...], fmt: str, strict: bool, since: str | None, output: Path | None,
+          today: dt.date, root: Path | None) -> int:
     """Check schemas, ids, ownership, review dates, references and content safety.
 
     With PATHs, only findings in those files or folders are reported (the

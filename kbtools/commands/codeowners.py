@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from pathlib import Path
 
 import click
 
@@ -35,7 +36,7 @@ def _report_stale(current: str | None, wanted: str) -> None:
 @click.command("codeowners")
 @click.option("--check", "check_only", is_flag=True, help=f"Exit 1 when {PATH} differs from the registry.")
 @root_option
-def codeowners(check_only, root):
+def codeowners(check_only: bool, root: Path | None) -> int:
     """Write .github/CODEOWNERS: the KMT team on sops/ and org/, each document's owner
     and the KMT on the document, each account's owner on the account.
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -22,8 +24,11 @@ def parse_date(value: str, hint: str) -> dt.date:
     return date
 
 
-def today_option(fn):
-    def callback(ctx, param, value):
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def today_option(fn: F) -> F:
+    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date:
         try:
             return resolve_today(value)
         except ValueError as exc:
@@ -35,7 +40,7 @@ def today_option(fn):
     )(fn)
 
 
-def root_option(fn):
+def root_option(fn: F) -> F:
     return click.option(
         "--root", type=click.Path(file_okay=False, path_type=Path), default=None,
         help="Knowledge-base folder (default: the nearest folder holding kb.yml).",

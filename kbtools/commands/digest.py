@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import click
@@ -19,7 +20,7 @@ from .common import emit, open_kb, root_option, today_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the digest to a file.")
 @today_option
 @root_option
-def digest(within, fmt, output, today, root):
+def digest(within: int | None, fmt: str, output: Path | None, today: dt.date, root: Path | None) -> int:
     """Per owner (person or team), what is overdue or due soon, with links to the site.
 
     Ready to paste into mail or chat; a team's recipients are its active

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 import click
 
 from ..authority import owner_problem
 from ..fileio import write_atomic
 from ..findings import KBError
 from ..loader import load_text
-from ..models import DOC_TYPES
+from ..models import DOC_TYPES, DocType
 from ..scaffold import default_owner, next_id, scaffold
 from ..validation import did_you_mean
 from .common import open_kb, root_option, today_option
@@ -21,7 +24,8 @@ from .common import open_kb, root_option, today_option
 @click.option("--owner", metavar="REF", help="person:<id> or team:<id> (default: a team of the department).")
 @today_option
 @root_option
-def new(doc_type, department, title, owner, today, root):
+def new(doc_type: DocType, department: str, title: str, owner: str | None, today: dt.date,
+        root: Path | None) -> int:
     """Create a draft document with the next free id and the sections its type needs."""
     kb = open_kb(root)
     dept = kb.departments.get(department)

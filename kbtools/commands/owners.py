@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import click
@@ -52,7 +53,7 @@ def _text(rows: list[dict[str, Any]], limit: int) -> str:
 @today_option
 @root_option
 @click.pass_context
-def owners(ctx, fmt, today, root):
+def owners(ctx: click.Context, fmt: str, today: dt.date, root: Path | None) -> int | None:
     """Everyone who owns documents or accounts, with what is due; flags heavy workloads."""
     if ctx.invoked_subcommand is not None:
         return None
@@ -70,7 +71,7 @@ def owners(ctx, fmt, today, root):
 @click.argument("to_ref", metavar="TO")
 @click.option("--dry-run", is_flag=True, help="Print the changes as a diff; write nothing.")
 @root_option
-def reassign(from_ref, to_ref, dry_run, root):
+def reassign(from_ref: str, to_ref: str, dry_run: bool, root: Path | None) -> int:
     """Hand everything FROM owns (documents, accounts, training) to TO.
 
     Review dates stay as they are. TO must be an active person or a team

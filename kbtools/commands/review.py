@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
+from typing import Any
 
 import click
 
@@ -15,7 +17,7 @@ from ..reviews import review_items
 from .common import open_kb, parse_date, root_option, today_option
 
 
-def _target(kb: KnowledgeBase, ident: str) -> tuple[Entry, str]:
+def _target(kb: KnowledgeBase, ident: str) -> tuple[Entry[Any], str]:
     """The record and the key that holds its review date."""
     if ident.upper().startswith("ACC-"):
         return kb.require("account", ident.upper()), "last_review"
@@ -42,7 +44,8 @@ def _reviewer(kb: KnowledgeBase, ref: str) -> str:
 @click.option("--dry-run", is_flag=True, help="Print the change as a diff; write nothing.")
 @today_option
 @root_option
-def review(ident, by, note, date_, dry_run, today, root):
+def review(ident: str, by: str, note: str | None, date_: str | None, dry_run: bool, today: dt.date,
+           root: Path | None) -> int:
     """Record a review: set the review date and add an entry to the file's reviews log.
 
     Only the owner, a member of the owning team or a listed approver may

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -15,7 +17,7 @@ from .common import emit, open_kb, root_option, today_option
 _COLUMNS = ["state", "due", "days_left", "kind", "id", "owner", "last_review", "every", "title", "path"]
 
 
-def _text(rows: list[dict]) -> str:
+def _text(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return "nothing to review\n"
     table = [["STATE", "DUE", "DAYS", "KIND", "ID", "OWNER", "TITLE"]] + [
@@ -30,7 +32,7 @@ def _text(rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _csv(rows: list[dict]) -> str:
+def _csv(rows: list[dict[str, Any]]) -> str:
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=_COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
@@ -47,7 +49,8 @@ def _csv(rows: list[dict]) -> str:
               help="Write the report to a file.")
 @today_option
 @root_option
-def reviews(within, owner, fmt, output, today, root):
+def reviews(within: int | None, owner: str | None, fmt: str, output: Path | None, today: dt.date,
+            root: Path | None) -> int:
     """Review status of every SOP and account: overdue, due soon, ok.
 
     Exits 1 when a listed item is overdue (or dated in the future), so a

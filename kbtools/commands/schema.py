@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from ..fileio import write_atomic
@@ -13,7 +15,7 @@ from .common import open_kb, root_option
 @click.command("schema")
 @click.option("--check", "check_only", is_flag=True, help="Exit 1 when schemas/ differs from the models.")
 @root_option
-def schema(check_only, root):
+def schema(check_only: bool, root: Path | None) -> int:
     """Write the JSON Schemas in schemas/ from the models."""
     kb = open_kb(root)
     folder = kb.root / "schemas"
