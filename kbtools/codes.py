@@ -1,16 +1,24 @@
 """Finding codes: every code the tools report, its severity and what it means.
 
 People and tools filter findings on their codes, so codes are stable and each
-has exactly one severity. Listing them here, once, lets a test walk the
-package's source to prove that every code a finding is made with is
-registered here with that severity, and that none is dead.
+has exactly one severity. Listing them here, once, lets the README's table be
+generated (`python -m kbtools.codes`, `make codes`) instead of kept by hand,
+and lets a test walk the package's source to prove that every code a finding
+is made with is registered here with that severity, and that none is dead.
 """
 
 from __future__ import annotations
 
+import argparse
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 
+from .fileio import write_atomic
 from .findings import Severity
+
+BEGIN = "<!-- BEGIN finding codes: generated from kbtools/codes.py by `make codes`; do not edit -->"
+END = "<!-- END finding codes -->"
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +101,7 @@ GROUPS: tuple[Group, ...] = (
         _error("unknown-step", "a training link to a step its SOP does not have"),
         _error("unknown-input", "a step assigned to an `input:` the document does not declare"),
         _error("duplicate-step", "a step id used twice in one document"),
-        _error("bad-approval", "an approval gate covering a step that is not an earlier step"),
+        _error("bad-approval", "an approval gate covering an unknown step, or one that is not before it"),
         _error("missing-file", "a training material's file does not exist"),
     )),
     Group("consistency", (
@@ -118,3 +126,55 @@ GROUPS: tuple[Group, ...] = (
 )
 
 CODES: dict[str, Code] = {code.name: code for group in GROUPS for code in group.codes}
+
+
+def table() -> str:
+    """The Markdown table of every code, one row per code, grouped as in GROUPS."""
+    rows = ["| group | code | severity | meaning |", "|---|---|---|---|"]
+    for group in GROUPS:
+        for i, code in enumerate(group.codes):
+            label = group.label if i == 0 else ""
+            meaning = code.meaning.replace("|", "\\|")
+            rows.append(f"| {label} | `{code.name}` | {code.severity} | {meaning} |")
+    return "\n".join(rows) + "\n"
+
+
+def section() -> str:
+    """The generated section, markers included."""
+    return f"{BEGIN}\n\n{table()}\n{END}"
+
+
+def rewrite(text: str) -> str:
+    """`text` with everything from BEGIN to END replaced by the generated section."""
+    start = text.find(BEGIN)
+    stop = text.find(END, start)
+    if start == -1 or stop == -1:
+        raise ValueError(f"the markers {BEGIN!r} and {END!r} are missing or out of order")
+    return text[:start] + section() + text[stop + len(END):]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Rewrite the README's section (exit 0), or with --check exit 1 when it is stale."""
+    parser = argparse.ArgumentParser(prog="python -m kbtools.codes", description=main.__doc__)
+    parser.add_argument("readme", nargs="?", default="README.md", type=Path)
+    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 when the section differs")
+    args = parser.parse_args(argv)
+    try:
+        current = args.readme.read_text(encoding="utf-8")
+        wanted = rewrite(current)
+    except (OSError, ValueError) as exc:
+        print(f"{args.readme}: error: {exc}", file=sys.stderr)
+        return 2
+    if wanted == current:
+        print(f"{args.readme} is up to date")
+        return 0
+    if args.check:
+        print(f"{args.readme}: the finding codes section is stale; run make codes", file=sys.stderr)
+        return 1
+    write_atomic(args.readme, wanted)
+    print(f"wrote {args.readme}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -5,6 +5,7 @@ is made with is collected from the calls that make findings and from findings
 printed as text (`path: error: ... [code]`). Each must be registered with the
 severity it is made with, and each registered code must be made somewhere. A
 call whose code is not written out fails, unless it is a known pass-through.
+The README's table must be the one the registry generates.
 """
 
 from __future__ import annotations
@@ -14,13 +15,16 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
+
+import pytest
 
 from conftest import REPO
-
-from kbtools.codes import CODES, GROUPS
+from kbtools.codes import BEGIN, CODES, END, GROUPS, main, rewrite, section
 from kbtools.site.plugin import SHOWN_NOT_FAILED
 
 PACKAGE = REPO / "kbtools"
+README = REPO / "README.md"
 
 
 @dataclass(frozen=True)
@@ -279,3 +283,33 @@ def check(entry, code):
         "kbtools/checks/new.py:7: 'yaml-nope' (error) is not in kbtools/codes.py",
         "kbtools/checks/new.py:8: 'schema-stale' is made as warning, registered as error",
     ]
+
+
+def test_the_readmes_table_is_the_registrys() -> None:
+    text = README.read_text(encoding="utf-8")
+    assert section() in text, "README.md's finding codes are stale: run make codes"
+    assert rewrite(text) == text
+    assert all(f"| `{name}` |" in section() for name in CODES)
+
+
+def test_rewrite_replaces_only_what_lies_between_the_markers() -> None:
+    text = f"# Title\n\n{BEGIN}\n| old | table |\n{END}\n\nAfter.\n"
+    new = rewrite(text)
+    assert new == f"# Title\n\n{section()}\n\nAfter.\n"
+    assert rewrite(new) == new
+    with pytest.raises(ValueError, match="markers"):
+        rewrite(f"{END}\n{BEGIN}\n")
+
+
+def test_make_codes_checks_and_rewrites_a_readme(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    readme = tmp_path / "README.md"
+    stale = f"Intro\n{BEGIN}\n| `review-overdue` | old words |\n{END}\n"
+    readme.write_text(stale, encoding="utf-8")
+    assert main(["--check", str(readme)]) == 1
+    assert readme.read_text(encoding="utf-8") == stale
+    assert main([str(readme)]) == 0
+    assert readme.read_text(encoding="utf-8") == f"Intro\n{section()}\n"
+    assert main(["--check", str(readme)]) == 0
+    readme.write_text("no markers\n", encoding="utf-8")
+    assert main([str(readme)]) == 2
+    assert "markers" in capsys.readouterr().err
