@@ -12,7 +12,7 @@ STAMP    := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 MKDOCS   := NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs
 
-.PHONY: start test site site-public check reviews schema bench bench-site clean
+.PHONY: start test site site-public check reviews schema codes bench bench-site clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,9 @@ reviews: $(STAMP)
 
 schema: $(STAMP)
 	$(BIN)/kb schema
+
+codes: $(STAMP)
+	$(BIN)/python -m kbtools.codes README.md
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

@@ -228,13 +228,12 @@ def _one(real, value, err, model, path, pos, base, expected: str = "") -> Findin
 
     if etype in _TYPE_NAMES:
         expected = expected or _TYPE_NAMES[etype]
-        code = "invalid-date" if expected == "a date" else "invalid-type"
         msg = f"{name}: expected {expected}, got {_describe(value)}"
         if expected == "a date":
             msg += "; write dates as YYYY-MM-DD without quotes"
         elif expected == "text" and isinstance(value, (int, float)) and not isinstance(value, bool):
             msg += f"; quote it: \"{value}\""
-        return Finding(path, line, col, "error", code, msg)
+        return Finding(path, line, col, "error", "invalid-date" if expected == "a date" else "invalid-type", msg)
 
     if etype == "value_error":
         message = str(ctx.get("error", err["msg"]))

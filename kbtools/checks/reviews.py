@@ -12,10 +12,10 @@ _LABEL = {"sop": "review", "account": "account review", "account-plan": "account
 def review_dates(ctx: Context):
     for item in review_items(ctx.kb, ctx.today):
         what = _LABEL[item.kind]
-        prefix = "plan" if item.kind == "account-plan" else "review"
+        plan = item.kind == "account-plan"
         if item.state == "future":
             yield item.entry.finding(
-                "error", f"{prefix}-in-future",
+                "error", "plan-in-future" if plan else "review-in-future",
                 f"{item.field} {item.last} is after today ({ctx.today}); record the date the {what} happened",
                 item.field,
             )
@@ -28,13 +28,13 @@ def review_dates(ctx: Context):
         elif item.state == "overdue":
             late = (ctx.today - item.due).days
             yield item.entry.finding(
-                "error", f"{prefix}-overdue",
+                "error", "plan-overdue" if plan else "review-overdue",
                 f"{what} overdue: due {item.due} ({late} days ago; every {item.every}), owner {item.owner}",
                 item.field,
             )
         elif item.state == "due-soon":
             yield item.entry.finding(
-                "warning", f"{prefix}-due-soon",
+                "warning", "plan-due-soon" if plan else "review-due-soon",
                 f"{what} due {item.due} (in {item.days_left} days), owner {item.owner}",
                 item.field,
             )

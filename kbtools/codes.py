@@ -1,0 +1,180 @@
+"""Finding codes: every code the tools report, its severity and what it means.
+
+People and tools filter findings on their codes, so codes are stable and each
+has exactly one severity. Listing them here, once, lets the README's table be
+generated (`python -m kbtools.codes`, `make codes`) instead of kept by hand,
+and lets a test walk the package's source to prove that every code a finding
+is made with is registered here with that severity, and that none is dead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from .fileio import write_atomic
+from .findings import Severity
+
+BEGIN = "<!-- BEGIN finding codes: generated from kbtools/codes.py by `make codes`; do not edit -->"
+END = "<!-- END finding codes -->"
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    name: str
+    severity: Severity
+    meaning: str  # one line, for people
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    label: str
+    codes: tuple[Code, ...]
+
+
+def _error(name: str, meaning: str) -> Code:
+    return Code(name, "error", meaning)
+
+
+def _warning(name: str, meaning: str) -> Code:
+    return Code(name, "warning", meaning)
+
+
+GROUPS: tuple[Group, ...] = (
+    Group("files", (
+        _error("encoding", "the file is not valid UTF-8"),
+        _error("empty-file", "the file, or a document's front matter, has no content"),
+        _error("read", "a file or folder cannot be read"),
+        _warning("not-a-file", "a link, pipe or device where a file is expected; skipped"),
+    )),
+    Group("file shape", (
+        _error("front-matter", "a document's front matter is missing, not opened by a bare `---` line, or unterminated"),
+        _error("not-a-mapping", "a file, a front matter or a registry list item is not a mapping of keys"),
+    )),
+    Group("YAML", (
+        _error("yaml-syntax", "the YAML does not parse (also: more than one document, a malformed value)"),
+        _error("yaml-tab", "a tab character in indentation"),
+        _error("yaml-tag", "a tag beyond plain YAML (`!!python/...`, custom tags, `<<` merge keys)"),
+        _error("yaml-alias", "aliases expand to too many nodes (an alias bomb)"),
+        _error("yaml-depth", "nesting deeper than the limit"),
+        _error("yaml-key", "a mapping key that is not a plain scalar (a complex key)"),
+        _error("duplicate-key", "a key repeated in one mapping"),
+    )),
+    Group("schema", (
+        _error("unknown-key", "a key the record does not have, with a did-you-mean where one is close"),
+        _error("missing-key", "a required key is missing"),
+        _error("invalid-value", "a value outside the allowed pattern, choices or length"),
+        _error("invalid-type", "a value of the wrong type (a list for text, text for a number, ...)"),
+        _error("invalid-date", "a date not written as YYYY-MM-DD without quotes"),
+        _error("invalid-record", "a rule across keys is broken (say, `last_reviewed` missing on a non-draft)"),
+    )),
+    Group("ids", (
+        _error("duplicate-id", "an id already used by another record of its kind; ids are never shared or reused"),
+        _error("file-name", "an account file not named after its id"),
+    )),
+    Group("owners", (
+        _error("unknown-owner", "an owner that is not a `person:` or `team:` in `org/`"),
+        _error("inactive-owner", "an owner, account team member, transition target or team lead who has left"),
+        _error("empty-team", "an owning team without an active member"),
+        _error("owner-role", "a tier 1–2 account owned by someone who is not an account manager"),
+    )),
+    Group("review dates", (
+        _error("review-overdue", "an SOP or account is past its review date"),
+        _warning("review-due-soon", "an SOP or account review falls due within the due-soon window"),
+        _error("review-in-future", "a review date after today"),
+    )),
+    Group("account plans", (
+        _error("plan-overdue", "a tier 1–2 account plan is older than its update interval"),
+        _warning("plan-due-soon", "a tier 1–2 account plan update falls due within the due-soon window"),
+        _error("plan-missing", "a tier 1–2 account without `plan_updated`"),
+        _error("plan-in-future", "an account plan update dated after today"),
+    )),
+    Group("references", (
+        _error("unknown-reference", "a `person:`, `team:` or `role:` reference that does not resolve"),
+        _error("unknown-document", "a document id that does not exist, or a document related to itself"),
+        _error("unknown-department", "a department that is not in `org/departments.yaml`"),
+        _error("unknown-role", "a role that is not in `org/roles.yaml`"),
+        _error("unknown-term", "a glossary term that is not in `org/glossary.yaml`"),
+        _error("unknown-segment", "an account segment that `kb.yml` does not list"),
+        _error("unknown-step", "a training link to a step its SOP does not have"),
+        _error("unknown-input", "a step assigned to an `input:` the document does not declare"),
+        _error("duplicate-step", "a step id used twice in one document"),
+        _error("bad-approval", "an approval gate covering an unknown step, or one that is not before it"),
+        _error("missing-file", "a training material's file does not exist"),
+    )),
+    Group("consistency", (
+        _warning("retired-reference", "a related link to a retired document"),
+        _warning("changelog-version", "the version differs from the newest changelog entry's"),
+        _warning("unknown-file", "a stray file in `org/` (not a registry file)"),
+        _error("id-department", "a document id's department part differs from its department's `code`"),
+    )),
+    Group("changes (`--changed-since`)", (
+        _error("version-not-bumped", "the body or steps changed without a version bump"),
+        _error("changelog-missing", "a new version without its changelog entry"),
+    )),
+    Group("content safety", (
+        _error("unsafe-content", "`<script>`, `on...=` handlers, `javascript:`/`data:` URLs in a document body"),
+    )),
+    Group("generated files", (
+        _error("codeowners-owner", "`kb codeowners`: an owner without a GitHub handle, email or active member"),
+        _error("codeowners-kmt", "`kb codeowners`: the `kmt_team` of `kb.yml` has no GitHub handle or active member"),
+        _error("codeowners-stale", "`kb codeowners --check`: `.github/CODEOWNERS` is missing or differs from the registry"),
+        _error("schema-stale", "`kb schema --check`: a file in `schemas/` differs from the models or has no model"),
+    )),
+)
+
+CODES: dict[str, Code] = {code.name: code for group in GROUPS for code in group.codes}
+
+
+def table() -> str:
+    """The Markdown table of every code, one row per code, grouped as in GROUPS."""
+    rows = ["| group | code | severity | meaning |", "|---|---|---|---|"]
+    for group in GROUPS:
+        for i, code in enumerate(group.codes):
+            label = group.label if i == 0 else ""
+            meaning = code.meaning.replace("|", "\\|")
+            rows.append(f"| {label} | `{code.name}` | {code.severity} | {meaning} |")
+    return "\n".join(rows) + "\n"
+
+
+def section() -> str:
+    """The generated section, markers included."""
+    return f"{BEGIN}\n\n{table()}\n{END}"
+
+
+def rewrite(text: str) -> str:
+    """`text` with everything from BEGIN to END replaced by the generated section."""
+    start = text.find(BEGIN)
+    stop = text.find(END, start)
+    if start == -1 or stop == -1:
+        raise ValueError(f"the markers {BEGIN!r} and {END!r} are missing or out of order")
+    return text[:start] + section() + text[stop + len(END):]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Rewrite the README's section (exit 0), or with --check exit 1 when it is stale."""
+    parser = argparse.ArgumentParser(prog="python -m kbtools.codes", description=main.__doc__)
+    parser.add_argument("readme", nargs="?", default="README.md", type=Path)
+    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 when the section differs")
+    args = parser.parse_args(argv)
+    try:
+        current = args.readme.read_text(encoding="utf-8")
+        wanted = rewrite(current)
+    except (OSError, ValueError) as exc:
+        print(f"{args.readme}: error: {exc}", file=sys.stderr)
+        return 2
+    if wanted == current:
+        print(f"{args.readme} is up to date")
+        return 0
+    if args.check:
+        print(f"{args.readme}: the finding codes section is stale; run make codes", file=sys.stderr)
+        return 1
+    write_atomic(args.readme, wanted)
+    print(f"wrote {args.readme}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
