@@ -61,11 +61,11 @@ class Origin:
 # written at a call this test reads anyway (the helper's callers, YAMLSourceError).
 PASS_THROUGH: dict[tuple[str, str, str], Origin | None] = {
     ("kb.py", "Entry.finding", "code"): None,
-    ("kb.py", "_Loader._fail", "code"): None,
-    ("kb.py", "_Loader._text", "exc.code"): None,
-    ("kb.py", "_Loader._yaml", "exc.code"): None,
-    ("kb.py", "_Loader._doc", "exc.code"): None,
-    ("kb.py", "load_config", "exc.code"): None,
+    ("loader.py", "Loader._fail", "code"): None,
+    ("loader.py", "Loader._text", "exc.code"): None,
+    ("loader.py", "Loader._mapping", "exc.code"): None,
+    ("loader.py", "Loader._document", "exc.code"): None,
+    ("config.py", "load_config", "exc.code"): None,
     ("yamlsrc.py", "_Builder._fail", "code"): None,
     ("checks/references.py", "_missing", "code"): None,
     ("checks/references.py", "_unknown", "code or _CODE[kind]"): Origin("checks/references.py", "_CODE"),
