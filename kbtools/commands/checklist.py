@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from ..checklist import build, parse_sets
-from ..checklist_render import FORMATS, render
+from ..checklist.build import build, parse_sets
+from ..checklist.render import FORMATS, render
 from ..fileio import write_atomic
 from ..findings import KBError
 from ..reviews import review_items

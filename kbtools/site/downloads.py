@@ -10,8 +10,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from ..checklist import build as build_checklist
-from ..checklist_render import render
+from ..checklist.build import build as build_checklist
+from ..checklist.render import render
 from . import urls
 from .view import SiteView
 

@@ -7,7 +7,7 @@ import io
 import json
 from html import escape
 
-from .checklist import Checklist, Person, Step
+from .model import Assignee, Checklist, ChecklistStep
 
 FORMATS = ("md", "html", "csv", "json")
 CSV_COLUMNS = ["step", "step_title", "kind", "item", "role", "assignee", "due", "approval"]
@@ -18,11 +18,11 @@ def render(cl: Checklist, fmt: str) -> str:
     return {"md": markdown, "html": html, "csv": to_csv, "json": to_json}[fmt](cl)
 
 
-def _people(people: list[Person]) -> str:
+def _people(people: list[Assignee]) -> str:
     return ", ".join(f"{p.name} ({p.ref})" for p in people)
 
 
-def _step_meta(step: Step) -> list[str]:
+def _step_meta(step: ChecklistStep) -> list[str]:
     meta = []
     if step.role_name:
         meta.append(f"Role: {step.role_name}")
