@@ -16,19 +16,7 @@ from ..findings import ContentError, KBError
 from ..kb import Entry, KnowledgeBase
 from .model import AccountFacts, Assignee, Checklist, ChecklistStep, ChoiceField, Named, SignOff, Source, StepRef, Task
 
-_SET = re.compile(r"^([a-z0-9][a-z0-9-]*)=(.+)$")
 ACCOUNT_SLOTS = ("im", "ssm", "csm", "kam")
-
-
-def parse_sets(values: tuple[str, ...] | list[str]) -> dict[str, str]:
-    """`key=value` pairs from --set; raises KBError on a malformed one."""
-    out: dict[str, str] = {}
-    for raw in values:
-        m = _SET.match(raw.strip())
-        if not m:
-            raise KBError(f"--set {raw!r}: write it as key=value, e.g. --set to=person:jdoe")
-        out[m.group(1)] = m.group(2).strip()
-    return out
 
 
 def describe_when(when: models.When | None) -> str | None:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import click
 
-from ..checklist.build import build, parse_sets
+from ..checklist.build import build
 from ..checklist.render import FORMATS, render
 from ..fileio import write_atomic
 from ..findings import KBError
@@ -15,6 +16,7 @@ from ..reviews import review_items
 from .common import emit, open_kb, parse_date, root_option, today_option
 
 _SUFFIX = {"md": ".md", "html": ".html", "csv": ".csv", "json": ".json"}
+_SET = re.compile(r"^([a-z0-9][a-z0-9-]*)=(.+)$")
 
 
 def _start(value: str | None, today: dt.date) -> dt.date:
@@ -46,7 +48,7 @@ def command(doc_id, account_id, fmt, output, start, sets, batch, within, out_dir
     kb checklist --due --within 30 --out reviews/    every account due for review
     """
     start_date = _start(start, today)
-    inputs = _sets(sets)
+    inputs = parse_sets(sets)
     if batch:
         if doc_id or account_id or output:
             raise click.UsageError("--due makes one checklist per due account: give --out DIR, not ID, --account or -o")
@@ -65,11 +67,16 @@ def command(doc_id, account_id, fmt, output, start, sets, batch, within, out_dir
     return 0
 
 
-def _sets(values) -> dict[str, str]:
-    try:
-        return parse_sets(values)
-    except KBError as exc:
-        raise click.BadParameter(str(exc), param_hint="'--set'") from None
+def parse_sets(values: tuple[str, ...]) -> dict[str, str]:
+    """The run inputs from `--set key=value`; a malformed one is a usage error."""
+    out: dict[str, str] = {}
+    for raw in values:
+        m = _SET.match(raw.strip())
+        if not m:
+            raise click.BadParameter(f"--set {raw!r}: write it as key=value, e.g. --set to=person:jdoe",
+                                     param_hint="'--set'")
+        out[m.group(1)] = m.group(2).strip()
+    return out
 
 
 def _batch(kb, fmt, within, out_dir: Path, start: dt.date, today: dt.date) -> int:
