@@ -34,7 +34,7 @@ class _Generator(GenerateJsonSchema):
 
 def build_all() -> dict[str, str]:
     """File name -> JSON text, for every record kind."""
-    from .checklist import Checklist
+    from .checklist.model import Checklist
 
     files = {}
     for name, model in {**SCHEMAS, "checklist": Checklist}.items():

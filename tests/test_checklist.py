@@ -6,10 +6,11 @@ import csv
 import io
 import json
 import os
+from html.parser import HTMLParser
 
 import pytest
 
-from conftest import REPO, run_kb
+from conftest import KB, REPO, run_kb
 
 GOLDEN = REPO / "tests" / "golden"
 FIXED = ["--today", "2026-11-22", "--start", "2026-12-01", "--root", str(REPO)]
@@ -145,6 +146,46 @@ def test_assignees_from_account_and_registry(kb):
     cl = json.loads(kb.run("checklist", "SOP-OPS-001", "--account", "ACC-00001", "--format", "json").out)
     assert cl["steps"][0]["assignees"] == [{"ref": "person:alice", "name": "Alice Example", "email": "alice@example.com"}]
     assert cl["steps"][2]["approval"]["approvers"][0]["ref"] == "person:alice"  # holds role manager
+
+
+# --- hostile content in the standalone HTML ------------------------------------------
+
+
+class _Page(HTMLParser):
+    """The elements, attributes and text nodes of a page, as a browser would read them."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.attrs: list[tuple[str, str | None]] = []
+        self.texts: list[str] = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attrs += attrs
+
+    def handle_data(self, data: str) -> None:
+        self.texts.append(data.strip())
+
+
+def test_html_escapes_hostile_content(kb: KB) -> None:
+    script, img, quote = "</td><script>alert(1)</script>", "<img src=x onerror=alert(1)>", 'x" onfocus="alert(1)'
+    kb.edit("sops/ops/SOP-OPS-001.md", "title: Gather records", f"title: {json.dumps(script)}")
+    kb.edit("sops/ops/SOP-OPS-001.md", "items: [Contracts, Invoices]", f"items: [{json.dumps(img)}, Invoices]")
+    kb.edit("sops/ops/SOP-OPS-001.md", "options: [Satisfied,", f"options: [{json.dumps(quote)},")
+    kb.edit("accounts/ACC-00001.yaml", "name: Example Fuel Co", f"name: {json.dumps(img)}")
+    result = kb.run("checklist", "SOP-OPS-001", "--account", "ACC-00001", "--format", "html")
+    assert result.code == 0, result.err
+    page = _Page(result.out)
+    assert {"script", "img", "td"}.isdisjoint(page.tags)
+    assert not {name for name, _value in page.attrs} & {"src", "onerror", "onfocus"}
+    assert f"1. {script}" in page.texts
+    assert f"Account: {img} (ACC-00001), tier 1, segment NA, status active" in page.texts
+    assert img in page.texts  # the item's label
+    assert ("value", quote) in page.attrs and quote in page.texts
+    assert page.texts.count(f"Review an account: {img} (ACC-00001)") == 2  # <title> and <h1>
 
 
 # --- bad input: clear message, SPEC's exit code, nothing written -------------------

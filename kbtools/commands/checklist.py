@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import click
 
-from ..checklist import build, parse_sets
-from ..checklist_render import FORMATS, render
+from ..checklist.build import build
+from ..checklist.render import FORMATS, render
 from ..fileio import write_atomic
 from ..findings import KBError
+from ..kb import KnowledgeBase
 from ..reviews import review_items
 from .common import emit, open_kb, parse_date, root_option, today_option
 
 _SUFFIX = {"md": ".md", "html": ".html", "csv": ".csv", "json": ".json"}
+_SET = re.compile(r"^([a-z0-9][a-z0-9-]*)=(.+)$")
 
 
 def _start(value: str | None, today: dt.date) -> dt.date:
@@ -36,7 +39,9 @@ def _start(value: str | None, today: dt.date) -> dt.date:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="With --due: the folder to write to.")
 @today_option
 @root_option
-def checklist(doc_id, account_id, fmt, output, start, sets, batch, within, out_dir, today, root):
+def checklist(doc_id: str | None, account_id: str | None, fmt: str, output: Path | None, start: str | None,
+              sets: tuple[str, ...], batch: bool, within: int | None, out_dir: Path | None, today: dt.date,
+              root: Path | None) -> int:
     """Generate a checklist from document ID's steps.
 
     \b
@@ -46,7 +51,7 @@ def checklist(doc_id, account_id, fmt, output, start, sets, batch, within, out_d
     kb checklist --due --within 30 --out reviews/    every account due for review
     """
     start_date = _start(start, today)
-    inputs = _sets(sets)
+    inputs = parse_sets(sets)
     if batch:
         if doc_id or account_id or output:
             raise click.UsageError("--due makes one checklist per due account: give --out DIR, not ID, --account or -o")
@@ -65,14 +70,19 @@ def checklist(doc_id, account_id, fmt, output, start, sets, batch, within, out_d
     return 0
 
 
-def _sets(values) -> dict[str, str]:
-    try:
-        return parse_sets(values)
-    except KBError as exc:
-        raise click.BadParameter(str(exc), param_hint="'--set'") from None
+def parse_sets(values: tuple[str, ...]) -> dict[str, str]:
+    """The run inputs from `--set key=value`; a malformed one is a usage error."""
+    out: dict[str, str] = {}
+    for raw in values:
+        m = _SET.match(raw.strip())
+        if not m:
+            raise click.BadParameter(f"--set {raw!r}: write it as key=value, e.g. --set to=person:jdoe",
+                                     param_hint="'--set'")
+        out[m.group(1)] = m.group(2).strip()
+    return out
 
 
-def _batch(kb, fmt, within, out_dir: Path, start: dt.date, today: dt.date) -> int:
+def _batch(kb: KnowledgeBase, fmt: str, within: int | None, out_dir: Path, start: dt.date, today: dt.date) -> int:
     doc_id = kb.config.account_review_checklist
     if doc_id is None:
         raise KBError("kb.yml names no account_review_checklist: set it to the document whose steps make an account review")

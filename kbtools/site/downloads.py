@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from ..checklist import build as build_checklist
-from ..checklist_render import render
+from ..checklist.build import build as build_checklist
+from ..checklist.render import render
 from ..output import envelope, json_text
 from . import urls
 from .view import SiteView

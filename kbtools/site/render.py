@@ -10,10 +10,11 @@ import datetime as dt
 import re
 from collections.abc import Callable
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment
 from markupsafe import Markup, escape
 from mkdocs.structure.toc import AnchorLink
 
+from ..templates import environment
 from . import urls
 from .view import SiteView
 
@@ -116,13 +117,7 @@ def _review_badge(state: str | None) -> Markup:
 
 
 def _environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("kbtools.site", "templates"),
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=StrictUndefined,
-    )
+    env = environment("kbtools.site")
     env.filters["date"] = date_html
     env.filters["days"] = days_text
     env.filters["badge"] = _review_badge

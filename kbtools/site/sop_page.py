@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from markupsafe import Markup
 
 from .. import models
-from ..checklist import describe_when
+from ..checklist.build import describe_when
 from ..kb import DocEntry
 from .render import Links, render
 from .view import SiteView, TrainingLink

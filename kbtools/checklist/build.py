@@ -1,9 +1,9 @@
-"""Checklists built from an SOP's steps, blank or filled in for one account.
+"""Build a `Checklist` from an SOP's steps, blank or filled in for one account.
 
-`build()` turns a document (and optionally an account, a start date and run
-inputs) into a `Checklist`; `kbtools.checklist_render` writes it as Markdown,
-HTML, CSV or JSON. The `Checklist` model is also the JSON output's schema
-(`schemas/checklist.schema.json`).
+A blank checklist lists every step and says when conditional ones apply; for
+an account, steps and items whose conditions it does not meet are left out,
+assignees are resolved from the account's team and the registry, and run
+inputs (`--set`) are checked against what the document declares.
 """
 
 from __future__ import annotations
@@ -11,130 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from . import models
-from .findings import ContentError, KBError
-from .kb import Entry, KnowledgeBase
-
-FORMAT_VERSION = 1
-
-
-# --- the output model --------------------------------------------------------
-
-
-class Out(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Person(Out):
-    ref: str = Field(description="person:<id> or team:<id>")
-    name: str
-    email: str | None = None
-
-
-class StepRef(Out):
-    id: str
-    number: int
-    title: str
-
-
-class ChoiceField(Out):
-    id: str
-    label: str
-    kind: models.FieldKind
-    options: list[str] = []
-
-
-class Task(Out):
-    text: str
-    condition: str | None = Field(None, description="in a blank checklist: when the item applies")
-
-
-class Approval(Out):
-    by: str = Field(description="the reference that approves: role:, person: or team:")
-    by_name: str
-    approvers: list[Person] = Field(description="who can sign it off (empty in a blank checklist)")
-    covers: list[StepRef]
-
-
-class Step(Out):
-    number: int
-    id: str
-    title: str
-    anchor: str = Field(description="#step-<id> on the document's site page")
-    role: str | None = None
-    role_name: str | None = None
-    assignees: list[Person] = []
-    guidance: str | None = None
-    items: list[Task] = []
-    fields: list[ChoiceField] = []
-    approval: Approval | None = None
-    due_after: str | None = Field(None, description="relative due date, e.g. '30 days' after the start")
-    due: dt.date | None = None
-    condition: str | None = None
-
-
-class Named(Out):
-    id: str
-    summary: str
-    status: str
-
-
-class AccountFacts(Out):
-    id: str
-    name: str
-    segment: str
-    tier: int
-    status: str
-    health: str | None = None
-    owner: Person
-    team: dict[str, Person] = {}
-    products: list[str] = []
-    last_review: dt.date | None = None
-    open_escalations: list[Named] = []
-    opportunities: list[Named] = []
-    open_tickets: list[Named] = []
-    transition: dict[str, str] | None = None
-
-
-class Source(Out):
-    id: str
-    title: str
-    type: str
-    version: str
-    path: str
-
-
-class Checklist(Out):
-    """A checklist generated from a document's steps (`kb checklist --format json`)."""
-
-    format_version: int = FORMAT_VERSION
-    title: str
-    source: Source
-    generated: dt.date
-    start: dt.date
-    account: AccountFacts | None = None
-    inputs: dict[str, str] = {}
-    steps: list[Step]
-    skipped: list[StepRef] = Field([], description="steps whose conditions the account does not meet")
-
-
-# --- building -------------------------------------------------------------------
-
-_SET = re.compile(r"^([a-z0-9][a-z0-9-]*)=(.+)$")
-ACCOUNT_SLOTS = ("im", "ssm", "csm", "kam")
-
-
-def parse_sets(values: tuple[str, ...] | list[str]) -> dict[str, str]:
-    """`key=value` pairs from --set; raises KBError on a malformed one."""
-    out: dict[str, str] = {}
-    for raw in values:
-        m = _SET.match(raw.strip())
-        if not m:
-            raise KBError(f"--set {raw!r}: write it as key=value, e.g. --set to=person:jdoe")
-        out[m.group(1)] = m.group(2).strip()
-    return out
+from .. import models
+from ..findings import ContentError, KBError
+from ..kb import Entry, KnowledgeBase
+from .model import AccountFacts, Assignee, Checklist, ChecklistStep, ChoiceField, Named, SignOff, Source, StepRef, Task
 
 
 def describe_when(when: models.When | None) -> str | None:
@@ -165,36 +45,36 @@ def matches(when: models.When | None, account: models.Account) -> bool:
 
 
 class _Builder:
-    def __init__(self, kb: KnowledgeBase, account: models.Account | None, inputs: dict[str, str]):
+    def __init__(self, kb: KnowledgeBase, account: models.Account | None, inputs: dict[str, str]) -> None:
         self.kb = kb
         self.account = account
         self.inputs = inputs
 
-    def person(self, ref: str) -> Person:
+    def person(self, ref: str) -> Assignee:
         kind, _, ident = ref.partition(":")
         table = self.kb.people if kind == "person" else self.kb.teams
         entry = table.get(ident)
         if entry is None:
             raise ContentError(f"{ref} is not in the registry")
         email = getattr(entry.model, "email", None)
-        return Person(ref=ref, name=entry.model.name, email=email)
+        return Assignee(ref=ref, name=entry.model.name, email=email)
 
     def active(self, ref: str) -> bool:
         person = self.kb.people.get(ref.partition(":")[2])
         return person is not None and person.model.active
 
-    def holders(self, role: str) -> list[Person]:
+    def holders(self, role: str) -> list[Assignee]:
         return [
             self.person(f"person:{p.model.id}")
             for p in self.kb.people.values()
             if role in p.model.roles and p.model.active
         ]
 
-    def assignees_for_role(self, role: str, step_id: str) -> list[Person]:
+    def assignees_for_role(self, role: str, step_id: str) -> list[Assignee]:
         acc = self.account
         if acc is None:
             return []
-        slot = getattr(acc.team, role) if acc.team is not None and role in ACCOUNT_SLOTS else None
+        slot = getattr(acc.team, role) if acc.team is not None and role in models.ACCOUNT_TEAM_SLOTS else None
         if slot and self.active(slot):  # someone who left falls through to the role's holders
             return [self.person(slot)]
         if role == self.kb.config.account_manager_role:
@@ -207,7 +87,7 @@ class _Builder:
             )
         return found
 
-    def assignees(self, step: models.Step) -> list[Person]:
+    def assignees(self, step: models.Step) -> list[Assignee]:
         """An explicit assignee (or run input) first, then whoever holds the step's role."""
         if self.account is None:
             return []
@@ -218,7 +98,7 @@ class _Builder:
                 return [self.person(ref)]
         return self.assignees_for_role(step.role, step.id) if step.role else []
 
-    def approvers(self, ref: str, step_id: str) -> list[Person]:
+    def approvers(self, ref: str, step_id: str) -> list[Assignee]:
         if self.account is None:
             return []
         kind, _, ident = ref.partition(":")
@@ -269,7 +149,7 @@ def _account_value(account: models.Account, key: str) -> str | None:
 def _facts(b: _Builder, acc: models.Account) -> AccountFacts:
     team = {}
     if acc.team is not None:
-        for slot in ACCOUNT_SLOTS:
+        for slot in models.ACCOUNT_TEAM_SLOTS:
             ref = getattr(acc.team, slot)
             if ref:
                 team[slot] = b.person(ref)
@@ -299,7 +179,8 @@ def find_doc(kb: KnowledgeBase, doc_id: str) -> Entry[models.Sop]:
 
 
 def find_account(kb: KnowledgeBase, account_id: str) -> models.Account:
-    return kb.require("account", account_id.upper()).model
+    entry: Entry[models.Account] = kb.require("account", account_id.upper())
+    return entry.model
 
 
 def build(kb: KnowledgeBase, doc_id: str, *, account_id: str | None = None, start: dt.date,
@@ -312,7 +193,7 @@ def build(kb: KnowledgeBase, doc_id: str, *, account_id: str | None = None, star
     numbers = {s.id: n for n, s in enumerate(doc.steps, 1)}
     titles = {s.id: s.title for s in doc.steps}
 
-    steps: list[Step] = []
+    steps: list[ChecklistStep] = []
     skipped: list[StepRef] = []
     for n, step in enumerate(doc.steps, 1):
         if account is not None and not matches(step.when, account):
@@ -326,14 +207,14 @@ def build(kb: KnowledgeBase, doc_id: str, *, account_id: str | None = None, star
             items.append(Task(text=item.text, condition=None if account else describe_when(item.when)))
         approval = None
         if step.approval is not None:
-            approval = Approval(
+            approval = SignOff(
                 by=step.approval.by,
                 by_name=kb.display_name(step.approval.by),
                 approvers=b.approvers(step.approval.by, step.id),
                 covers=[StepRef(id=c, number=numbers[c], title=titles[c]) for c in step.approval.covers if c in numbers],
             )
         role = kb.roles.get(step.role) if step.role else None
-        steps.append(Step(
+        steps.append(ChecklistStep(
             number=n, id=step.id, title=step.title, anchor=f"#step-{step.id}",
             role=step.role, role_name=role.model.name if role else None,
             assignees=b.assignees(step), guidance=step.guidance, items=items,
