@@ -48,7 +48,7 @@ schema: $(STAMP)
 	$(BIN)/kb schema
 
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/check.py
 
 bench-site: $(STAMP)
 	$(BIN)/python bench/site.py
