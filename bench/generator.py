@@ -10,17 +10,25 @@ SHA-512, independent of PYTHONHASHSEED), and the same seed and sizes always
 give byte-identical trees. Change what a seed produces only together with the
 figures.
 
-`synthetic` writes an org registry, glossary, documents (steps, approval
-gates, roles, changelogs, bodies) and accounts, all made up, with no error and
-no warning from `kb check --today TODAY` (bench/check.py).
+Two kinds of tree, one per benchmark:
 
-Only the standard library is imported: bench/check.py drives the venv's `kb`
-as a child process and may itself run under another Python.
+- `synthetic`: an org registry, glossary, documents (steps, approval gates,
+  roles, changelogs, bodies) and accounts, all made up, with no error and no
+  warning from `kb check --today TODAY` (bench/check.py);
+- `from_repo`: documents derived from the repository's own (same bodies, steps
+  and front matter; new ids, titles and review dates) next to its org/,
+  accounts/, docs/, kb.yml and mkdocs.yml, so that the site is measured on
+  realistic pages (bench/site.py).
+
+Only the standard library is imported at module level: bench/check.py drives
+the venv's `kb` as a child process and may itself run under another Python;
+`from_repo` imports kbtools and PyYAML when called.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import random
 import shutil
@@ -28,7 +36,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from harness import REPO, BenchError
 
@@ -745,3 +753,67 @@ def synthetic(root: Path, n_sops: int, n_accounts: int, n_people: int, seed: str
     for i in range(1, n_accounts + 1):
         (root / "accounts" / f"ACC-{i:05d}.yaml").write_text(account_text(i, org, seed), encoding="utf-8")
     return n_sops + n_accounts + n_org + 1
+
+
+# -- documents derived from the repository's ---------------------------------------------
+
+
+@functools.cache
+def _tuple_dumper() -> type:
+    """A YAML dumper that writes the models' tuples as lists."""
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    Dumper.add_representer(tuple, yaml.SafeDumper.represent_list)
+    return Dumper
+
+
+def front_matter(data: dict[str, Any]) -> str:
+    import yaml
+
+    return yaml.dump(data, Dumper=_tuple_dumper(), sort_keys=False, allow_unicode=True)
+
+
+def copy_repo_files(root: Path) -> None:
+    """The repository's org/, accounts/, docs/, kb.yml and mkdocs.yml, into `root`."""
+    for name in ("org", "accounts", "docs"):
+        shutil.copytree(REPO / name, root / name)
+    for name in ("kb.yml", "mkdocs.yml"):
+        shutil.copy(REPO / name, root / name)
+
+
+def derived_doc(entry: Any, ident: str, title: str, last_reviewed: dt.date, related: list[str]) -> str:
+    """The text of `entry` (a kbtools DocEntry) under a new id, title, review date and related documents."""
+    data = entry.model.model_dump(mode="python", by_alias=True, exclude_none=True, exclude_defaults=True)
+    data.update(id=ident, title=title, last_reviewed=last_reviewed, related=related)
+    data["effective"] = min(data["effective"], last_reviewed)
+    return f"---\n{front_matter(data)}---\n{entry.body}"
+
+
+def from_repo(root: Path, count: int, seed: str = "site-bench") -> None:
+    """`count` documents made from the repository's in turn, into `root`, next to `copy_repo_files`.
+
+    Review dates go back up to 420 days, so some documents are overdue or due
+    soon and the site shows every review banner.
+    """
+    from kbtools.kb import load
+
+    copy_repo_files(root)
+    templates = sorted(load(REPO).docs.values(), key=lambda e: e.model.id)
+    rng = random.Random(seed)
+    today = dt.date.fromisoformat(TODAY)
+    made: list[str] = []
+    numbers: Counter[str] = Counter()
+    for n in range(count):
+        entry = templates[n % len(templates)]
+        series = entry.model.id.rsplit("-", 1)[0]
+        numbers[series] += 1
+        ident = f"{series}-{numbers[series]:03d}"  # the originals' ids come first
+        text = derived_doc(entry, ident, f"{entry.model.title} ({n + 1})",
+                           today - dt.timedelta(days=rng.randrange(0, 420)), [d for d in made[-3:] if d != ident])
+        folder = root / "sops" / entry.model.department
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{ident}.md").write_text(text, encoding="utf-8")
+        made.append(ident)

@@ -3,8 +3,8 @@
 Every figure a benchmark reports comes from a fresh child process, so that it
 includes interpreter start-up and nothing the parent has already imported or
 cached. This module runs those children and measures them the same way for
-every benchmark: wall clock (`time.perf_counter`) and peak RSS (from the
-child's own `os.wait4` resource usage), best of N with the
+every benchmark: wall clock (`time.perf_counter`), CPU seconds and peak RSS
+(both from the child's own `os.wait4` resource usage), best of N with the
 commands interleaved (a b a b ...) so that load from other work on the machine
 hits them alike, plus the load average, a fingerprint of the kbtools sources
 (to notice edits made while a benchmark runs) and the results file.
@@ -47,6 +47,7 @@ class Run:
     """One finished child process."""
 
     wall: float
+    cpu: float  # user + system seconds
     maxrss_kb: int
     rc: int
     stdout: str
@@ -65,6 +66,10 @@ class Measure:
         return min(r.wall for r in self.runs)
 
     @property
+    def best_cpu(self) -> float:
+        return min(r.cpu for r in self.runs)
+
+    @property
     def peak_mb(self) -> float:
         return max(r.maxrss_kb for r in self.runs) / 1024
 
@@ -80,7 +85,8 @@ class Command:
     tag: str
     label: str
     argv: list[str]
-    cwd: Path
+    cwd: Path | None = None
+    env: dict[str, str] | None = None
 
 
 def require(paths: list[Path], hint: str) -> None:
@@ -90,12 +96,12 @@ def require(paths: list[Path], hint: str) -> None:
             raise BenchError(f"{path} not found; {hint}")
 
 
-def run_child(cmd: list[str], cwd: Path) -> Run:
-    """Run `cmd` to completion: its wall time and its own peak RSS (os.wait4)."""
+def run_child(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> Run:
+    """Run `cmd` to completion: its wall time and its own CPU time and peak RSS (os.wait4)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         try:
-            proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+            proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=env)
         except OSError as exc:
             raise BenchError(f"cannot run {cmd[0]}: {exc.strerror}") from None
         try:
@@ -108,7 +114,7 @@ def run_child(cmd: list[str], cwd: Path) -> Run:
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped: Popen must not wait again
         out.seek(0)
         err.seek(0)
-        return Run(t1 - t0, usage.ru_maxrss, proc.returncode,
+        return Run(t1 - t0, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, proc.returncode,
                    out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"))
 
 
@@ -118,12 +124,12 @@ def tail(text: str, n: int = 15) -> str:
     return "\n".join("    " + line for line in lines[-n:])
 
 
-def measure_interleaved(commands: list[Command], repeat: int) -> list[Measure]:
+def measure_interleaved(commands: list[Command], repeat: int, progress: bool = True) -> list[Measure]:
     """Run each command once per round, `repeat` rounds; a failed run stops the benchmark (exit 1)."""
     measures = [Measure(c.label) for c in commands]
     for k in range(repeat):
         for command, measure in zip(commands, measures):
-            run = run_child(command.argv, command.cwd)
+            run = run_child(command.argv, command.cwd, command.env)
             if run.rc != 0:
                 raise BenchError(
                     f"{command.label}: `{' '.join(command.argv[:3])} ...` exited {run.rc} (run {k + 1})\n"
@@ -131,8 +137,9 @@ def measure_interleaved(commands: list[Command], repeat: int) -> list[Measure]:
                     code=1,
                 )
             measure.runs.append(run)
-            print(f"    ({command.tag}) run {k + 1}/{repeat}: {run.wall:8.3f} s  peak {run.maxrss_kb / 1024:7.1f} MB",
-                  flush=True)
+            if progress:
+                print(f"    ({command.tag}) run {k + 1}/{repeat}: {run.wall:8.3f} s  peak {run.maxrss_kb / 1024:7.1f} MB",
+                      flush=True)
     return measures
 
 

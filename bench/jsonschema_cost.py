@@ -70,7 +70,7 @@ def timed_runs(command: list[str], files: list[str], cwd: Path, repeat: int, qui
     for k in range(repeat):
         runs = [invocation(command + chunk, cwd, result) for chunk in chunks]
         total, peak = sum(r.wall for r in runs), max(r.maxrss_kb for r in runs)
-        result.measure.runs.append(Run(total, peak, 0, "", ""))
+        result.measure.runs.append(Run(total, sum(r.cpu for r in runs), peak, 0, "", ""))
         if not quiet:
             print(f"    run {k + 1}/{repeat}: {total:8.3f} s  ({len(chunks)} invocation(s) of {len(files)} files)"
                   f"  peak {peak / 1024:7.1f} MB", flush=True)
