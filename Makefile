@@ -51,7 +51,7 @@ codes: $(STAMP)
 	$(BIN)/python -m kbtools.codes README.md
 
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/check.py
 
 bench-site: $(STAMP)
 	$(BIN)/python bench/site.py
