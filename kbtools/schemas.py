@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
-from pydantic.json_schema import GenerateJsonSchema
+from pydantic import BaseModel
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from .models import SCHEMAS
 
@@ -12,7 +14,7 @@ DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 
 class _Generator(GenerateJsonSchema):
-    def generate(self, schema, mode="validation"):
+    def generate(self, schema: CoreSchema, mode: JsonSchemaMode = "validation") -> JsonSchemaValue:
         out = super().generate(schema, mode=mode)
         return {"$schema": DRAFT, **out}
 
@@ -22,7 +24,8 @@ def build_all() -> dict[str, str]:
     from .checklist import Checklist
 
     files = {}
-    for name, model in {**SCHEMAS, "checklist": Checklist}.items():
+    kinds: dict[str, type[BaseModel]] = {**SCHEMAS, "checklist": Checklist}
+    for name, model in kinds.items():
         schema = model.model_json_schema(schema_generator=_Generator)
         schema["$id"] = f"{name}.schema.json"
         files[f"{name}.schema.json"] = json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
