@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from ..findings import Finding
+from ..kb import DocEntry, Entry
 from ..validation import did_you_mean
 from . import Context, check
 
@@ -13,12 +15,16 @@ _CODE = {"doc": "unknown-document", "department": "unknown-department", "role": 
 _WHAT = {"doc": "document", "term": "glossary term"}
 
 
-def _missing(entry, code: str, what: str, value: str, choices, *keys) -> Finding:
+def _missing(
+    entry: Entry[Any], code: str, what: str, value: str, choices: Iterable[object], *keys: str | int
+) -> Finding:
     hint = did_you_mean(value, choices)
     return entry.finding("error", code, f"unknown {what} {value!r}{hint}", *keys)
 
 
-def _unknown(ctx: Context, entry, kind: str, ident: str, *keys, code: str | None = None) -> Iterator[Finding]:
+def _unknown(
+    ctx: Context, entry: Entry[Any], kind: str, ident: str, *keys: str | int, code: str | None = None
+) -> Iterator[Finding]:
     """A finding when `ident` names no record of `kind` (one whose file has errors counts as existing)."""
     kb = ctx.kb
     key = ident.casefold() if kind == "term" else ident
@@ -29,13 +35,13 @@ def _unknown(ctx: Context, entry, kind: str, ident: str, *keys, code: str | None
     yield _missing(entry, code or _CODE[kind], _WHAT.get(kind, kind), ident, choices, *keys)
 
 
-def _ref(ctx: Context, entry, ref: str, *keys) -> Iterator[Finding]:
+def _ref(ctx: Context, entry: Entry[Any], ref: str, *keys: str | int) -> Iterator[Finding]:
     """A finding when a person:/team:/role: reference does not resolve."""
     kind, _, ident = ref.partition(":")
     yield from _unknown(ctx, entry, kind, ident, *keys, code="unknown-reference")
 
 
-def _active(ctx: Context, entry, ref: str, what: str, *keys) -> Iterator[Finding]:
+def _active(ctx: Context, entry: Entry[Any], ref: str, what: str, *keys: str | int) -> Iterator[Finding]:
     """A finding when a person reference names someone who has left."""
     person = ctx.kb.people.get(ref.partition(":")[2]) if ref.startswith("person:") else None
     if person is not None and not person.model.active:
@@ -43,7 +49,7 @@ def _active(ctx: Context, entry, ref: str, what: str, *keys) -> Iterator[Finding
 
 
 @check("document-references")
-def document_references(ctx: Context):
+def document_references(ctx: Context) -> Iterator[Finding]:
     kb = ctx.kb
     for ident, entry in kb.docs.items():
         sop = entry.model
@@ -63,7 +69,9 @@ def document_references(ctx: Context):
             elif other not in kb.docs:
                 yield from _unknown(ctx, entry, "doc", other, "related", i)
             elif kb.docs[other].model.status == "retired" and sop.status != "retired":
-                yield entry.finding("warning", "retired-reference", f"related document {other} is retired", "related", i)
+                yield entry.finding(
+                    "warning", "retired-reference", f"related document {other} is retired", "related", i
+                )
         for i, term in enumerate(sop.terms):
             yield from _unknown(ctx, entry, "term", term, "terms", i)
         for i, ref in enumerate(sop.approvers):
@@ -79,11 +87,14 @@ def document_references(ctx: Context):
             )
 
 
-def _steps(ctx: Context, entry):
+def _steps(ctx: Context, entry: DocEntry) -> Iterator[Finding]:
     seen: dict[str, int] = {}
     for i, step in enumerate(entry.model.steps):
         if step.id in seen:
-            yield entry.finding("error", "duplicate-step", f"step id {step.id!r} is used twice (first at step {seen[step.id] + 1})", "steps", i, "id")
+            yield entry.finding(
+                "error", "duplicate-step", f"step id {step.id!r} is used twice (first at step {seen[step.id] + 1})",
+                "steps", i, "id",
+            )
         if step.role is not None:
             yield from _unknown(ctx, entry, "role", step.role, "steps", i, "role")
         if step.assignee is not None:
@@ -101,7 +112,8 @@ def _steps(ctx: Context, entry):
                     continue
                 later = [s.id for s in entry.model.steps[i:]]
                 if covered in later:
-                    msg = f"approval gate {step.id!r} covers {covered!r}, which is not an earlier step; a gate approves only steps before it"
+                    msg = (f"approval gate {step.id!r} covers {covered!r}, which is not an earlier step; "
+                           "a gate approves only steps before it")
                 else:
                     msg = f"approval gate {step.id!r} covers unknown step {covered!r}{did_you_mean(covered, seen)}"
                 yield entry.finding("error", "bad-approval", msg, "steps", i, "approval", "covers", j)
@@ -109,7 +121,7 @@ def _steps(ctx: Context, entry):
 
 
 @check("account-references")
-def account_references(ctx: Context):
+def account_references(ctx: Context) -> Iterator[Finding]:
     kb = ctx.kb
     segments = kb.config.segments
     for entry in kb.accounts.values():
@@ -132,7 +144,7 @@ def account_references(ctx: Context):
 
 
 @check("training-references")
-def training_references(ctx: Context):
+def training_references(ctx: Context) -> Iterator[Finding]:
     kb = ctx.kb
     for entry in kb.training.values():
         material = entry.model
@@ -154,7 +166,7 @@ def training_references(ctx: Context):
 
 
 @check("registry-references")
-def registry_references(ctx: Context):
+def registry_references(ctx: Context) -> Iterator[Finding]:
     kb = ctx.kb
     for entry in kb.people.values():
         person = entry.model
@@ -162,19 +174,19 @@ def registry_references(ctx: Context):
             yield from _unknown(ctx, entry, "team", person.team, "team")
         for i, role in enumerate(person.roles):
             yield from _unknown(ctx, entry, "role", role, "roles", i)
-    for entry in kb.teams.values():
-        team = entry.model
-        yield from _unknown(ctx, entry, "department", team.department, "department")
+    for team_entry in kb.teams.values():
+        team = team_entry.model
+        yield from _unknown(ctx, team_entry, "department", team.department, "department")
         if team.lead is not None:
-            yield from _unknown(ctx, entry, "person", team.lead, "lead")
-            yield from _active(ctx, entry, f"person:{team.lead}", "team lead", "lead")
-    for entry in kb.roles.values():
-        if entry.model.department is not None:
-            yield from _unknown(ctx, entry, "department", entry.model.department, "department")
-    seen = set()
-    for entry in kb.terms.values():
-        if id(entry) in seen:
+            yield from _unknown(ctx, team_entry, "person", team.lead, "lead")
+            yield from _active(ctx, team_entry, f"person:{team.lead}", "team lead", "lead")
+    for role_entry in kb.roles.values():
+        if role_entry.model.department is not None:
+            yield from _unknown(ctx, role_entry, "department", role_entry.model.department, "department")
+    seen: set[int] = set()
+    for term_entry in kb.terms.values():
+        if id(term_entry) in seen:
             continue
-        seen.add(id(entry))
-        for i, doc in enumerate(entry.model.related):
-            yield from _unknown(ctx, entry, "doc", doc, "related", i)
+        seen.add(id(term_entry))
+        for i, doc in enumerate(term_entry.model.related):
+            yield from _unknown(ctx, term_entry, "doc", doc, "related", i)
