@@ -96,7 +96,7 @@ class Links:
         """A person, team or role by name; linked to the owner page where the build has one."""
         kind, _, ident = ref.partition(":")
         name = self.name(ref)
-        table = {"person": self.view.kb.people, "team": self.view.kb.teams}.get(kind)
+        table = self.view.kb.table(kind) if kind in ("person", "team") else None
         if table is None or ident not in table or not self.view.internal:
             return escape(name)
         return self.link(urls.owner(ref), name)
@@ -136,7 +136,7 @@ def _environment() -> Environment:
 ENV = _environment()
 
 
-def render(template: str, **context) -> str:
+def render(template: str, **context: object) -> str:
     return ENV.get_template(template).render(**context)
 
 
