@@ -82,7 +82,8 @@ def _walk(data: object, loc: tuple[int | str, ...]) -> tuple[tuple[Hashable, ...
     """Follow `loc` through the data, skipping pydantic's union-branch labels."""
     path: list[Hashable] = []
     node = data
-    for part in loc:
+    for loc_part in loc:
+        part: Hashable = loc_part  # becomes the data's own key when pydantic wrote it as text
         if isinstance(node, dict) and part not in node:
             # pydantic writes a key that is not text as its str(): find the real key
             part = next((k for k in node if not isinstance(k, str) and str(k) == part), part)
