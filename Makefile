@@ -1,7 +1,7 @@
 # Two commands do all the set-up on a fresh machine:
 #   make start   build the knowledge site and serve it on http://127.0.0.1:8000
-#   make test    build the site with --strict, then run the whole test suite
-#                (browser tests in headless Chromium included)
+#   make test    lint (ruff) and type-check (mypy), build the site with --strict,
+#                then run the whole test suite (browser tests in headless Chromium included)
 # Both create .venv and install what they need on first use; `make test`
 # installs Debian's chromium through apt when /usr/bin/chromium is missing.
 
@@ -28,6 +28,8 @@ start: $(STAMP)
 	$(MKDOCS) serve -a 127.0.0.1:8000
 
 test: $(STAMP) $(CHROMIUM)
+	$(BIN)/ruff check kbtools tests bench
+	$(BIN)/mypy
 	$(MKDOCS) build --strict --site-dir site
 	KB_AUDIENCE=public $(MKDOCS) build --strict --site-dir site-public
 	$(BIN)/python -m pytest -q

@@ -15,6 +15,7 @@ import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, overload
 
 from .findings import Finding, KBError
 from .kb import DocEntry, KnowledgeBase
@@ -27,7 +28,15 @@ class Diff:
     renamed_from: dict[str, str]  # new path -> old path
 
 
-def _git(root: Path, *args: str, binary: bool = False, fail: str | None = None):
+@overload
+def _git(root: Path, *args: str, binary: Literal[False] = False, fail: str | None = None) -> str: ...
+
+
+@overload
+def _git(root: Path, *args: str, binary: Literal[True], fail: str | None = None) -> bytes: ...
+
+
+def _git(root: Path, *args: str, binary: bool = False, fail: str | None = None) -> str | bytes:
     """Run git in the knowledge-base folder; a failure is a KBError (`fail`, or git's own words)."""
     try:
         proc = subprocess.run(["git", "-C", str(root), *args], capture_output=True, check=False)
@@ -92,7 +101,7 @@ def baseline(kb: KnowledgeBase, ref: str, today: dt.date) -> list[Finding]:
             return []
 
 
-def _key(f: Finding) -> tuple:
+def _key(f: Finding) -> tuple[str, str, str]:
     return (f.path, f.code, f.message)
 
 

@@ -64,7 +64,7 @@ def _run(argv: list[str] | None) -> int:
         return 1
     except BrokenPipeError:
         return 1
-    except Exception as exc:  # never show a traceback to a user
+    except Exception as exc:  # noqa: BLE001 - never show a traceback to a user
         click.echo(f"kb: internal error: {type(exc).__name__}: {exc}", err=True)
         return 2
     return rc or 0

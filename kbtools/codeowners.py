@@ -10,7 +10,9 @@ on every document line to keep governing it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
+from . import models
 from .findings import Finding
 from .kb import Entry, KnowledgeBase
 
@@ -63,7 +65,10 @@ def _rule(path: str, owners: list[str]) -> tuple[str, str]:
     return escape(path), " ".join(dict.fromkeys(owners))
 
 
-def _owned(entries: list[Entry], kb: KnowledgeBase, extra: list[str], problems: list[Finding]):
+def _owned(
+    entries: Iterable[Entry[models.Sop] | Entry[models.Account]], kb: KnowledgeBase, extra: list[str],
+    problems: list[Finding],
+) -> list[tuple[str, str]]:
     rules = []
     for entry in sorted(entries, key=lambda e: e.path):
         owner = entry.model.owner

@@ -50,7 +50,8 @@ GROUPS: tuple[Group, ...] = (
         _warning("not-a-file", "a link, pipe or device where a file is expected; skipped"),
     )),
     Group("file shape", (
-        _error("front-matter", "a document's front matter is missing, not opened by a bare `---` line, or unterminated"),
+        _error("front-matter",
+               "a document's front matter is missing, not opened by a bare `---` line, or unterminated"),
         _error("not-a-mapping", "a file, a front matter or a registry list item is not a mapping of keys"),
     )),
     Group("YAML", (
@@ -78,7 +79,7 @@ GROUPS: tuple[Group, ...] = (
         _error("unknown-owner", "an owner that is not a `person:` or `team:` in `org/`"),
         _error("inactive-owner", "an owner, account team member, transition target or team lead who has left"),
         _error("empty-team", "an owning team without an active member"),
-        _error("owner-role", "a tier 1–2 account owned by someone who is not an account manager"),
+        _error("owner-role", "a tier 1 or 2 account owned by someone who is not an account manager"),
     )),
     Group("review dates", (
         _error("review-overdue", "an SOP or account is past its review date"),
@@ -86,9 +87,9 @@ GROUPS: tuple[Group, ...] = (
         _error("review-in-future", "a review date after today"),
     )),
     Group("account plans", (
-        _error("plan-overdue", "a tier 1–2 account plan is older than its update interval"),
-        _warning("plan-due-soon", "a tier 1–2 account plan update falls due within the due-soon window"),
-        _error("plan-missing", "a tier 1–2 account without `plan_updated`"),
+        _error("plan-overdue", "a tier 1 or 2 account plan is older than its update interval"),
+        _warning("plan-due-soon", "a tier 1 or 2 account plan update falls due within the due-soon window"),
+        _error("plan-missing", "a tier 1 or 2 account without `plan_updated`"),
         _error("plan-in-future", "an account plan update dated after today"),
     )),
     Group("references", (
@@ -120,7 +121,8 @@ GROUPS: tuple[Group, ...] = (
     Group("generated files", (
         _error("codeowners-owner", "`kb codeowners`: an owner without a GitHub handle, email or active member"),
         _error("codeowners-kmt", "`kb codeowners`: the `kmt_team` of `kb.yml` has no GitHub handle or active member"),
-        _error("codeowners-stale", "`kb codeowners --check`: `.github/CODEOWNERS` is missing or differs from the registry"),
+        _error("codeowners-stale",
+               "`kb codeowners --check`: `.github/CODEOWNERS` is missing or differs from the registry"),
         _error("schema-stale", "`kb schema --check`: a file in `schemas/` differs from the models or has no model"),
     )),
 )

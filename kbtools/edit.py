@@ -14,6 +14,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .fileio import write_atomic
 from .kb import DocEntry, Entry, KnowledgeBase
@@ -66,7 +67,7 @@ def _scalar_end(line: str, start: int) -> int:
 class FileEdit:
     """Pending edits to one file; `apply()` gives the new text."""
 
-    entry: Entry
+    entry: Entry[Any]
     text: str
     replacements: list[tuple[int, int, str, str]] = field(default_factory=list)  # line, col, old, new
     insertions: list[tuple[int, list[str]]] = field(default_factory=list)  # after line (1-based), lines
@@ -93,7 +94,7 @@ class FileEdit:
     def append_to_list(self, key: str, item: dict[str, str]) -> None:
         """Add `item` (a flat mapping) as the last entry of the block list `key`."""
         pos = self.entry.pos
-        assert isinstance(pos, Pos)
+        assert isinstance(pos, Pos) and isinstance(pos.items, dict)
         lines = self.text.splitlines()
         if key not in pos.items:
             body = [f"  - {k}: {v}" if i == 0 else f"    {k}: {v}" for i, (k, v) in enumerate(item.items())]
@@ -119,10 +120,7 @@ class FileEdit:
 
     def _mapping_end(self) -> int:
         """Last line of the top-level mapping (before a closing '---')."""
-        if isinstance(self.entry, DocEntry):
-            end = self.entry.body_line - 2
-        else:
-            end = len(self.text.splitlines())
+        end = self.entry.body_line - 2 if isinstance(self.entry, DocEntry) else len(self.text.splitlines())
         return self._skip_back(end)
 
     def _last_line_of(self, key: str) -> int:
@@ -184,7 +182,7 @@ class Change:
         ))
 
 
-def start(kb: KnowledgeBase, entry: Entry) -> FileEdit:
+def start(kb: KnowledgeBase, entry: Entry[Any]) -> FileEdit:
     try:
         text = (kb.root / entry.path).read_bytes().decode("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:

@@ -28,10 +28,10 @@ class Finding:
             where += f":{self.line}:{self.col or 1}"
         return f"{where}: {self.severity}: {self.message} [{self.code}]"
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.path, self.line, self.col, self.code, self.message)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, str | int]:
         return {
             "path": self.path,
             "line": self.line,

@@ -92,11 +92,11 @@ class KnowledgeBase:
 
     def resolves(self, ref: str) -> bool:
         """Does a person:/team:/role: reference name something that exists?"""
-        found = _party(ref)
+        found = split_ref(ref)
         return found is not None and (found[1] in self.table(found[0]) or ref in self.broken)
 
     def display_name(self, ref: str) -> str:
-        found = _party(ref)
+        found = split_ref(ref)
         entry = self.table(found[0]).get(found[1]) if found else None
         return entry.model.name if entry else ref
 
@@ -117,11 +117,11 @@ class KnowledgeBase:
         return self.terms.get(key) or self.terms.get(self.aliases.get(key, ""))
 
 
-_PARTY_KINDS: dict[str, RecordKind] = {"person": "person", "team": "team", "role": "role"}
+_REF_KINDS: dict[str, RecordKind] = {"person": "person", "team": "team", "role": "role"}
 
 
-def _party(ref: str) -> tuple[RecordKind, str] | None:
+def split_ref(ref: str) -> tuple[RecordKind, str] | None:
     """(kind, id) of a person:/team:/role: reference; None for anything else."""
     kind, _, ident = ref.partition(":")
-    found = _PARTY_KINDS.get(kind)
+    found = _REF_KINDS.get(kind)
     return (found, ident) if found else None

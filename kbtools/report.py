@@ -5,11 +5,34 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterable
+from typing import Protocol, TypedDict
 
 from .findings import Finding, printable
 from .output import json_report
 
-def summary(findings: list[Finding], files: int) -> dict:
+
+class Summary(TypedDict):
+    files: int
+    files_with_findings: int
+    errors: int
+    warnings: int
+
+
+class Reporter(Protocol):
+    """Every reporter takes the same options and ignores those it has no use for."""
+
+    def __call__(
+        self,
+        findings: list[Finding],
+        files: int,
+        *,
+        today: str = ...,
+        file_names: Iterable[str] = ...,
+        strict: bool = ...,
+    ) -> str: ...
+
+
+def summary(findings: list[Finding], files: int) -> Summary:
     counts = Counter(f.severity for f in findings)
     return {
         "files": files,
@@ -23,7 +46,7 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def text(findings: list[Finding], files: int, **_) -> str:
+def text(findings: list[Finding], files: int, **_: object) -> str:
     lines: list[str] = []
     current = None
     for f in findings:
@@ -45,7 +68,7 @@ def text(findings: list[Finding], files: int, **_) -> str:
     return "\n".join(lines) + "\n"
 
 
-def as_json(findings: list[Finding], files: int, today: str = "", **_) -> str:
+def as_json(findings: list[Finding], files: int, today: str = "", **_: object) -> str:
     return json_report(today, summary=summary(findings, files), findings=[f.to_dict() for f in findings])
 
 
@@ -56,7 +79,7 @@ def _gh_escape(value: str, prop: bool = False) -> str:
     return value
 
 
-def github(findings: list[Finding], files: int, **_) -> str:
+def github(findings: list[Finding], files: int, **_: object) -> str:
     """GitHub Actions workflow commands: one annotation per finding."""
     out = []
     for f in findings:
@@ -67,18 +90,25 @@ def github(findings: list[Finding], files: int, **_) -> str:
         props.append(f"title={_gh_escape(f.code, True)}")
         out.append(f"::{f.severity} {','.join(props)}::{_gh_escape(f.message)}")
     s = summary(findings, files)
-    out.append(f"{_plural(s['errors'], 'error')}, {_plural(s['warnings'], 'warning')} ({_plural(files, 'file')} checked)")
+    out.append(
+        f"{_plural(s['errors'], 'error')}, {_plural(s['warnings'], 'warning')} ({_plural(files, 'file')} checked)"
+    )
     return "\n".join(out) + "\n"
 
 
-def junit(findings: list[Finding], files: int, file_names: Iterable[str] = (), strict: bool = False, **_) -> str:
+def junit(
+    findings: list[Finding], files: int, file_names: Iterable[str] = (), strict: bool = False, **_: object
+) -> str:
     """JUnit XML: one test case per checked file; errors (and warnings under --strict) fail it."""
     by_file: dict[str, list[Finding]] = {}
     for name in file_names:
         by_file.setdefault(name, [])
     for f in findings:
         by_file.setdefault(f.path, []).append(f)
-    failing = lambda fs: [f for f in fs if f.severity == "error" or strict]  # noqa: E731
+
+    def failing(fs: list[Finding]) -> list[Finding]:
+        return [f for f in fs if f.severity == "error" or strict]
+
     failures = sum(1 for fs in by_file.values() if failing(fs))
     suites = ET.Element("testsuites", name="kb check", tests=str(len(by_file)), failures=str(failures))
     suite = ET.SubElement(
@@ -97,4 +127,4 @@ def junit(findings: list[Finding], files: int, file_names: Iterable[str] = (), s
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
 
 
-REPORTERS = {"text": text, "json": as_json, "github": github, "junit": junit}
+REPORTERS: dict[str, Reporter] = {"text": text, "json": as_json, "github": github, "junit": junit}

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from .kb import Entry, KnowledgeBase
-from .models import add_duration, iso_date
+from .models import add_duration
 
 State = Literal["overdue", "due-soon", "ok", "future"]
 ItemKind = Literal["sop", "account", "account-plan"]

@@ -66,4 +66,4 @@ def scaffold(ident: str, doc_type: DocType, title: str, department: str, owner: 
     body = [f"# {html.escape(title, quote=False)}", ""]
     for section in SECTIONS[doc_type]:
         body += [f"## {section}", "", "To be written.", ""]
-    return "\n".join(front + ["---", ""] + body)
+    return "\n".join([*front, "---", "", *body])

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from pydantic import BaseModel
-from pydantic.json_schema import GenerateJsonSchema
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from . import models
 from .config import Config
@@ -27,7 +28,7 @@ DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 
 class _Generator(GenerateJsonSchema):
-    def generate(self, schema, mode="validation"):
+    def generate(self, schema: CoreSchema, mode: JsonSchemaMode = "validation") -> JsonSchemaValue:
         out = super().generate(schema, mode=mode)
         return {"$schema": DRAFT, **out}
 
@@ -37,7 +38,8 @@ def build_all() -> dict[str, str]:
     from .checklist.model import Checklist
 
     files = {}
-    for name, model in {**SCHEMAS, "checklist": Checklist}.items():
+    kinds: dict[str, type[BaseModel]] = {**SCHEMAS, "checklist": Checklist}
+    for name, model in kinds.items():
         schema = model.model_json_schema(schema_generator=_Generator)
         schema["$id"] = f"{name}.schema.json"
         files[f"{name}.schema.json"] = json.dumps(schema, indent=2, ensure_ascii=False) + "\n"

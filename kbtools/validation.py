@@ -7,8 +7,11 @@ import difflib
 import re
 import types
 import typing
+from collections.abc import Hashable, Iterable
 
 from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails
 
 from . import models
 from .findings import Finding
@@ -46,7 +49,7 @@ _TYPE_NAMES = {
 }
 
 
-def dotted(path: tuple) -> str:
+def dotted(path: tuple[Hashable, ...]) -> str:
     """('steps', 0, 'items') -> 'steps[0].items'."""
     out = ""
     for part in path:
@@ -54,7 +57,7 @@ def dotted(path: tuple) -> str:
     return out
 
 
-def did_you_mean(word: str, choices) -> str:
+def did_you_mean(word: object, choices: Iterable[object]) -> str:
     match = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.6)
     return f", did you mean {match[0]!r}?" if match else ""
 
@@ -75,11 +78,12 @@ def _describe(value: object) -> str:
     return repr(value)
 
 
-def _walk(data: object, loc: tuple) -> tuple[tuple, object]:
+def _walk(data: object, loc: tuple[int | str, ...]) -> tuple[tuple[Hashable, ...], object]:
     """Follow `loc` through the data, skipping pydantic's union-branch labels."""
-    path: list = []
+    path: list[Hashable] = []
     node = data
-    for part in loc:
+    for loc_part in loc:
+        part: Hashable = loc_part  # becomes the data's own key when pydantic wrote it as text
         if isinstance(node, dict) and part not in node:
             # pydantic writes a key that is not text as its str(): find the real key
             part = next((k for k in node if not isinstance(k, str) and str(k) == part), part)
@@ -93,7 +97,7 @@ def _walk(data: object, loc: tuple) -> tuple[tuple, object]:
     return tuple(path), node
 
 
-def _model_at(model: type[BaseModel], path: tuple) -> type[BaseModel] | None:
+def _model_at(model: type[BaseModel], path: tuple[Hashable, ...]) -> type[BaseModel] | None:
     """The model class that describes the mapping at `path`, if any."""
     current: object = model
     for part in path:
@@ -109,14 +113,14 @@ def _model_at(model: type[BaseModel], path: tuple) -> type[BaseModel] | None:
     return _as_model(current)
 
 
-def _field_by_key(cls: type[BaseModel], key: str):
+def _field_by_key(cls: type[BaseModel], key: Hashable) -> FieldInfo | None:
     for name, field in cls.model_fields.items():
         if (field.alias or name) == key:
             return field
     return None
 
 
-def _as_model(tp) -> type[BaseModel] | None:
+def _as_model(tp: object) -> type[BaseModel] | None:
     if isinstance(tp, type) and issubclass(tp, BaseModel):
         return tp
     origin = typing.get_origin(tp)
@@ -140,10 +144,10 @@ def findings_from(
     data: object,
     path: str,
     pos: Pos | None,
-    base: tuple = (),
+    base: tuple[Hashable, ...] = (),
 ) -> list[Finding]:
     """One finding per distinct problem, each at the key or value it is about."""
-    raw = []
+    raw: list[tuple[tuple[Hashable, ...], object, ErrorDetails]] = []
     for err in exc.errors(include_url=False):
         real, value = _walk(data, tuple(err["loc"]))
         raw.append((real, value, err))
@@ -152,8 +156,8 @@ def findings_from(
     # errors are noise (the value had the right shape, something inside was
     # wrong); type errors at the same place merge into "expected X or Y".
     paths = [r[0] for r in raw]
-    expected: dict[tuple, list[str]] = {}
-    kept = []
+    expected: dict[tuple[Hashable, ...], list[str]] = {}
+    kept: list[tuple[tuple[Hashable, ...], object, ErrorDetails]] = []
     for real, value, err in raw:
         name = _TYPE_NAMES.get(err["type"])
         if name is not None:
@@ -166,20 +170,31 @@ def findings_from(
                 continue
             names.append(name)
         kept.append((real, value, err))
-    out: dict[tuple, Finding] = {}
+    out: dict[tuple[int, int, str, tuple[Hashable, ...], tuple[int | str, ...]], Finding] = {}
     for real, value, err in kept:
         finding = _one(real, value, err, model, path, pos, base, " or ".join(expected.get(real, [])))
         out.setdefault((finding.line, finding.col, finding.code, real, tuple(err["loc"])[-1:]), finding)
     return list(out.values())
 
 
-def _locate(pos, base: tuple, real: tuple, key: bool = False) -> tuple[int, int]:
+def _locate(
+    pos: Pos | None, base: tuple[Hashable, ...], real: tuple[Hashable, ...], key: bool = False
+) -> tuple[int, int]:
     if isinstance(pos, Pos):
         return pos.locate(base + real, key=key)
     return 1, 1
 
 
-def _one(real, value, err, model, path, pos, base, expected: str = "") -> Finding:
+def _one(
+    real: tuple[Hashable, ...],
+    value: object,
+    err: ErrorDetails,
+    model: type[BaseModel],
+    path: str,
+    pos: Pos | None,
+    base: tuple[Hashable, ...],
+    expected: str = "",
+) -> Finding:
     etype = err["type"]
     ctx = err.get("ctx") or {}
     name = dotted(real) or "document"
@@ -214,7 +229,7 @@ def _one(real, value, err, model, path, pos, base, expected: str = "") -> Findin
     line, col = _locate(pos, base, real)
 
     if etype == "string_pattern_mismatch":
-        help_ = _PATTERN_HELP.get(ctx.get("pattern"), f"text matching {ctx.get('pattern')}")
+        help_ = _PATTERN_HELP.get(str(ctx.get("pattern")), f"text matching {ctx.get('pattern')}")
         return Finding(path, line, col, "error", "invalid-value", f"{name}: {value!r} is not valid; expected {help_}")
 
     if etype == "literal_error":

@@ -8,24 +8,27 @@ into plain Python values itself, so that it can
 * construct nothing but plain YAML (no `!!python/...` or custom tags),
 * bound alias expansion and nesting depth.
 
-Sequences become tuples (the models are immutable). Positions are 1-based. Scalars keep a packed int (`line << 20 | col`) and
-collections a `Pos` object, which keeps memory and time low on large trees.
+Sequences become tuples (the models are immutable). Positions are 1-based.
+Scalars keep a packed int (`line << 20 | col`) and collections a `Pos`
+object, which keeps memory and time low on large trees.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sys
 from array import array
+from collections.abc import Callable, Hashable, Sequence
 
 import yaml
 import yaml.reader
 from yaml.constructor import SafeConstructor
-from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
 try:
-    from yaml.cyaml import CParser as _Parser
+    from yaml._yaml import CParser as _Parser  # what yaml.cyaml re-exports; its stubs declare it here
 except ImportError:  # pragma: no cover - libyaml is a hard requirement in practice
     from yaml.composer import Composer
     from yaml.parser import Parser
@@ -33,7 +36,7 @@ except ImportError:  # pragma: no cover - libyaml is a hard requirement in pract
     from yaml.scanner import Scanner
 
     class _Parser(Reader, Scanner, Parser, Composer):  # type: ignore[no-redef]
-        def __init__(self, stream):
+        def __init__(self, stream: str) -> None:
             Reader.__init__(self, stream)
             Scanner.__init__(self)
             Parser.__init__(self)
@@ -46,7 +49,7 @@ _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
 _C = SafeConstructor()
-_SCALARS = {
+_SCALARS: dict[str, Callable[[ScalarNode], object]] = {
     "tag:yaml.org,2002:null": _C.construct_yaml_null,
     "tag:yaml.org,2002:bool": _C.construct_yaml_bool,
     "tag:yaml.org,2002:int": _C.construct_yaml_int,
@@ -57,7 +60,8 @@ _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _INT = "tag:yaml.org,2002:int"
 _SHIFT = 20
 _MASK = (1 << _SHIFT) - 1
-_IMPLICIT = Resolver.yaml_implicit_resolvers
+# first character of a scalar -> the (tag, pattern) pairs that may resolve it
+_IMPLICIT: dict[str | None, list[tuple[str, re.Pattern[str]]]] = Resolver.yaml_implicit_resolvers
 _intern = sys.intern
 
 
@@ -68,16 +72,16 @@ class _Loader(_Parser, Resolver):
     scalar's first character are tried, and path resolvers (unused) are skipped.
     """
 
-    def __init__(self, stream):
+    def __init__(self, stream: str) -> None:
         _Parser.__init__(self, stream)
 
-    def descend_resolver(self, current_node, current_index):
+    def descend_resolver(self, current_node: Node | None, current_index: object) -> None:
         pass
 
-    def ascend_resolver(self):
+    def ascend_resolver(self) -> None:
         pass
 
-    def resolve(self, kind, value, implicit):
+    def resolve(self, kind: type[Node], value: str, implicit: tuple[bool, bool]) -> str:
         if kind is ScalarNode:
             if implicit[0]:
                 for tag, regexp in _IMPLICIT.get(value[:1] or "", ()):
@@ -99,28 +103,42 @@ class Pos:
     cost no memory of their own.
     """
 
-    __slots__ = ("marks", "at", "keys", "items")
+    __slots__ = ("at", "items", "keys", "marks")
 
-    def __init__(self, marks: array, at: int, keys: tuple | None, items: dict | list):
+    def __init__(
+        self,
+        marks: array[int],
+        at: int,
+        keys: tuple[int, ...] | None,
+        items: dict[Hashable, int | Pos] | list[int | Pos],
+    ) -> None:
         self.marks = marks
         self.at = at  # index of the collection's start
         self.keys = keys  # mapping: index of each key's start, in key order
         self.items = items  # mapping: key -> child; sequence: list of child (index or Pos)
 
-    def _xy(self, child) -> tuple[int, int]:
+    def _xy(self, child: int | Pos) -> tuple[int, int]:
         return child.start if isinstance(child, Pos) else unpack(self.marks[child])
 
     @property
     def start(self) -> tuple[int, int]:
         return unpack(self.marks[self.at])
 
-    def key_start(self, key) -> tuple[int, int]:
-        return unpack(self.marks[self.keys[list(self.items).index(key)]])
+    def key_start(self, key: Hashable) -> tuple[int, int]:
+        keys, items = self.keys, self.items
+        if keys is None or not isinstance(items, dict):
+            raise TypeError("only a mapping has key positions")
+        return unpack(self.marks[keys[list(items).index(key)]])
 
-    def value_start(self, key_or_index) -> tuple[int, int]:
-        return self._xy(self.items[key_or_index])
+    def value_start(self, key_or_index: Hashable) -> tuple[int, int]:
+        items = self.items
+        if isinstance(items, dict):
+            return self._xy(items[key_or_index])
+        if not isinstance(key_or_index, int):
+            raise TypeError(f"a sequence is indexed by position, not {key_or_index!r}")
+        return self._xy(items[key_or_index])
 
-    def locate(self, path: tuple | list, *, key: bool = False) -> tuple[int, int]:
+    def locate(self, path: Sequence[Hashable], *, key: bool = False) -> tuple[int, int]:
         """Line and column of the value at `path` (of its key, with key=True).
 
         Walks as far as the path exists, so a missing key resolves to the
@@ -129,14 +147,16 @@ class Pos:
         node: Pos = self
         for n, part in enumerate(path):
             items = node.items
-            if node.keys is not None:
+            if isinstance(items, dict):  # a mapping (its `keys` are set)
                 if part not in items:
                     return node.start
                 if key and n == len(path) - 1:
                     return node.key_start(part)
-            elif not isinstance(part, int) or not 0 <= part < len(items):
+                child = items[part]
+            elif isinstance(part, int) and 0 <= part < len(items):
+                child = items[part]
+            else:
                 return node.start
-            child = items[part]
             if not isinstance(child, Pos):
                 return node._xy(child)
             node = child
@@ -146,7 +166,7 @@ class Pos:
 class YAMLSourceError(Exception):
     """A problem in the source text; carries a position and a finding code."""
 
-    def __init__(self, code: str, message: str, line: int = 0, col: int = 0):
+    def __init__(self, code: str, message: str, line: int = 0, col: int = 0) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
@@ -222,27 +242,27 @@ def _syntax_error(exc: yaml.MarkedYAMLError, line_offset: int) -> YAMLSourceErro
 
 
 class _Builder:
-    __slots__ = ("offset", "seen", "count", "aliased", "marks")
+    __slots__ = ("aliased", "count", "marks", "offset", "seen")
 
-    def __init__(self, line_offset: int):
+    def __init__(self, line_offset: int) -> None:
         self.offset = line_offset
         self.marks = array("Q")
         self.seen: set[int] = set()
         self.count = 0
         self.aliased = False
 
-    def _at(self, node) -> int:
+    def _at(self, node: Node) -> int:
         """Record where `node` starts; return the record's index."""
         mark = node.start_mark
         marks = self.marks
         marks.append(((mark.line + 1 + self.offset) << _SHIFT) | min(mark.column + 1, _MASK))
         return len(marks) - 1
 
-    def _fail(self, node, code: str, message: str) -> YAMLSourceError:
+    def _fail(self, node: Node, code: str, message: str) -> YAMLSourceError:
         mark = node.start_mark
         return YAMLSourceError(code, message, mark.line + 1 + self.offset, mark.column + 1)
 
-    def scalar(self, node) -> tuple[object, int]:
+    def scalar(self, node: ScalarNode) -> tuple[object, int]:
         tag = node.tag
         value = node.value
         if tag == _STR:
@@ -260,9 +280,8 @@ class _Builder:
             shown = value if len(value) <= 40 else value[:37] + "..."
             raise self._fail(node, "yaml-syntax", f"invalid {tag.rsplit(':', 1)[-1]} {shown!r}") from None
 
-    def build(self, node, depth: int):
-        cls = node.__class__
-        if cls is ScalarNode:
+    def build(self, node: Node, depth: int) -> tuple[object, int | Pos]:
+        if node.__class__ is ScalarNode:
             return self.scalar(node)
 
         if depth >= MAX_DEPTH:
@@ -282,12 +301,12 @@ class _Builder:
 
         depth += 1
         at = self._at
-        if cls is MappingNode:
+        if node.__class__ is MappingNode:
             if node.tag != _MAP:
                 raise self._fail(node, "yaml-tag", _tag_message(node.tag))
-            value: dict = {}
-            keys: list = []
-            items: dict = {}
+            value: dict[Hashable, object] = {}
+            keys: list[int] = []
+            items: dict[Hashable, int | Pos] = {}
             for knode, vnode in node.value:
                 if knode.__class__ is not ScalarNode:
                     raise self._fail(knode, "yaml-key", "a mapping key must be a plain scalar")
@@ -314,8 +333,8 @@ class _Builder:
 
         if node.tag != _SEQ:
             raise self._fail(node, "yaml-tag", _tag_message(node.tag))
-        seq = []
-        poss = []
+        seq: list[object] = []
+        poss: list[int | Pos] = []
         for child in node.value:
             if child.__class__ is ScalarNode and child.tag == _STR:
                 seq.append(child.value)

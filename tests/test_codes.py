@@ -187,12 +187,23 @@ class _Collector(ast.NodeVisitor):
             self._made(ast.Constant(match[2]), match[1], node)
 
 
+def _assigned(node: ast.stmt, name: str) -> ast.expr | None:
+    """The value a module-level `name = ...` or `name: T = ...` statement assigns, else None."""
+    if isinstance(node, ast.Assign):
+        named = any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+        return node.value if named else None
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == name:
+        return node.value
+    return None
+
+
 def _origin_codes(origin: Origin, scan: Scan) -> list[str]:
     """The codes written where a pass-through takes them from."""
     tree = ast.parse((PACKAGE / origin.module).read_text(encoding="utf-8"), origin.module)
     for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == origin.name for t in node.targets):
-            values = node.value.values if isinstance(node.value, ast.Dict) else [node.value]
+        assigned = _assigned(node, origin.name)
+        if assigned is not None:
+            values = assigned.values if isinstance(assigned, ast.Dict) else [assigned]
         elif isinstance(node, ast.FunctionDef) and node.name == origin.name:
             values = [r.value.elts[0] if isinstance(r.value, ast.Tuple) else r.value
                       for r in ast.walk(node) if isinstance(r, ast.Return) and r.value is not None

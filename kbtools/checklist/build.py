@@ -39,9 +39,7 @@ def matches(when: models.When | None, account: models.Account) -> bool:
         return False
     if when.status and account.status not in when.status:
         return False
-    if when.health and account.health not in when.health:
-        return False
-    return True
+    return not (when.health and account.health not in when.health)
 
 
 class _Builder:
@@ -131,9 +129,8 @@ def _resolve_inputs(doc: models.Sop, account: models.Account | None, given: dict
                 raise KBError(f"--set {inp.id}={value}: no such person in org/people.yaml")
             if not person.model.active:
                 raise KBError(f"--set {inp.id}={value}: {person.model.name} is no longer active")
-        elif inp.kind == "date":
-            if models.iso_date(value) is None:
-                raise KBError(f"--set {inp.id}={value}: expected a date YYYY-MM-DD")
+        elif inp.kind == "date" and models.iso_date(value) is None:
+            raise KBError(f"--set {inp.id}={value}: expected a date YYYY-MM-DD")
         values[inp.id] = value
     return values
 
@@ -211,7 +208,8 @@ def build(kb: KnowledgeBase, doc_id: str, *, account_id: str | None = None, star
                 by=step.approval.by,
                 by_name=kb.display_name(step.approval.by),
                 approvers=b.approvers(step.approval.by, step.id),
-                covers=[StepRef(id=c, number=numbers[c], title=titles[c]) for c in step.approval.covers if c in numbers],
+                covers=[StepRef(id=c, number=numbers[c], title=titles[c])
+                        for c in step.approval.covers if c in numbers],
             )
         role = kb.roles.get(step.role) if step.role else None
         steps.append(ChecklistStep(

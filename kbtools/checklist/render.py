@@ -112,7 +112,8 @@ def markdown(cl: Checklist) -> str:
     if cl.skipped:
         out.append("Not applicable to this account: " + _md_escape(_numbered(cl.skipped)))
         out.append("")
-    out.append(f"Generated from {cl.source.id} version {cl.source.version} ({_md_escape(cl.source.title)}) on {cl.generated.isoformat()}.")
+    out.append(f"Generated from {cl.source.id} version {cl.source.version} ({_md_escape(cl.source.title)}) "
+               f"on {cl.generated.isoformat()}.")
     return "\n".join(out) + "\n"
 
 
@@ -126,7 +127,8 @@ def to_csv(cl: Checklist) -> str:
         assignee = _people(step.assignees)
         due = step.due.isoformat() if step.due else (f"{step.due_after} after start" if step.due_after else "")
         rows = [["item", i.text + (f" ({i.condition})" if i.condition else "")] for i in step.items]
-        rows += [["field", f"{f.label}: " + (" | ".join(f.options) if f.options else f"({_FIELD_HINT[f.kind]})")] for f in step.fields]
+        rows += [["field", f"{f.label}: " + (" | ".join(f.options) if f.options else f"({_FIELD_HINT[f.kind]})")]
+                 for f in step.fields]
         approval = ""
         if step.approval:
             a = step.approval
@@ -136,7 +138,8 @@ def to_csv(cl: Checklist) -> str:
         if not rows:
             rows = [["step", step.title]]
         for kind, text in rows:
-            writer.writerow([*base, kind, _csv_safe(text), tail_role, assignee, due, approval if kind == "approval" else ""])
+            writer.writerow([*base, kind, _csv_safe(text), tail_role, assignee, due,
+                             approval if kind == "approval" else ""])
     return buf.getvalue()
 
 

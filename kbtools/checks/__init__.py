@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from ..findings import Finding
 from ..kb import KnowledgeBase
@@ -22,10 +23,11 @@ class Context:
 
 CheckFn = Callable[[Context], Iterable[Finding]]
 CHECKS: list[tuple[str, CheckFn]] = []
+F = TypeVar("F", bound=CheckFn)
 
 
-def check(name: str):
-    def register(fn: CheckFn) -> CheckFn:
+def check(name: str) -> Callable[[F], F]:
+    def register(fn: F) -> F:
         CHECKS.append((name, fn))
         return fn
 

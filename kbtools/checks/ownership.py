@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from .. import models
 from ..authority import owner_problem
+from ..findings import Finding
+from ..kb import Entry
 from . import Context, check
 
 
 @check("ownership")
-def owners(ctx: Context):
+def owners(ctx: Context) -> Iterator[Finding]:
     kb = ctx.kb
-    records = [*kb.docs.values(), *kb.accounts.values(), *kb.training.values()]
+    records: list[Entry[models.Sop] | Entry[models.Account] | Entry[models.Training]] = [
+        *kb.docs.values(), *kb.accounts.values(), *kb.training.values()
+    ]
     for entry in records:
         model = entry.model
         if getattr(model, "status", None) in ("retired", "closed"):
@@ -24,7 +31,7 @@ def owners(ctx: Context):
 
 
 @check("account-manager")
-def account_managers(ctx: Context):
+def account_managers(ctx: Context) -> Iterator[Finding]:
     kb = ctx.kb
     role = kb.config.account_manager_role
     for entry in kb.accounts.values():

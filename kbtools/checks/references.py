@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import Any
 
+from ..config import RecordKind
 from ..findings import Finding
+from ..kb import DocEntry, Entry, split_ref
 from ..models import ACCOUNT_TEAM_SLOTS
 from ..validation import did_you_mean
 from . import Context, check
 
-_CODE = {"document": "unknown-document", "department": "unknown-department", "role": "unknown-role",
-         "person": "unknown-reference", "team": "unknown-reference", "term": "unknown-term"}
+_CODE: dict[RecordKind, str] = {
+    "document": "unknown-document", "department": "unknown-department", "role": "unknown-role",
+    "person": "unknown-reference", "team": "unknown-reference", "term": "unknown-term"}
 _WHAT = {"term": "glossary term"}
 
 
-def _missing(entry, code: str, what: str, value: str, choices, *keys) -> Finding:
+def _missing(
+    entry: Entry[Any], code: str, what: str, value: str, choices: Iterable[object], *keys: str | int
+) -> Finding:
     hint = did_you_mean(value, choices)
     return entry.finding("error", code, f"unknown {what} {value!r}{hint}", *keys)
 
 
-def _unknown(ctx: Context, entry, kind: str, ident: str, *keys, code: str | None = None) -> Iterator[Finding]:
+def _unknown(
+    ctx: Context, entry: Entry[Any], kind: RecordKind, ident: str, *keys: str | int, code: str | None = None
+) -> Iterator[Finding]:
     """A finding when `ident` names no record of `kind` (one whose file has errors counts as existing)."""
     kb = ctx.kb
     if kind == "term":
@@ -33,13 +41,14 @@ def _unknown(ctx: Context, entry, kind: str, ident: str, *keys, code: str | None
     yield _missing(entry, code or _CODE[kind], _WHAT.get(kind, kind), ident, choices, *keys)
 
 
-def _ref(ctx: Context, entry, ref: str, *keys) -> Iterator[Finding]:
+def _ref(ctx: Context, entry: Entry[Any], ref: str, *keys: str | int) -> Iterator[Finding]:
     """A finding when a person:/team:/role: reference does not resolve."""
-    kind, _, ident = ref.partition(":")
-    yield from _unknown(ctx, entry, kind, ident, *keys, code="unknown-reference")
+    found = split_ref(ref)
+    if found is not None:  # the models' patterns admit person:, team: and role: only
+        yield from _unknown(ctx, entry, found[0], found[1], *keys, code="unknown-reference")
 
 
-def _active(ctx: Context, entry, ref: str, what: str, *keys) -> Iterator[Finding]:
+def _active(ctx: Context, entry: Entry[Any], ref: str, what: str, *keys: str | int) -> Iterator[Finding]:
     """A finding when a person reference names someone who has left."""
     person = ctx.kb.people.get(ref.partition(":")[2]) if ref.startswith("person:") else None
     if person is not None and not person.model.active:
@@ -47,7 +56,7 @@ def _active(ctx: Context, entry, ref: str, what: str, *keys) -> Iterator[Finding
 
 
 @check("document-references")
-def document_references(ctx: Context):
+def document_references(ctx: Context) -> Iterator[Finding]:
     kb = ctx.kb
     for ident, entry in kb.docs.items():
         sop = entry.model
@@ -67,7 +76,9 @@ def document_references(ctx: Context):
             elif other not in kb.docs:
                 yield from _unknown(ctx, entry, "document", other, "related", i)
             elif kb.docs[other].model.status == "retired" and sop.status != "retired":
-                yield entry.finding("warning", "retired-reference", f"related document {other} is retired", "related", i)
+                yield entry.finding(
+                    "warning", "retired-reference", f"related document {other} is retired", "related", i
+                )
         for i, term in enumerate(sop.terms):
             yield from _unknown(ctx, entry, "term", term, "terms", i)
         for i, ref in enumerate(sop.approvers):
@@ -83,11 +94,14 @@ def document_references(ctx: Context):
             )
 
 
-def _steps(ctx: Context, entry):
+def _steps(ctx: Context, entry: DocEntry) -> Iterator[Finding]:
     seen: dict[str, int] = {}
     for i, step in enumerate(entry.model.steps):
         if step.id in seen:
-            yield entry.finding("error", "duplicate-step", f"step id {step.id!r} is used twice (first at step {seen[step.id] + 1})", "steps", i, "id")
+            yield entry.finding(
+                "error", "duplicate-step", f"step id {step.id!r} is used twice (first at step {seen[step.id] + 1})",
+                "steps", i, "id",
+            )
         if step.role is not None:
             yield from _unknown(ctx, entry, "role", step.role, "steps", i, "role")
         if step.assignee is not None:
@@ -105,7 +119,8 @@ def _steps(ctx: Context, entry):
                     continue
                 later = [s.id for s in entry.model.steps[i:]]
                 if covered in later:
-                    msg = f"approval gate {step.id!r} covers {covered!r}, which is not an earlier step; a gate approves only steps before it"
+                    msg = (f"approval gate {step.id!r} covers {covered!r}, which is not an earlier step; "
+                           "a gate approves only steps before it")
                 else:
                     msg = f"approval gate {step.id!r} covers unknown step {covered!r}{did_you_mean(covered, seen)}"
                 yield entry.finding("error", "bad-approval", msg, "steps", i, "approval", "covers", j)
@@ -113,7 +128,7 @@ def _steps(ctx: Context, entry):
 
 
 @check("account-references")
-def account_references(ctx: Context):
+def account_references(ctx: Context) -> Iterator[Finding]:
     kb = ctx.kb
     segments = kb.config.segments
     for entry in kb.accounts.values():
@@ -136,7 +151,7 @@ def account_references(ctx: Context):
 
 
 @check("training-references")
-def training_references(ctx: Context):
+def training_references(ctx: Context) -> Iterator[Finding]:
     kb = ctx.kb
     for entry in kb.training.values():
         material = entry.model
@@ -158,7 +173,7 @@ def training_references(ctx: Context):
 
 
 @check("registry-references")
-def registry_references(ctx: Context):
+def registry_references(ctx: Context) -> Iterator[Finding]:
     kb = ctx.kb
     for entry in kb.people.values():
         person = entry.model
@@ -166,15 +181,15 @@ def registry_references(ctx: Context):
             yield from _unknown(ctx, entry, "team", person.team, "team")
         for i, role in enumerate(person.roles):
             yield from _unknown(ctx, entry, "role", role, "roles", i)
-    for entry in kb.teams.values():
-        team = entry.model
-        yield from _unknown(ctx, entry, "department", team.department, "department")
+    for team_entry in kb.teams.values():
+        team = team_entry.model
+        yield from _unknown(ctx, team_entry, "department", team.department, "department")
         if team.lead is not None:
-            yield from _unknown(ctx, entry, "person", team.lead, "lead")
-            yield from _active(ctx, entry, f"person:{team.lead}", "team lead", "lead")
-    for entry in kb.roles.values():
-        if entry.model.department is not None:
-            yield from _unknown(ctx, entry, "department", entry.model.department, "department")
-    for entry in kb.terms.values():
-        for i, doc in enumerate(entry.model.related):
-            yield from _unknown(ctx, entry, "document", doc, "related", i)
+            yield from _unknown(ctx, team_entry, "person", team.lead, "lead")
+            yield from _active(ctx, team_entry, f"person:{team.lead}", "team lead", "lead")
+    for role_entry in kb.roles.values():
+        if role_entry.model.department is not None:
+            yield from _unknown(ctx, role_entry, "department", role_entry.model.department, "department")
+    for term_entry in kb.terms.values():
+        for i, doc in enumerate(term_entry.model.related):
+            yield from _unknown(ctx, term_entry, "document", doc, "related", i)

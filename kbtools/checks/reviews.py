@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from ..findings import Finding
 from ..reviews import review_items
 from . import Context, check
 
@@ -9,7 +12,7 @@ _LABEL = {"sop": "review", "account": "account review", "account-plan": "account
 
 
 @check("review-dates")
-def review_dates(ctx: Context):
+def review_dates(ctx: Context) -> Iterator[Finding]:
     for item in review_items(ctx.kb, ctx.today):
         what = _LABEL[item.kind]
         plan = item.kind == "account-plan"
@@ -22,10 +25,12 @@ def review_dates(ctx: Context):
         elif item.state == "overdue" and item.last is None:
             yield item.entry.finding(
                 "error", "plan-missing",
-                f"tier {item.entry.model.tier} accounts need an account plan updated every {item.every}: add plan_updated",
+                f"tier {item.entry.model.tier} accounts need an account plan updated every {item.every}: "
+                "add plan_updated",
                 "id",
             )
         elif item.state == "overdue":
+            assert item.due is not None  # set whenever `last` is
             late = (ctx.today - item.due).days
             yield item.entry.finding(
                 "error", "plan-overdue" if plan else "review-overdue",

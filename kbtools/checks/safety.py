@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from ..findings import Finding
 from . import Context, check
@@ -24,12 +25,13 @@ def scan(text: str) -> list[tuple[int, str]]:
         elif m.group("handler"):
             found.append((m.start("attr"), f"event handler attribute {m.group('attr')}= is not allowed"))
         else:
-            found.append((m.start("scheme"), f"{m.group('scheme').lower()}: URLs are not allowed; link to an https:// page or a file in the repository"))
+            found.append((m.start("scheme"), f"{m.group('scheme').lower()}: URLs are not allowed; "
+                          "link to an https:// page or a file in the repository"))
     return found
 
 
 @check("content-safety")
-def content_safety(ctx: Context):
+def content_safety(ctx: Context) -> Iterator[Finding]:
     for entry in ctx.kb.docs.values():
         body = entry.body
         if "<" not in body and ":" not in body:

@@ -47,7 +47,7 @@ def check(paths: tuple[Path, ...], fmt: str, strict: bool, since: str | None, ou
     """
     kb = open_kb(root)
     findings = run_checks(kb, today)
-    files = kb.files + ["kb.yml"]
+    files = [*kb.files, "kb.yml"]
     if since is not None:
         from ..changes import changed_findings
 

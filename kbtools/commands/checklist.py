@@ -36,7 +36,8 @@ def _start(value: str | None, today: dt.date) -> dt.date:
 @click.option("--due", "batch", is_flag=True, help="One account-review checklist per account that is due.")
 @click.option("--within", type=click.IntRange(min=0), default=None, metavar="DAYS",
               help="With --due: accounts overdue or due within DAYS (default: the due-soon window).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), help="With --due: the folder to write to.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="With --due: the folder to write to.")
 @today_option
 @root_option
 def checklist(doc_id: str | None, account_id: str | None, fmt: str, output: Path | None, start: str | None,
@@ -85,7 +86,8 @@ def parse_sets(values: tuple[str, ...]) -> dict[str, str]:
 def _batch(kb: KnowledgeBase, fmt: str, within: int | None, out_dir: Path, start: dt.date, today: dt.date) -> int:
     doc_id = kb.config.account_review_checklist
     if doc_id is None:
-        raise KBError("kb.yml names no account_review_checklist: set it to the document whose steps make an account review")
+        raise KBError("kb.yml names no account_review_checklist: "
+                      "set it to the document whose steps make an account review")
     window = kb.config.due_soon_days if within is None else within
     due = [i for i in review_items(kb, today) if i.kind == "account" and i.due_within(window)]
     # Build everything first: on any problem, nothing is written.

@@ -63,7 +63,8 @@ def review(ident: str, by: str, note: str | None, date_: str | None, dry_run: bo
         raise KBError(f"{ident} was last reviewed on {previous}; a review dated {when} would move it backwards")
 
     fe = edit.start(kb, entry)
-    fe.set_or_add(key, previous.isoformat() if previous else None, when.isoformat(), after="effective" if key == "last_reviewed" else "status")
+    fe.set_or_add(key, previous.isoformat() if previous else None, when.isoformat(),
+                  after="effective" if key == "last_reviewed" else "status")
     log = {"date": when.isoformat(), "by": by}
     if note:
         log["note"] = edit.yaml_scalar(note)
@@ -88,5 +89,6 @@ def _date(value: str | None, today: dt.date) -> dt.date:
         return today
     when = parse_date(value, "'--date'")
     if when > today:
-        raise click.BadParameter(f"{when} is after today ({today}); record reviews that happened", param_hint="'--date'")
+        raise click.BadParameter(f"{when} is after today ({today}); record reviews that happened",
+                                 param_hint="'--date'")
     return when

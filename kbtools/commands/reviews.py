@@ -28,7 +28,8 @@ def _text(rows: list[dict[str, Any]]) -> str:
     lines = text_table(table)
     counts = {s: sum(1 for r in rows if r["state"] == s) for s in ("overdue", "due-soon", "ok")}
     lines.append("")
-    lines.append(f"{len(rows)} item{'' if len(rows) == 1 else 's'}: {counts['overdue']} overdue, {counts['due-soon']} due soon, {counts['ok']} ok")
+    lines.append(f"{len(rows)} item{'' if len(rows) == 1 else 's'}: {counts['overdue']} overdue, "
+                 f"{counts['due-soon']} due soon, {counts['ok']} ok")
     return "\n".join(lines) + "\n"
 
 

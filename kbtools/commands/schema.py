@@ -43,5 +43,6 @@ def schema(check_only: bool, root: Path | None) -> int:
             return 1
         click.echo(f"ok: {len(wanted)} schemas match the models")
         return 0
-    click.echo(f"wrote {len(stale)} of {len(wanted)} schemas in schemas/" if stale else f"schemas/ is up to date ({len(wanted)} schemas)")
+    click.echo(f"wrote {len(stale)} of {len(wanted)} schemas in schemas/" if stale
+               else f"schemas/ is up to date ({len(wanted)} schemas)")
     return 0

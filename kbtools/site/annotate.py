@@ -48,8 +48,8 @@ class Annotator:
     def annotate(self, page_html: str, href: Callable[[str], str | None], terms: bool = True) -> str:
         """Tooltips and document links in the text of `page_html`; `href(doc_id)` links a document."""
 
-        def replace(match: re.Match) -> str:
-            text = match.group(0)
+        def replace(match: re.Match[str]) -> str:
+            text: str = match.group(0)
             if match.group(1):
                 target = href(text) if text in self.view.docs else None
                 return f'<a href="{html.escape(target)}">{text}</a>' if target else text
@@ -60,7 +60,7 @@ class Annotator:
 
         return "".join(self._walk(page_html, replace))
 
-    def _walk(self, page_html: str, replace: Callable[[re.Match], str]) -> Iterable[str]:
+    def _walk(self, page_html: str, replace: Callable[[re.Match[str]], str]) -> Iterable[str]:
         skipping = 0
         pos = 0
         for tag in _TAG.finditer(page_html):
@@ -86,7 +86,8 @@ def rewrite_id_links(markdown: str, page_src: str, view: SiteView) -> tuple[str,
     """
     missing: list[str] = []
 
-    def replace(match: re.Match) -> str:
+    def replace(match: re.Match[str]) -> str:
+        text: str
         text, doc_id, anchor = match.group(1), match.group(2), match.group(3) or ""
         if doc_id not in view.docs:
             missing.append(doc_id)
@@ -104,7 +105,8 @@ class LeakGuard:
         shown_training = {t.id for t in view.training}
         training = [e.model for e in view.kb.training.values() if e.model.id not in shown_training]
         accounts = [e.model for e in view.kb.accounts.values()] if not view.internal else []
-        names = [(r.id, r.title) for r in (*hidden, *training)] + [(a.id, a.name) for a in accounts]
+        names = [(d.id, d.title) for d in hidden] + [(t.id, t.title) for t in training]
+        names += [(a.id, a.name) for a in accounts]
         needles = {x for ident, name in names for x in (ident, name, html.escape(name))}
         self.pattern = (
             re.compile("|".join(re.escape(n) for n in sorted(needles, key=len, reverse=True)))

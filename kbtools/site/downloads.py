@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from ..checklist.build import build as build_checklist
 from ..checklist.render import render
@@ -37,7 +38,7 @@ def write_checklists(view: SiteView, site_dir: Path) -> int:
     return count
 
 
-def pages_api(view: SiteView, url_of: Callable[[str], str | None]) -> dict:
+def pages_api(view: SiteView, url_of: Callable[[str], str | None]) -> dict[str, Any]:
     """What notification bots need about each page: owner, review dates and state."""
     base = (view.kb.config.site_url or "/").rstrip("/") + "/"
     pages = []

@@ -9,7 +9,7 @@ and account pages are reached from their directories and search, not the nav.
 from __future__ import annotations
 
 from . import urls
-from .pages import docs_where, shown_departments, shown_types
+from .pages import docs_where, in_department, shown_departments, shown_types
 from .render import TYPE_NAMES
 from .view import SiteView
 
@@ -20,12 +20,13 @@ def build_nav(view: SiteView, hand_written: list[str]) -> list[NavItem]:
     nav: list[NavItem] = [{"Home": urls.HOME}]
     departments: list[NavItem] = [urls.DEPARTMENTS]
     for dept_id in shown_departments(view):
-        docs = docs_where(view, lambda s: s.department == dept_id)
+        docs = docs_where(view, in_department(dept_id))
         children: list[NavItem] = [urls.department(dept_id)]
         children += [{e.model.title: urls.doc(e.model.id)} for e in docs]
         departments.append({view.kb.departments[dept_id].model.name: children})
     nav.append({"Departments": departments})
-    nav.append({"Document types": [urls.TYPES, *({TYPE_NAMES[t]: urls.doc_type(t)} for t in shown_types(view))]})
+    types: list[NavItem] = [{TYPE_NAMES[t]: urls.doc_type(t)} for t in shown_types(view)]
+    nav.append({"Document types": [urls.TYPES, *types]})
     if view.internal:
         nav += [{"Review dashboard": urls.REVIEWS}, {"Owners": urls.OWNERS}, {"Accounts": urls.ACCOUNTS}]
     nav += [{"Tags": urls.TAGS}, {"Glossary": urls.GLOSSARY}]

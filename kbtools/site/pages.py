@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from markupsafe import Markup
@@ -34,7 +34,7 @@ class SitePage:
     title: str
     render: Renderer
     markdown: str = ""
-    meta: dict = field(default_factory=dict)
+    meta: Mapping[str, object] = field(default_factory=dict)
 
 
 def all_pages(view: SiteView, site_name: str) -> list[SitePage]:
@@ -49,7 +49,7 @@ def all_pages(view: SiteView, site_name: str) -> list[SitePage]:
     return pages
 
 
-def _template(name: str, view: SiteView, **context) -> Renderer:
+def _template(name: str, view: SiteView, **context: object) -> Renderer:
     return lambda links, _body: render(name, view=view, links=links, **context)
 
 
@@ -71,6 +71,16 @@ def docs_where(view: SiteView, test: Callable[[models.Sop], bool]) -> list[DocEn
     return [e for e in view.docs.values() if test(e.model)]
 
 
+def in_department(dept_id: str) -> Callable[[models.Sop], bool]:
+    """A `docs_where` test: the documents of one department."""
+    return lambda s: s.department == dept_id
+
+
+def of_type(type_id: str) -> Callable[[models.Sop], bool]:
+    """A `docs_where` test: the documents of one type."""
+    return lambda s: s.type == type_id
+
+
 # -- listings ------------------------------------------------------------------
 
 LISTING = {"search": {"exclude": True}, "hide": ["feedback"]}
@@ -88,10 +98,10 @@ def shown_types(view: SiteView) -> list[str]:
 
 
 def home(view: SiteView, site_name: str) -> SitePage:
-    depts = [(view.kb.departments[d].model, len(docs_where(view, lambda s, d=d: s.department == d)))
+    depts = [(view.kb.departments[d].model, len(docs_where(view, in_department(d))))
              for d in shown_departments(view)]
     depts = [(dept, count) for dept, count in depts if count]
-    types = [(t, len(docs_where(view, lambda s, t=t: s.type == t))) for t in shown_types(view)]
+    types = [(t, len(docs_where(view, of_type(t)))) for t in shown_types(view)]
     recent = sorted(view.docs.values(), key=lambda e: (_changed(e.model), e.model.id), reverse=True)[:6]
     counts = Counter(i.state for i in view.reviews)
     return SitePage(urls.HOME, "Home", _template("home.html", view, site_name=site_name, depts=depts, types=types,
@@ -121,7 +131,7 @@ def department(view: SiteView, dept_id: str) -> SitePage:
 
 
 def types_index(view: SiteView) -> SitePage:
-    types = [(t, len(docs_where(view, lambda s, t=t: s.type == t))) for t in shown_types(view)]
+    types = [(t, len(docs_where(view, of_type(t)))) for t in shown_types(view)]
     return SitePage(urls.TYPES, "Document types", _template("types.html", view, types=types), meta=LISTING)
 
 
@@ -191,7 +201,7 @@ def reviews(view: SiteView) -> SitePage:
 def accounts_index(view: SiteView) -> SitePage:
     entries = sorted(view.accounts.values(),
                      key=lambda a: (a.model.tier, HEALTH_ORDER[a.model.health], a.model.name))
-    tiers: dict[int, list] = defaultdict(list)
+    tiers: dict[int, list[models.Account]] = defaultdict(list)
     for entry in entries:
         tiers[entry.model.tier].append(entry.model)
     matrix = Counter((a.model.tier, a.model.health) for a in entries)

@@ -18,7 +18,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
@@ -31,8 +33,8 @@ from mkdocs.structure.toc import TableOfContents
 from mkdocs.utils.meta import get_data
 
 from ..checks import run_checks
-from ..findings import Finding, KBError
 from ..config import WATCHED, resolve_today
+from ..findings import Finding, KBError
 from ..loader import load
 from . import urls
 from .annotate import Annotator, LeakGuard, rewrite_id_links
@@ -43,6 +45,9 @@ from .pages import SitePage, all_pages
 from .render import Links, anchor_ids, toc_entries
 from .sanitize import clean
 from .view import AUDIENCES, SEEN_BY, SiteView, build_view
+
+if TYPE_CHECKING:
+    from mkdocs.livereload import LiveReloadServer
 
 log = logging.getLogger("mkdocs.plugins.kb")
 
@@ -138,7 +143,7 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         except Exception:  # noqa: BLE001 - MkDocs reports unreadable pages itself
             return "internal"
         audience = meta.get("audience", "internal")
-        if audience not in ("public", "internal", "restricted"):
+        if not isinstance(audience, str) or audience not in ("public", "internal", "restricted"):
             log.warning("kb: docs/%s: audience %r is not public, internal or restricted", file.src_uri, audience)
             return "restricted"
         return audience
@@ -194,13 +199,15 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
             self._guard("\n".join(f"{e.get('title', '')}\n{e.get('text', '')}" for e in entries), "the search index")
 
     def _guard(self, text: str, where: str) -> None:
-        if self.guard is None:
+        if self.guard is None or self.view is None:
             return
         for hit in self.guard.find(text):
             log.error("kb: %s of the %s site shows %r, which is not %s content", where,
                       self.view.audience, hit, self.view.audience)
 
-    def on_serve(self, server, *, config: MkDocsConfig, builder):
+    def on_serve(
+        self, server: LiveReloadServer, *, config: MkDocsConfig, builder: Callable[..., Any]
+    ) -> LiveReloadServer:
         for name in WATCHED:
             if (self.root / name).exists():
                 server.watch(str(self.root / name))

@@ -14,6 +14,7 @@ from jinja2 import Environment
 from markupsafe import Markup, escape
 from mkdocs.structure.toc import AnchorLink
 
+from ..kb import split_ref
 from ..templates import environment
 from . import urls
 from .view import SiteView
@@ -95,10 +96,10 @@ class Links:
 
     def ref(self, ref: str) -> Markup:
         """A person, team or role by name; linked to the owner page where the build has one."""
-        kind, _, ident = ref.partition(":")
+        found = split_ref(ref)
         name = self.name(ref)
-        table = {"person": self.view.kb.people, "team": self.view.kb.teams}.get(kind)
-        if table is None or ident not in table or not self.view.internal:
+        owner = found is not None and found[0] in ("person", "team") and found[1] in self.view.kb.table(found[0])
+        if not owner or not self.view.internal:
             return escape(name)
         return self.link(urls.owner(ref), name)
 
@@ -131,7 +132,7 @@ def _environment() -> Environment:
 ENV = _environment()
 
 
-def render(template: str, **context) -> str:
+def render(template: str, **context: object) -> str:
     return ENV.get_template(template).render(**context)
 
 

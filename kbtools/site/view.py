@@ -120,7 +120,7 @@ def _terms(kb: KnowledgeBase, view: SiteView) -> list[models.Term]:
     return [t for t in terms if t.term in used]
 
 
-def _training(kb: KnowledgeBase, view: SiteView):
+def _training(kb: KnowledgeBase, view: SiteView) -> tuple[list[models.Training], dict[str, list[TrainingLink]]]:
     shown: list[models.Training] = []
     by_doc: dict[str, list[TrainingLink]] = defaultdict(list)
     for entry in sorted(kb.training.values(), key=lambda e: e.model.id):
