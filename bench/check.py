@@ -48,8 +48,22 @@ import generator
 import jsonschema_cost
 from generator import TODAY
 from harness import (
-    BIN, REPO, BenchError, Command, Measure, close_environment, environment, kbtools_fingerprint, loadavg,
-    measure_interleaved, positive, require, run_child, run_main, validate, write_results,
+    BIN,
+    REPO,
+    BenchError,
+    Command,
+    Measure,
+    close_environment,
+    environment,
+    kbtools_fingerprint,
+    loadavg,
+    measure_interleaved,
+    positive,
+    require,
+    run_child,
+    run_main,
+    validate,
+    write_results,
 )
 
 TARGET_CHECK_VS_BASELINE = 1.5  # (b)/(a) at most
@@ -85,9 +99,9 @@ import datetime as dt, gc, json, sys, time
 from pathlib import Path
 gc.disable()
 t0 = time.perf_counter()
-from kbtools.loader import load
+from kbtools.load.loader import load
 from kbtools.checks import run_checks
-from kbtools.report import REPORTERS
+from kbtools.checks.report import REPORTERS
 t1 = time.perf_counter()
 kb = load(Path(sys.argv[1]).resolve())
 t2 = time.perf_counter()
@@ -117,13 +131,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--sops", type=positive, default=5000, help="number of SOP/policy/... documents")
     p.add_argument("--accounts", type=positive, default=20000, help="number of account files (at most 99999)")
-    p.add_argument("--people", type=positive, default=240, help="people in org/people.yaml (the first 200 hold role am)")
+    p.add_argument("--people", type=positive, default=240,
+                   help="people in org/people.yaml (the first 200 hold role am)")
     p.add_argument("--out", type=Path, default=REPO / ".bench", help="working folder")
     p.add_argument("--keep", action="store_true", help="keep the generated knowledge bases")
     p.add_argument("--repeat", type=positive, default=3, help="repetitions per measurement (best is reported)")
     p.add_argument("--seed", default="kb-bench-1", help="seed of the generator")
     p.add_argument("--jsonschema-budget", type=float, default=600.0, metavar="SECONDS",
-                   help="measure check-jsonschema on a subset and extrapolate when one full run is projected to take longer")
+                   help="measure check-jsonschema on a subset and extrapolate"
+                        " when one full run is projected to take longer")
     p.add_argument("--jsonschema-subset", type=positive, default=2000, metavar="N",
                    help="size of that subset (the first N accounts)")
     p.add_argument("--skip-jsonschema", action="store_true", help="skip (c) (and its ratio)")
@@ -159,7 +175,8 @@ def dir_size(root: Path) -> int:
 
 def generate(args: argparse.Namespace, full: Path, accounts: Path) -> tuple[int, int, float]:
     """Both knowledge bases: their numbers of files, and the full one's size in MB."""
-    print(f"Generating {args.sops} documents and {args.accounts} accounts in {full} (seed {args.seed!r}) ...", flush=True)
+    print(f"Generating {args.sops} documents and {args.accounts} accounts in {full} (seed {args.seed!r}) ...",
+          flush=True)
     t0 = time.perf_counter()
     try:
         n_full = generator.synthetic(full, args.sops, args.accounts, args.people, args.seed)
@@ -201,8 +218,8 @@ def measure_kb_check(tools: Tools, full: Path, accounts: Path, args: argparse.Na
     kb_check = [str(tools.kb), "check", "--today", TODAY, "--root"]
     return measure_interleaved([
         Command("a", "baseline", [str(tools.python), "-c", BASELINE, str(full)], full),
-        Command("b", "kb check (full)", kb_check + [str(full)], full),
-        Command("d", "kb check (accounts)", kb_check + [str(accounts)], accounts),
+        Command("b", "kb check (full)", [*kb_check, str(full)], full),
+        Command("d", "kb check (accounts)", [*kb_check, str(accounts)], accounts),
     ], args.repeat)
 
 
@@ -260,9 +277,11 @@ def targets(a: Measure, b: Measure, d: Measure, c_seconds: float | None, c_extra
     return [
         {"name": "kb check vs baseline parse, (b)/(a)", "value": round(r_ba, 2),
          "target": f"<= {TARGET_CHECK_VS_BASELINE}", "pass": r_ba <= TARGET_CHECK_VS_BASELINE},
-        {"name": "check-jsonschema vs kb check on the accounts, (c)/(d)" + (" [(c) extrapolated]" if c_extrapolated else ""),
+        {"name": "check-jsonschema vs kb check on the accounts, (c)/(d)"
+                 + (" [(c) extrapolated]" if c_extrapolated else ""),
          "value": None if r_cd is None else round(r_cd, 2),
-         "target": f">= {TARGET_JSONSCHEMA_VS_CHECK}", "pass": None if r_cd is None else r_cd >= TARGET_JSONSCHEMA_VS_CHECK},
+         "target": f">= {TARGET_JSONSCHEMA_VS_CHECK}",
+         "pass": None if r_cd is None else r_cd >= TARGET_JSONSCHEMA_VS_CHECK},
         {"name": "peak RSS of kb check (b), MB", "value": round(b.peak_mb, 1), "target": f"<= {TARGET_PEAK_MB:.0f}",
          "pass": b.peak_mb <= TARGET_PEAK_MB},
     ]
@@ -277,8 +296,10 @@ def ratios(a: Measure, b: Measure, d: Measure, c_seconds: float | None) -> dict[
 def print_table(args: argparse.Namespace, a: Measure, b: Measure, d: Measure,
                 c_seconds: float | None, c: dict[str, Any] | None) -> None:
     print()
-    print(f"Results ({args.sops} documents, {args.accounts} accounts, best of {args.repeat}; wall clock incl. interpreter start-up)")
-    c_note = "skipped" if c is None else f"EXTRAPOLATED from the first {c['measured_files']} accounts" if c["extrapolated"] else ""
+    print(f"Results ({args.sops} documents, {args.accounts} accounts, best of {args.repeat};"
+          " wall clock incl. interpreter start-up)")
+    c_note = ("skipped" if c is None
+              else f"EXTRAPOLATED from the first {c['measured_files']} accounts" if c["extrapolated"] else "")
     rows = [
         ("(a) baseline: read + CSafeLoader parse, all files", a.best, a.peak_mb, ""),
         ("(b) kb check, whole knowledge base", b.best, b.peak_mb, ""),

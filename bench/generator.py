@@ -309,7 +309,8 @@ class Org:
 
 
 def make_teams() -> list[Team]:
-    """Two teams per department, and the Knowledge Management Team (kmt_team in kb.yml), which governs every document."""
+    """Two teams per department, and the Knowledge Management Team (kmt_team in kb.yml),
+    which governs every document."""
     teams = [Team(f"{slug_}-{suffix}", f"{name} {suffix}", slug_)
              for slug_, _code, name in DEPARTMENTS for suffix in TEAM_SUFFIXES]
     teams.append(Team("kmt", "Knowledge Management Team", "ops"))
@@ -336,7 +337,8 @@ def person_names(n: int) -> list[tuple[str, str, str]]:
 def roles_and_title(rng: random.Random, i: int, n_am: int) -> tuple[list[str], str]:
     """Person i's roles and job title: the first `n_am` are account managers."""
     if i < n_am:
-        return ["am"] + ([rng.choice(["kam", "nam", "ram", "manager"])] if rng.random() < 0.3 else []), "Account Manager"
+        return (["am"] + ([rng.choice(["kam", "nam", "ram", "manager"])] if rng.random() < 0.3 else []),
+                "Account Manager")
     role = WORK_ROLES[1 + (i % (len(WORK_ROLES) - 1))]
     return [role] + (["manager"] if rng.random() < 0.2 else []), ROLE_TITLE[role]
 
@@ -490,7 +492,8 @@ def doc_head(rng: random.Random, doc: DocId, org: Org) -> DocHead:
     lines = [
         f"id: {doc.id}", f"title: {q(title)}", f"type: {doc.type}", f"status: {status}",
         f"department: {doc.department}", f"owner: {owner}",
-        f"approvers: {flow(['team:' + rng.choice([t.id for t in org.teams]), 'person:' + rng.choice(org.active_people)])}",
+        "approvers: "
+        f"{flow(['team:' + rng.choice([t.id for t in org.teams]), 'person:' + rng.choice(org.active_people)])}",
         f"audience: {rng.choice(['internal', 'internal', 'internal', 'public', 'restricted'])}",
         f'version: "{major}.{minor}"', f"effective: {effective.isoformat()}",
     ]
@@ -609,7 +612,7 @@ def doc_text(i: int, docs: list[DocId], org: Org, seed: str) -> str:
     if others:
         lines.append(f"related: {flow(others)}")
     lines.append(f"terms: {flow(q(t) for t in rng.sample(TERM_NAMES, rng.randint(3, 8)))}")
-    duty_roles = rng.sample(WORK_ROLES + ["manager"], rng.randint(2, 4))
+    duty_roles = rng.sample([*WORK_ROLES, "manager"], rng.randint(2, 4))
     lines += roles_lines(rng, duty_roles)
     lines += steps_lines(rng, docs[i].department, duty_roles, org)
     lines += changelog_lines(rng, head)
@@ -644,13 +647,15 @@ def account_head(rng: random.Random, i: int, org: Org) -> AccountHead:
         f"segment: {rng.choice(SEGMENTS)}", f"tier: {tier}", f"status: {status}",
         f"health: {rng.choice(['green', 'green', 'green', 'yellow', 'red'])}", f"owner: person:{owner}", "team:",
     ]
-    lines += [f"  {role}: person:{rng.choice(org.people_by_role[role] or org.active_people)}" for role in ("im", "ssm", "csm")]
+    lines += [f"  {role}: person:{rng.choice(org.people_by_role[role] or org.active_people)}"
+              for role in ("im", "ssm", "csm")]
     lines += [f"  kam: person:{owner}", f"products: {flow(rng.sample(PRODUCTS, rng.randint(1, 6)))}"]
     return AccountHead(lines, tier, status, owner, f"{a}{b}".lower() + ".example")
 
 
 def review_lines(rng: random.Random, head: AccountHead) -> list[str]:
-    """Review, plan and since dates: the cadence is 3/6/12 months by tier, so nothing is overdue or due soon on TODAY."""
+    """Review, plan and since dates: the cadence is 3/6/12 months by tier,
+    so nothing is overdue or due soon on TODAY."""
     start = {1: dt.date(2026, 9, 25), 2: dt.date(2026, 6, 25), 3: D0}[head.tier]
     lines = []
     if head.status != "closed" or rng.random() < 0.5:
@@ -798,7 +803,7 @@ def from_repo(root: Path, count: int, seed: str = "site-bench") -> None:
     Review dates go back up to 420 days, so some documents are overdue or due
     soon and the site shows every review banner.
     """
-    from kbtools.loader import load
+    from kbtools.load.loader import load
 
     copy_repo_files(root)
     templates = sorted(load(REPO).docs.values(), key=lambda e: e.model.id)

@@ -128,7 +128,7 @@ def measure_interleaved(commands: list[Command], repeat: int, progress: bool = T
     """Run each command once per round, `repeat` rounds; a failed run stops the benchmark (exit 1)."""
     measures = [Measure(c.label) for c in commands]
     for k in range(repeat):
-        for command, measure in zip(commands, measures):
+        for command, measure in zip(commands, measures, strict=False):
             run = run_child(command.argv, command.cwd, command.env)
             if run.rc != 0:
                 raise BenchError(
@@ -138,7 +138,8 @@ def measure_interleaved(commands: list[Command], repeat: int, progress: bool = T
                 )
             measure.runs.append(run)
             if progress:
-                print(f"    ({command.tag}) run {k + 1}/{repeat}: {run.wall:8.3f} s  peak {run.maxrss_kb / 1024:7.1f} MB",
+                print(f"    ({command.tag}) run {k + 1}/{repeat}: {run.wall:8.3f} s"
+                      f"  peak {run.maxrss_kb / 1024:7.1f} MB",
                       flush=True)
     return measures
 
@@ -181,7 +182,8 @@ def environment(fingerprint: str) -> dict[str, Any]:
 
 
 def close_environment(env: dict[str, Any], load_start: float | None) -> None:
-    """Add the load average and whether kbtools changed during the run to `env`; print what makes the figures doubtful."""
+    """Add the load average and whether kbtools changed during the run to `env`;
+    print what makes the figures doubtful."""
     env["loadavg_1min"] = {"start": load_start, "end": loadavg()}
     busy = max((v for v in env["loadavg_1min"].values() if v is not None), default=0)
     if busy > 0.5 * (os.cpu_count() or 1):
@@ -190,7 +192,8 @@ def close_environment(env: dict[str, Any], load_start: float | None) -> None:
     changed = kbtools_fingerprint() != env["kbtools_fingerprint"]
     env["kbtools_changed_during_run"] = changed
     if changed:
-        print("\n  WARNING: the kbtools sources changed while the benchmark ran; the figures may mix versions. Run it again.")
+        print("\n  WARNING: the kbtools sources changed while the benchmark ran;"
+              " the figures may mix versions. Run it again.")
     if env.get("kbtools_modified"):
         print("\n  note: kbtools/ has uncommitted changes; the figures are for the working tree, not the commit.")
 
@@ -218,7 +221,8 @@ def validate(kb_bin: Path, root: Path, today: str, expected_files: int, what: st
     if s["errors"] > 0:
         errors = [f for f in report["findings"] if f.get("severity") == "error"]
         shown = "\n".join(f"    {f['path']}:{f['line']}:{f['col']}: {f['message']} [{f['code']}]" for f in errors[:10])
-        raise BenchError(f"the generated knowledge base in {root} is not valid: {s['errors']} errors, first ones:\n{shown}",
+        raise BenchError(f"the generated knowledge base in {root} is not valid:"
+                         f" {s['errors']} errors, first ones:\n{shown}",
                          code=1)
     if s["files"] != expected_files:
         raise BenchError(f"kb check saw {s['files']} files in {root}, expected {expected_files}", code=1)

@@ -116,7 +116,8 @@ def measured(command: list[str], files: list[str], cwd: Path, repeat: int) -> tu
                     "invocations": full.invocations, "peak_mb": round(c.peak_mb, 1), "runs": c.walls()}, full
 
 
-def measure(command: list[str], accounts: Path, repeat: int, budget: float, subset: int) -> tuple[float, dict[str, Any]]:
+def measure(command: list[str], accounts: Path, repeat: int, budget: float,
+            subset: int) -> tuple[float, dict[str, Any]]:
     """(c): `command` (check-jsonschema and its schema) over the account files in `accounts`.
 
     Returns its seconds, extrapolated from the first `subset` files when a full
@@ -132,5 +133,6 @@ def measure(command: list[str], accounts: Path, repeat: int, budget: float, subs
         seconds, result, schema_runs = measured(command, files, accounts, repeat)
     result["all_files_valid"] = schema_runs.exit_codes == {0}
     if schema_runs.exit_codes != {0}:
-        print("    note: check-jsonschema reported invalid files (exit 1); first lines:\n" + tail(schema_runs.output, 8))
+        print("    note: check-jsonschema reported invalid files (exit 1); first lines:\n"
+              + tail(schema_runs.output, 8))
     return seconds, result

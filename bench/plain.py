@@ -55,7 +55,8 @@ def head_lines(view: SiteView, doc: models.Sop, body: str) -> list[str]:
     due = date_text(b.due) if b.due else "-"
     return [
         f"# {doc.title}", "",
-        f'!!! note "Review: {b.state}"', f"    Last reviewed {date_text(doc.last_reviewed)}; next review due {due}.", "",
+        f'!!! note "Review: {b.state}"',
+        f"    Last reviewed {date_text(doc.last_reviewed)}; next review due {due}.", "",
         "| ID | Type | Status | Version | Department | Owner | Effective | Last review | Next review |",
         "|---|---|---|---|---|---|---|---|---|",
         f"| `{doc.id}` | {TYPE_NAME[doc.type]} | {doc.status} | {doc.version} | {dept} | {owner} "
@@ -71,7 +72,7 @@ def roles_lines(view: SiteView, doc: models.Sop) -> list[str]:
     out = ["## Roles and responsibilities", "", "| Role | Responsibilities |", "|---|---|"]
     out += [f"| {md_cell(view.kb.display_name('role:' + d.role))} | {'<br>'.join(map(md_cell, d.responsibilities))} |"
             for d in doc.roles]
-    return out + [""]
+    return [*out, ""]
 
 
 def steps_lines(view: SiteView, doc: models.Sop) -> list[str]:
@@ -85,7 +86,8 @@ def steps_lines(view: SiteView, doc: models.Sop) -> list[str]:
             out += [f"Role: {view.kb.display_name('role:' + s.step.role)}", ""]
         if s.step.approval:
             covers = ", ".join(f"[Step {c.number}](#{urls.step_anchor(c.step.id)})" for c in s.covers)
-            out += ['!!! note "Approval gate"', f"    Approved by {view.kb.display_name(s.step.approval.by)}. Covers {covers}.", ""]
+            out += ['!!! note "Approval gate"',
+                    f"    Approved by {view.kb.display_name(s.step.approval.by)}. Covers {covers}.", ""]
         if s.step.guidance:
             out += [s.step.guidance, ""]
         out += [f"- [ ] {text}" for text, _ in s.items()] + [""]

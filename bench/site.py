@@ -34,14 +34,26 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from harness import BIN, REPO, BenchError, Command, Measure, measure_interleaved, positive, require, run_main, write_results
+from harness import (
+    BIN,
+    REPO,
+    BenchError,
+    Command,
+    Measure,
+    measure_interleaved,
+    positive,
+    require,
+    run_main,
+    write_results,
+)
 
 sys.path.insert(0, str(REPO))  # the repository's kbtools, also without an installed package
 
-import generator  # noqa: E402
-import plain  # noqa: E402
-from kbtools.kb import KnowledgeBase  # noqa: E402
-from kbtools.loader import load  # noqa: E402
+import generator
+import plain
+
+from kbtools.kb import KnowledgeBase
+from kbtools.load.loader import load
 
 TARGET = 1.15
 

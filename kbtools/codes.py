@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .fileio import write_atomic
+from .edit.atomic import write_atomic
 from .findings import Severity
 
 BEGIN = "<!-- BEGIN finding codes: generated from kbtools/codes.py by `make codes`; do not edit -->"

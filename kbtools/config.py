@@ -18,9 +18,9 @@ from typing import Annotated, Literal
 from pydantic import Field, ValidationError, field_validator
 
 from .findings import KBError
+from .load.validation import findings_from
+from .load.yamlsrc import YAMLSourceError, decode, parse
 from .models import DOC_TYPES, Audience, DocId, DocType, Duration, Record, Slug, Text, Tier, iso_date
-from .validation import findings_from
-from .yamlsrc import YAMLSourceError, decode, parse
 
 CONFIG_FILE = "kb.yml"
 

@@ -17,8 +17,8 @@ from pydantic import BaseModel
 from . import models
 from .config import Config, RecordKind
 from .findings import ContentError, Finding, KBError, Severity
-from .validation import did_you_mean
-from .yamlsrc import Pos
+from .load.validation import did_you_mean
+from .load.yamlsrc import Pos
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -61,12 +61,12 @@ class Origin:
 # written at a call this test reads anyway (the helper's callers, YAMLSourceError).
 PASS_THROUGH: dict[tuple[str, str, str], Origin | None] = {
     ("kb.py", "Entry.finding", "code"): None,
-    ("loader.py", "Loader._fail", "code"): None,
-    ("loader.py", "Loader._text", "exc.code"): None,
-    ("loader.py", "Loader._mapping", "exc.code"): None,
-    ("loader.py", "Loader._document", "exc.code"): None,
+    ("load/loader.py", "Loader._fail", "code"): None,
+    ("load/loader.py", "Loader._text", "exc.code"): None,
+    ("load/loader.py", "Loader._mapping", "exc.code"): None,
+    ("load/loader.py", "Loader._document", "exc.code"): None,
     ("config.py", "load_config", "exc.code"): None,
-    ("yamlsrc.py", "_Builder._fail", "code"): None,
+    ("load/yamlsrc.py", "_Builder._fail", "code"): None,
     ("checks/references.py", "_missing", "code"): None,
     ("checks/references.py", "_unknown", "code or _CODE[kind]"): Origin("checks/references.py", "_CODE"),
     ("checks/ownership.py", "owners", "code"): Origin("authority.py", "owner_problem"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import REPO, run_kb
-from kbtools.loader import load
+from kbtools.load.loader import load
 
 SHIPPED_TODAY = "2026-11-22"
 

@@ -10,8 +10,8 @@ import pytest
 
 from conftest import TODAY
 from kbtools.findings import Finding
-from kbtools.report import github as github_report
-from kbtools.report import junit as junit_report
+from kbtools.checks.report import github as github_report
+from kbtools.checks.report import junit as junit_report
 
 ACC = "accounts/ACC-00001.yaml"
 SOP = "sops/ops/SOP-OPS-001.md"

@@ -25,7 +25,7 @@ import yaml
 
 from conftest import REPO
 from kbtools import models
-from kbtools.loader import load
+from kbtools.load.loader import load
 from kbtools.reviews import review_items
 from kbtools.site import csp, sanitize, urls
 from kbtools.site.accounts import confidential_fields, public_items

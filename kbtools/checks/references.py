@@ -8,8 +8,8 @@ from typing import Any
 from ..config import RecordKind
 from ..findings import Finding
 from ..kb import DocEntry, Entry, split_ref
+from ..load.validation import did_you_mean
 from ..models import ACCOUNT_TEAM_SLOTS
-from ..validation import did_you_mean
 from . import Context, check
 
 _CODE: dict[RecordKind, str] = {

@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from ..checks import run_checks
+from ..checks.report import REPORTERS
 from ..findings import KBError
-from ..report import REPORTERS
 from .common import emit, open_kb, root_option, today_option
 
 
@@ -49,7 +49,7 @@ def check(paths: tuple[Path, ...], fmt: str, strict: bool, since: str | None, ou
     findings = run_checks(kb, today)
     files = [*kb.files, "kb.yml"]
     if since is not None:
-        from ..changes import changed_findings
+        from ..checks.changes import changed_findings
 
         findings = changed_findings(kb, since, today, findings)
     if paths:

@@ -10,7 +10,7 @@ import click
 
 from ..checklist.build import build
 from ..checklist.render import FORMATS, render
-from ..fileio import write_atomic
+from ..edit.atomic import write_atomic
 from ..findings import KBError
 from ..kb import KnowledgeBase
 from ..reviews import review_items

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..codeowners import PATH, generate
+from ..edit.codeowners import PATH, generate
 from ..findings import KBError
 from ..kb import KnowledgeBase
 from .common import emit, open_kb, root_option

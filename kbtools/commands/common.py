@@ -12,7 +12,7 @@ import click
 from ..config import resolve_today, root_of
 from ..findings import KBError
 from ..kb import KnowledgeBase
-from ..loader import load
+from ..load.loader import load
 from ..models import iso_date
 
 
@@ -57,7 +57,7 @@ def emit(text: str, output: Path | None) -> None:
     if output is None:
         click.echo(text, nl=False)
         return
-    from ..fileio import write_atomic
+    from ..edit.atomic import write_atomic
 
     try:
         write_atomic(output, text)

@@ -8,12 +8,12 @@ from pathlib import Path
 import click
 
 from ..authority import owner_problem
-from ..fileio import write_atomic
+from ..edit.atomic import write_atomic
+from ..edit.scaffold import default_owner, next_id, scaffold
 from ..findings import KBError
-from ..loader import load_text
+from ..load.loader import load_text
+from ..load.validation import did_you_mean
 from ..models import DOC_TYPES, DocType
-from ..scaffold import default_owner, next_id, scaffold
-from ..validation import did_you_mean
 from .common import open_kb, root_option, today_option
 
 

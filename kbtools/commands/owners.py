@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from .. import edit
 from ..authority import owner_problem
+from ..edit import inplace as edit
 from ..findings import ContentError, KBError
 from ..kb import KnowledgeBase
 from ..models import Account

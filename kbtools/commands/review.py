@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from .. import edit
 from ..authority import may_review
+from ..edit import inplace as edit
 from ..findings import ContentError, KBError
 from ..kb import Entry, KnowledgeBase
 from ..models import add_duration

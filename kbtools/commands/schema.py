@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..fileio import write_atomic
+from ..edit.atomic import write_atomic
 from ..findings import KBError
 from ..schemas import build_all
 from .common import open_kb, root_option

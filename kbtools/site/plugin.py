@@ -35,7 +35,7 @@ from mkdocs.utils.meta import get_data
 from ..checks import run_checks
 from ..config import WATCHED, resolve_today
 from ..findings import Finding, KBError
-from ..loader import load
+from ..load.loader import load
 from . import urls
 from .annotate import Annotator, LeakGuard, rewrite_id_links
 from .csp import add_policy

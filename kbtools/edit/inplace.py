@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .fileio import write_atomic
-from .kb import DocEntry, Entry, KnowledgeBase
-from .loader import load_text
-from .yamlsrc import Pos
+from ..kb import DocEntry, Entry, KnowledgeBase
+from ..load.loader import load_text
+from ..load.yamlsrc import Pos
+from .atomic import write_atomic
 
 _PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/:@-]*$")
 _RESERVED = {"true", "false", "yes", "no", "on", "off", "null", "~"}

@@ -6,11 +6,11 @@ import datetime as dt
 import html
 import re
 
-from .authority import owner_problem
-from .edit import yaml_scalar
-from .findings import KBError
-from .kb import KnowledgeBase
-from .models import DOC_PREFIX, DocType
+from ..authority import owner_problem
+from ..findings import KBError
+from ..kb import KnowledgeBase
+from ..models import DOC_PREFIX, DocType
+from .inplace import yaml_scalar
 
 SECTIONS = {
     "sop": ["Purpose", "Scope", "Roles and responsibilities", "Procedure", "Related documents"],

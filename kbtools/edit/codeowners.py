@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from . import models
-from .findings import Finding
-from .kb import Entry, KnowledgeBase
+from .. import models
+from ..findings import Finding
+from ..kb import Entry, KnowledgeBase
 
 PATH = ".github/CODEOWNERS"
 HEADER = (

@@ -18,10 +18,10 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from . import models
-from .config import FOLDERS, REGISTRY_FILES, Folder, RecordKind, RegistryFile, folder_of, load_config
-from .findings import Finding
-from .kb import DocEntry, Entry, KnowledgeBase
+from .. import models
+from ..config import FOLDERS, REGISTRY_FILES, Folder, RecordKind, RegistryFile, folder_of, load_config
+from ..findings import Finding
+from ..kb import DocEntry, Entry, KnowledgeBase
 from .validation import findings_from
 from .yamlsrc import Pos, YAMLSourceError, decode, parse, split_front_matter
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, overload
 
-from .findings import Finding, KBError
-from .kb import DocEntry, KnowledgeBase
-from .loader import load, load_text
+from ..findings import Finding, KBError
+from ..kb import DocEntry, KnowledgeBase
+from ..load.loader import load, load_text
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def diff_since(root: Path, ref: str) -> Diff:
 
 def baseline(kb: KnowledgeBase, ref: str, today: dt.date) -> list[Finding]:
     """Findings of the knowledge base as it was at `ref` (empty if it had none)."""
-    from .checks import run_checks
+    from . import run_checks
 
     # run in the knowledge-base folder, git archives that folder with paths relative to it
     archive = _git(kb.root, "archive", "--format=tar", ref, binary=True)

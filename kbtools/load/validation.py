@@ -13,8 +13,8 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
-from . import models
-from .findings import Finding
+from .. import models
+from ..findings import Finding
 from .yamlsrc import Pos
 
 _PATTERN_HELP = {

@@ -7,8 +7,8 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Protocol, TypedDict
 
-from .findings import Finding, printable
-from .output import json_report
+from ..findings import Finding, printable
+from ..output import json_report
 
 
 class Summary(TypedDict):

@@ -1,0 +1,7 @@
+"""Edits: everything `kb` writes into the repository.
+
+`inplace` changes one value of a YAML or front-matter file and leaves every
+other byte alone (`kb review`, `kb owners reassign`); `scaffold` writes a new
+document (`kb new`); `codeowners` generates `.github/CODEOWNERS`; `atomic`
+writes every file whole or not at all.
+"""
