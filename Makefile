@@ -2,6 +2,8 @@
 #   make start   build the knowledge site and serve it on http://127.0.0.1:8000
 #   make test    build the site with --strict, then run the whole test suite
 #                (browser tests in headless Chromium included)
+#   make golden  rewrite tests/golden/ (the checklists of the fixture knowledge
+#                base) after an intended change to kb checklist's output
 # Both create .venv and install what they need on first use; `make test`
 # installs Debian's chromium through apt when /usr/bin/chromium is missing.
 
@@ -12,7 +14,7 @@ STAMP    := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 MKDOCS   := NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs
 
-.PHONY: start test site site-public check reviews schema bench bench-site clean
+.PHONY: start test golden site site-public check reviews schema bench bench-site clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +33,13 @@ test: $(STAMP) $(CHROMIUM)
 	$(MKDOCS) build --strict --site-dir site
 	KB_AUDIENCE=public $(MKDOCS) build --strict --site-dir site-public
 	$(BIN)/python -m pytest -q
+
+# The golden checklists come from tests/fixtures/site/, never from the live content:
+# delete them all (so none of a removed case lingers), write them again, then
+# review `git diff tests/golden/` before committing.
+golden: $(STAMP)
+	rm -f tests/golden/*.md tests/golden/*.html tests/golden/*.csv tests/golden/*.json
+	KB_UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests/test_checklist.py -k golden
 
 site: $(STAMP)
 	$(MKDOCS) build --strict --site-dir site

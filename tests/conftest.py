@@ -11,7 +11,9 @@ import pytest
 
 from kbtools.cli import main
 
-FIXTURE = Path(__file__).parent / "fixtures" / "minimal"
+FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURE = FIXTURES / "minimal"  # small and valid: copied for every test that edits it
+SITE_FIXTURE = FIXTURES / "site"  # richer: the golden checklists and the site tests are built from it
 REPO = Path(__file__).resolve().parent.parent
 TODAY = "2026-11-22"
 
