@@ -8,7 +8,7 @@ from conftest import codes, only
 
 ACCOUNT = "accounts/ACC-00001.yaml"
 SOP = "sops/ops/SOP-OPS-001.md"
-TRAINING = "training/TRN-001.yaml"
+TRAINING = "training/TRN-901.yaml"
 
 
 def test_minimal_kb_is_clean(kb):

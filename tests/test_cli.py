@@ -264,13 +264,13 @@ def test_today_changes_the_outcome(kb):
 def _broken_everywhere(kb) -> None:
     make_error(kb)  # accounts/
     kb.edit(SOP, "audience: internal", "audience: everyone")  # sops/
-    kb.edit("training/TRN-001.yaml", "kind: video", "kind: film")  # training/
+    kb.edit("training/TRN-901.yaml", "kind: video", "kind: film")  # training/
 
 
 def test_check_path_reports_only_findings_under_that_path(kb):
     _broken_everywhere(kb)
     everything = {f["path"] for f in kb.findings()}
-    assert everything == {ACC, SOP, "training/TRN-001.yaml"}
+    assert everything == {ACC, SOP, "training/TRN-901.yaml"}
 
     res = kb.check("--format", "json", str(kb.root / "sops"))
     assert res.code == 1
@@ -285,7 +285,7 @@ def test_check_path_reports_only_findings_under_that_path(kb):
 def test_check_several_paths(kb):
     _broken_everywhere(kb)
     found = kb.findings(str(kb.root / "sops"), str(kb.root / "training"))
-    assert {f["path"] for f in found} == {SOP, "training/TRN-001.yaml"}
+    assert {f["path"] for f in found} == {SOP, "training/TRN-901.yaml"}
 
 
 def test_check_path_scope_decides_the_exit_code(kb):

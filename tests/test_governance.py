@@ -112,7 +112,7 @@ def test_owners_lists_workload_and_flags_the_limit(kb):
     result = kb.run("owners", "--format", "json")
     rows = {r["owner"]: r for r in result.json()["owners"]}
     assert rows["person:alice"]["accounts"] == ["ACC-00001"]
-    assert rows["person:alice"]["training"] == ["TRN-001"]
+    assert rows["person:alice"]["training"] == ["TRN-901"]
     assert rows["person:alice"]["overdue"] == 1
     assert rows["team:ops-team"]["documents"] == ["SOP-OPS-001"]
     text = kb.run("owners").out
@@ -123,12 +123,12 @@ def test_owners_lists_workload_and_flags_the_limit(kb):
 
 def test_reassign_changes_only_owner_lines(kb):
     kb.edit("org/people.yaml", "    roles: [im]", "    roles: [im, am]")
-    before = kb.read(ACCOUNT), kb.read("training/TRN-001.yaml")
+    before = kb.read(ACCOUNT), kb.read("training/TRN-901.yaml")
     result = kb.run("owners", "reassign", "person:alice", "person:bob", today=None)
     assert result.code == 0, result.err
     assert "2 file(s) handed from person:alice to person:bob" in result.out
     assert changed_lines(before[0], kb.read(ACCOUNT)) == [("-", "owner: person:alice"), ("+", "owner: person:bob")]
-    assert changed_lines(before[1], kb.read("training/TRN-001.yaml")) == [
+    assert changed_lines(before[1], kb.read("training/TRN-901.yaml")) == [
         ("-", "owner: person:alice"), ("+", "owner: person:bob")]
     assert "last_review: 2026-10-01" in kb.read(ACCOUNT)
     assert kb.findings() == []
@@ -218,7 +218,7 @@ def test_changed_since_reports_changed_files_and_what_they_break(repo):
     repo.edit(SOP, 'version: "1.1"', 'version: "1.2"')
     repo.edit(SOP, "changelog:\n", 'changelog:\n  - {version: "1.2", date: 2026-11-20, summary: Renamed a step}\n')
     fs = repo.findings("--changed-since", "HEAD")
-    assert [(f["path"], f["code"]) for f in fs] == [("training/TRN-001.yaml", "unknown-step")]
+    assert [(f["path"], f["code"]) for f in fs] == [("training/TRN-901.yaml", "unknown-step")]
 
 
 def test_changed_body_needs_a_version_bump(repo):
@@ -296,12 +296,12 @@ def test_review_keeps_a_block_note_whole(kb):
 
 
 def test_reassign_keeps_quoting(kb):
-    kb.edit("training/TRN-001.yaml", "owner: person:alice", 'owner: "person:alice"  # the trainer')
+    kb.edit("training/TRN-901.yaml", "owner: person:alice", 'owner: "person:alice"  # the trainer')
     result = kb.run("owners", "reassign", "person:alice", "team:ops-team", today=None)
     assert result.code == 2 and "accounts are owned by a person" in result.err
     kb.edit(ACCOUNT, "tier: 1", "tier: 3")
     assert kb.run("owners", "reassign", "person:alice", "person:bob", today=None).code == 0
-    assert 'owner: "person:bob"  # the trainer' in kb.read("training/TRN-001.yaml")
+    assert 'owner: "person:bob"  # the trainer' in kb.read("training/TRN-901.yaml")
 
 
 def test_new_never_reuses_the_id_of_an_unparseable_file(kb):

@@ -20,7 +20,7 @@ FIXTURE_FILES = {
     "kb.yml",
     ACC,
     SOP,
-    "training/TRN-001.yaml",
+    "training/TRN-901.yaml",
     *(f"org/{n}.yaml" for n in ("departments", "glossary", "people", "roles", "teams")),
 }
 
@@ -167,7 +167,7 @@ def test_github_one_annotation_per_finding(kb):
 
 
 def test_github_escapes_file_names_and_percent(kb):
-    trn = kb.read("training/TRN-001.yaml").replace("TRN-001", "TRN-002")
+    trn = kb.read("training/TRN-901.yaml").replace("TRN-901", "TRN-902")
     kb.write("training/we,ird:name.yaml", trn + '"100%": 1\n')
     res = kb.check("--format", "github")
     assert res.code == 1
@@ -302,7 +302,7 @@ def test_junit_escapes_markup_in_messages():
 
 
 def test_junit_is_well_formed_with_odd_file_names(kb):
-    trn = kb.read("training/TRN-001.yaml").replace("TRN-001", "TRN-002")
+    trn = kb.read("training/TRN-901.yaml").replace("TRN-901", "TRN-902")
     kb.write("training/odd\x1bname.yaml", trn)
     res = kb.check("--format", "junit")
     assert "Traceback" not in res.err

@@ -177,7 +177,7 @@ VALID = {
     "roles": ["org/roles.yaml"],
     "departments": ["org/departments.yaml"],
     "glossary": ["org/glossary.yaml"],
-    "training": ["training/TRN-001.yaml"],
+    "training": ["training/TRN-901.yaml"],
     "kb-config": ["kb.yml"],
     "sop": ["SOP-OPS-001.front.yaml"],
 }
@@ -195,7 +195,7 @@ BROKEN = {
     "account-unknown-key": ("account", "accounts/ACC-00001.yaml", "owner: person:alice", "ownr: person:alice", "ownr"),
     "account-bad-date": ("account", "accounts/ACC-00001.yaml", "last_review: 2026-10-01", "last_review: yesterday", "last_review"),
     "person-no-email": ("people", "org/people.yaml", "    email: bob@example.com\n", "", "email"),
-    "training-bad-kind": ("training", "training/TRN-001.yaml", "kind: video", "kind: film", "kind"),
+    "training-bad-kind": ("training", "training/TRN-901.yaml", "kind: video", "kind: film", "kind"),
     "config-unknown-key": ("kb-config", "kb.yml", "due_soon_days: 30", "due_son_days: 30", "due_son_days"),
     "sop-bad-status": ("sop", "SOP-OPS-001.front.yaml", "status: approved", "status: published", "status"),
 }
