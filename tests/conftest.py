@@ -1,15 +1,20 @@
-"""Shared fixtures: a small valid knowledge base in a temp folder, and a way to run `kb`."""
+"""Shared fixtures: a small valid knowledge base in a temp folder, a way to run `kb`,
+and the test knowledge base's site, built once per session for each audience."""
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from kbtools.cli import main
+from kbtools.kb import load
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE = FIXTURES / "minimal"  # small and valid: copied for every test that edits it
@@ -92,3 +97,76 @@ def only(findings: list[dict], code: str) -> dict:
     hits = [f for f in findings if f["code"] == code]
     assert len(hits) == 1, f"expected one {code}, got {findings}"
     return hits[0]
+
+
+# -- the site of the fixture knowledge base -------------------------------------------
+
+SITE_TODAY = TODAY  # SOP-CARE-002 is due soon, POL-CARE-001 overdue, the other documents current
+MOVED = "sops/moved/renamed-procedure.md"  # SOP-FLD-001, away from sops/field/SOP-FLD-001.md
+
+
+def copy_site_kb(dest: Path) -> Path:
+    """A copy of tests/fixtures/site/ (the theme's assets and overrides as files, not links),
+    with one document moved to another folder under another name."""
+    shutil.copytree(SITE_FIXTURE, dest)
+    (dest / MOVED).parent.mkdir(parents=True)
+    (dest / "sops/field/SOP-FLD-001.md").rename(dest / MOVED)
+    return dest
+
+
+def mkdocs_build(root: Path, site: Path, audience: str = "internal", strict: bool = True,
+                 today: str = SITE_TODAY) -> subprocess.Popen:
+    """Start `mkdocs build` of root/mkdocs.yml into `site`; `finish` waits for it."""
+    env = dict(os.environ, KB_AUDIENCE=audience, KB_TODAY=today, NO_MKDOCS_2_WARNING="1")
+    argv = [sys.executable, "-m", "mkdocs", "build", "-f", str(root / "mkdocs.yml"), "-d", str(site)]
+    return subprocess.Popen(argv + (["--strict"] if strict else []), env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def finish(process: subprocess.Popen, timeout: float = 120) -> tuple[int, str]:
+    try:
+        out, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        out, _ = process.communicate()
+        pytest.fail(f"mkdocs build took more than {timeout} s:\n{out}")
+    return process.returncode, out
+
+
+def build_both(root: Path, base: Path, today: str = SITE_TODAY) -> dict[str, Path]:
+    """Both audiences of root/mkdocs.yml, built in parallel with --strict; fails on any error."""
+    sites = {a: base / f"site-{a}" for a in ("internal", "public")}
+    runs = {a: mkdocs_build(root, site, a, today=today) for a, site in sites.items()}
+    for audience, process in runs.items():
+        code, out = finish(process)
+        assert code == 0, f"{audience} build failed:\n{out}"
+        assert "Traceback" not in out
+    return sites
+
+
+@dataclass(frozen=True)
+class Sites:
+    kb: Path
+    internal: Path
+    public: Path
+
+    def page(self, audience: str, src: str) -> str:
+        url = src[:-3]
+        url = url[: -len("index")] if url.endswith("index") else url + "/"
+        return (getattr(self, audience) / url / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def sites(tmp_path_factory) -> Sites:
+    """The fixture knowledge base's two sites: one build per audience for the whole session."""
+    base = tmp_path_factory.mktemp("site-builds")
+    root = copy_site_kb(base / "kb")
+    built = build_both(root, base)
+    return Sites(root, built["internal"], built["public"])
+
+
+@pytest.fixture(scope="session")
+def site_kb():
+    """tests/fixtures/site/ loaded: what the session's sites show (but for MOVED's path)."""
+    return load(SITE_FIXTURE)
+

@@ -1,6 +1,7 @@
 """The built sites in real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright).
 
-Each site is served on 127.0.0.1 from the session builds of test_site.py.
+Each site is served on 127.0.0.1, on a port the system picks, from the
+session builds of the fixture knowledge base (conftest's `sites`).
 Every page load fails the test on a console error or on a request that
 leaves the site. Screenshots of the home page, a document and the review
 dashboard are kept in test-output/.
@@ -17,8 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
-from test_site import Sites, sites  # noqa: F401  (the session builds)
+from conftest import REPO, Sites
 
 CHROMIUM = Path(os.environ.get("KB_CHROMIUM", "/usr/bin/chromium"))  # Debian's, unless told otherwise
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -45,7 +45,7 @@ def serve(root: Path) -> tuple[ThreadingHTTPServer, str]:
 
 
 @pytest.fixture(scope="module")
-def origins(sites: Sites) -> Iterator[dict[str, str]]:  # noqa: F811
+def origins(sites: Sites) -> Iterator[dict[str, str]]:
     servers = {audience: serve(getattr(sites, audience)) for audience in ("internal", "public")}
     yield {audience: url for audience, (_, url) in servers.items()}
     for server, _ in servers.values():
@@ -104,28 +104,28 @@ def tab(browser: Browser, origins: dict[str, str], request) -> Iterator[Tab]:
 
 def test_search_finds_a_document_by_a_word_of_its_title(tab):
     tab.open("")
-    hits = tab.search("transition")
-    assert any("/sops/sop-cs-001/" in h for h in hits), hits
+    hits = tab.search("handover")
+    assert any("/sops/sop-care-002/" in h for h in hits), hits
 
 
 def test_search_finds_a_document_by_an_acronym(tab):
     tab.open("")
-    hits = tab.search("SSM")
-    assert any("/sops/sop-csc-001/" in h for h in hits), hits
+    hits = tab.search("FSR")
+    assert any("/sops/sop-fld-001/" in h for h in hits), hits
 
 
 def test_home_search_box_opens_search_with_the_query(tab):
     page = tab.open("")
-    page.fill("#kb-home-search", "escalation")
+    page.fill("#kb-home-search", "dispatch")
     page.press("#kb-home-search", "Enter")
     page.wait_for_load_state()
-    expect(page.locator("input.md-search__input")).to_have_value("escalation")
+    expect(page.locator("input.md-search__input")).to_have_value("dispatch")
 
 
 @pytest.mark.parametrize("doc,state,words", [
-    ("sop-csc-001", "current", "Current"),
-    ("sop-cs-001", "due-soon", "Review due soon"),
-    ("pol-sal-001", "overdue", "Review overdue"),
+    ("sop-fld-001", "current", "Current"),
+    ("sop-care-002", "due-soon", "Review due soon"),
+    ("pol-care-001", "overdue", "Review overdue"),
 ])
 def test_document_page_shows_owner_and_banner(tab, doc, state, words):
     page = tab.open(f"sops/{doc}/")
@@ -142,7 +142,7 @@ def test_document_page_shows_owner_and_banner(tab, doc, state, words):
 
 def test_banner_colours_are_distinct(tab):
     colours = set()
-    for doc in ("sop-csc-001", "sop-cs-001", "pol-sal-001"):
+    for doc in ("sop-fld-001", "sop-care-002", "pol-care-001"):
         page = tab.open(f"sops/{doc}/")
         colours.add(page.eval_on_selector(".kb-banner", "e => getComputedStyle(e).backgroundColor"))
     assert len(colours) == 3, colours
@@ -151,51 +151,51 @@ def test_banner_colours_are_distinct(tab):
 def test_banner_reads_the_same_without_javascript(browser, origins):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    page.goto(origins["internal"] + "sops/pol-sal-001/")
+    page.goto(origins["internal"] + "sops/pol-care-001/")
     expect(page.locator(".kb-banner")).to_contain_text("Review overdue")
-    expect(page.locator(".kb-banner")).to_contain_text("20 July 2027")
+    expect(page.locator(".kb-banner")).to_contain_text("20 October 2026")
     context.close()
 
 
 def test_step_anchor_lands_on_its_step(tab):
-    page = tab.open("sops/tpl-am-001/#step-approve-plan")
-    step = page.locator("#step-approve-plan")
+    page = tab.open("sops/tpl-care-001/#step-sign-off-plan")
+    step = page.locator("#step-sign-off-plan")
     expect(step).to_be_in_viewport()
-    assert page.evaluate("() => document.querySelector(':target').id") == "step-approve-plan"
+    assert page.evaluate("() => document.querySelector(':target').id") == "step-sign-off-plan"
     expect(step).to_contain_text("Approval gate")
 
 
 def test_feedback_widget_works_without_leaving_the_site(tab):
-    page = tab.open("sops/sop-csc-001/")
+    page = tab.open("sops/sop-fld-001/")
     form = page.locator("form.md-feedback")
     expect(form).to_be_visible()
     expect(form).to_contain_text("Was this page helpful?")
     form.locator("button[data-md-value='1']").click()
     expect(form.locator(".md-feedback__note [data-md-value='1']")).to_be_visible()
     saved = page.evaluate("() => JSON.parse(localStorage.getItem('kb.feedback'))")
-    assert saved[-1]["page"].endswith("/sops/sop-csc-001/") and saved[-1]["value"] == "1"
+    assert saved[-1]["page"].endswith("/sops/sop-fld-001/") and saved[-1]["value"] == "1"
 
 
 def test_glossary_term_has_a_tooltip(tab):
-    page = tab.open("sops/sop-csc-001/")
-    abbr = page.locator("article abbr", has_text="SSM").first
-    assert abbr.get_attribute("title").startswith("SSM: Sales Support Manager")
+    page = tab.open("sops/sop-fld-001/")
+    abbr = page.locator("article abbr", has_text="FSR").first
+    assert abbr.get_attribute("title").startswith("FSR: Field Service Report")
     abbr.hover()
-    expect(page.locator(".md-tooltip2").filter(has_text="Sales Support Manager").first).to_be_visible()
+    expect(page.locator(".md-tooltip2").filter(has_text="Field Service Report").first).to_be_visible()
 
 
 @pytest.mark.parametrize("tab", ["public"], indirect=True)
 def test_public_search_does_not_find_an_internal_document(tab):
     tab.open("")
-    for words in ("workflow", "SSM", "transition"):
+    for words in ("dispatch", "FSR", "handover"):
         hits = tab.search(words)
         assert not any("/sops/sop-" in h or "/sops/pol-" in h or "/sops/tpl-" in h or "/sops/prc-" in h
                        for h in hits), (words, hits)
-    assert any("/sops/art-sup-001/" in h for h in tab.search("tiers"))
+    assert any("/sops/art-dsk-001/" in h for h in tab.search("interruption"))
 
 
-@pytest.mark.parametrize("path", ["", "sops/tpl-am-001/", "reviews/", "owners/", "owners/team-csc-im/",
-                                  "accounts/", "accounts/acc-00101/", "glossary/", "tags/", "departments/csc/",
+@pytest.mark.parametrize("path", ["", "sops/tpl-care-001/", "reviews/", "owners/", "owners/team-field-crew/",
+                                  "accounts/", "accounts/acc-00201/", "glossary/", "tags/", "departments/field/",
                                   "contributing/", "404.html"])
 def test_no_console_errors(tab, path):
     tab.open(path, idle=True)  # the fixture fails on any console error or request elsewhere
@@ -203,7 +203,7 @@ def test_no_console_errors(tab, path):
 
 def test_screenshots(tab):
     SCREENSHOTS.mkdir(exist_ok=True)
-    for name, path in [("home", ""), ("sop-page", "sops/sop-csc-001/"), ("review-dashboard", "reviews/")]:
+    for name, path in [("home", ""), ("sop-page", "sops/sop-fld-001/"), ("review-dashboard", "reviews/")]:
         page = tab.open(path, idle=True)
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000

@@ -1,29 +1,23 @@
 """The knowledge site: the kb MkDocs plugin's pages, audiences, safety and failures.
 
-The repository's content is copied once per session (with one document moved
-to another folder and renamed, and a restricted document and training added)
-and built with `mkdocs build --strict` for both audiences, as of a fixed date
-on which some reviews are overdue, some due soon and the rest current.
+The fixture knowledge base (tests/fixtures/site/) is copied once per session,
+with one document moved to another folder and renamed, and built with
+`mkdocs build --strict` for both audiences (conftest's `sites`), as of a fixed
+date on which one review is overdue, one due soon and the rest current.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import html
 import json
-import os
 import re
-import shutil
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import REPO
+from conftest import MOVED, REPO, SITE_FIXTURE, SITE_TODAY, copy_site_kb, finish, mkdocs_build
 from kbtools import models
 from kbtools.kb import load
 from kbtools.reviews import review_items
@@ -34,113 +28,9 @@ from kbtools.site.render import Links
 from kbtools.site.sop_page import render_head
 from kbtools.site.view import build_view
 
-TODAY = "2027-08-10"  # ART-SUP-00x and POL-SAL-001 overdue, SOP-CS-001 due soon, the rest current
-CONTENT = ("mkdocs.yml", "kb.yml", "docs", "org", "accounts", "training", "sops")
-MOVED = "sops/moved/renamed-procedure.md"  # SOP-CSC-001, away from sops/csc/SOP-CSC-001.md
-
-RESTRICTED_SOP = """\
----
-id: SOP-KMT-901
-title: Handling a data-protection incident
-type: sop
-status: approved
-department: kmt
-owner: team:kmt
-audience: restricted
-version: "1.0"
-effective: 2027-01-04
-last_reviewed: 2027-01-04
-related: [SOP-CSC-001]
-terms: [KMT]
-changelog:
-  - {version: "1.0", date: 2027-01-04, summary: First issue.}
----
-# Handling a data-protection incident
-
-Only the governance board reads this: containment codeword omega-lantern.
-"""
-
-RESTRICTED_TRAINING = """\
-id: TRN-901
-title: Incident drill for the governance board
-kind: deck
-url: https://learn.northwind.example/decks/incident-drill
-owner: team:kmt
-audience: restricted
-links:
-  - sop: SOP-CSC-001
-"""
-
-
-# -- building -------------------------------------------------------------------------
-
-
-def make_kb(dest: Path) -> Path:
-    """A copy of the repository's knowledge base and site configuration."""
-    dest.mkdir(parents=True)
-    for name in CONTENT:
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, dest / name)
-        else:
-            shutil.copy(source, dest / name)
-    (dest / MOVED).parent.mkdir(parents=True)
-    (dest / "sops/csc/SOP-CSC-001.md").rename(dest / MOVED)
-    (dest / "sops/kmt").mkdir(parents=True, exist_ok=True)
-    (dest / "sops/kmt/SOP-KMT-901.md").write_text(RESTRICTED_SOP, encoding="utf-8")
-    (dest / "training/TRN-901.yaml").write_text(RESTRICTED_TRAINING, encoding="utf-8")
-    return dest
-
-
-def mkdocs_build(root: Path, site: Path, audience: str = "internal", strict: bool = True,
-                 today: str = TODAY) -> subprocess.Popen:
-    env = dict(os.environ, KB_AUDIENCE=audience, KB_TODAY=today, NO_MKDOCS_2_WARNING="1")
-    argv = [sys.executable, "-m", "mkdocs", "build", "-f", str(root / "mkdocs.yml"), "-d", str(site)]
-    return subprocess.Popen(argv + (["--strict"] if strict else []), env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-
-
-def finish(process: subprocess.Popen) -> tuple[int, str]:
-    out, _ = process.communicate(timeout=300)
-    return process.returncode, out
-
-
-@dataclass(frozen=True)
-class Sites:
-    kb: Path
-    internal: Path
-    public: Path
-
-    def page(self, audience: str, src: str) -> str:
-        url = src[:-3]
-        url = url[: -len("index")] if url.endswith("index") else url + "/"
-        return (getattr(self, audience) / url / "index.html").read_text(encoding="utf-8")
-
-
-@functools.cache
-def build_sites(base: Path) -> Sites:
-    """Both audiences, built in parallel, once per session (shared with the browser tests)."""
-    kb = make_kb(base / "kb")
-    runs = {a: mkdocs_build(kb, base / f"site-{a}", a) for a in ("internal", "public")}
-    for audience, process in runs.items():
-        code, out = finish(process)
-        assert code == 0, f"{audience} build failed:\n{out}"
-        assert "Traceback" not in out
-    return Sites(kb, base / "site-internal", base / "site-public")
-
-
-@pytest.fixture(scope="session")
-def sites(tmp_path_factory) -> Sites:
-    return build_sites(tmp_path_factory.getbasetemp() / "site-builds")
-
-
-@pytest.fixture(scope="session")
-def kb(sites):
-    return load(sites.kb)
-
 
 def today() -> dt.date:
-    return dt.date.fromisoformat(TODAY)
+    return dt.date.fromisoformat(SITE_TODAY)
 
 
 def site_files(root: Path):
@@ -164,23 +54,50 @@ def test_plugin_is_registered_and_configured():
     assert "navigation.prune" in config["theme"]["features"]
 
 
-def test_every_document_at_a_url_from_its_id_even_after_moving(sites, kb):
-    for doc_id, entry in kb.docs.items():
+def test_the_fixture_site_is_configured_like_the_repositorys():
+    """Only the names differ, so the session builds test the shipped theme, extensions and plugins."""
+    def config(root: Path) -> dict:
+        data = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8").replace("!ENV ", ""))
+        return {k: v for k, v in data.items() if k not in ("site_name", "site_description", "copyright")}
+
+    assert config(SITE_FIXTURE) == config(REPO)
+    for shared in ("docs/assets", "docs/overrides"):
+        assert (SITE_FIXTURE / shared).resolve() == (REPO / shared).resolve(), shared
+
+
+def test_the_fixture_has_no_findings_but_its_review_dates(capsys):
+    """The fixture knowledge base is valid; the overdue and due-soon reviews are on purpose."""
+    from conftest import run_kb
+
+    result = run_kb(["check", "--root", str(SITE_FIXTURE), "--today", SITE_TODAY, "--format", "json"], capsys)
+    found = {(f["path"], f["code"]) for f in result.json()["findings"]}
+    assert found == {
+        ("sops/care/POL-CARE-001.md", "review-overdue"),
+        ("sops/care/SOP-CARE-002.md", "review-due-soon"),
+        ("accounts/ACC-00202.yaml", "review-due-soon"),
+        ("accounts/ACC-00203.yaml", "review-due-soon"),
+        ("accounts/ACC-00204.yaml", "review-overdue"),
+        ("accounts/ACC-00204.yaml", "plan-missing"),
+    }
+
+
+def test_every_document_at_a_url_from_its_id_even_after_moving(sites, site_kb):
+    for doc_id, entry in site_kb.docs.items():
         page = sites.internal / "sops" / doc_id.lower() / "index.html"
         assert page.is_file() == (entry.model.audience != "restricted"), doc_id
-    moved = sites.page("internal", urls.doc("SOP-CSC-001"))
-    assert "IM/SSM workflow for existing NA/RA accounts" in moved
-    assert kb.docs["SOP-CSC-001"].path == MOVED
+    moved = sites.page("internal", urls.doc("SOP-FLD-001"))
+    assert "Dispatch a field crew to a site" in moved
+    assert load(sites.kb).docs["SOP-FLD-001"].path == MOVED
 
 
-def test_overdue_reviews_do_not_fail_the_strict_build(sites, kb):
-    states = {i.id: i.state for i in review_items(kb, today()) if i.kind == "sop"}
+def test_overdue_reviews_do_not_fail_the_strict_build(sites, site_kb):
+    states = {i.id: i.state for i in review_items(site_kb, today()) if i.kind == "sop"}
     assert "overdue" in states.values()  # the session builds passed --strict regardless
-    assert 'kb-banner--overdue' in sites.page("internal", urls.doc("ART-SUP-001"))
+    assert 'kb-banner--overdue' in sites.page("internal", urls.doc("POL-CARE-001"))
 
 
 def _broken_copy(tmp_path: Path) -> Path:
-    return make_kb(tmp_path / "kb")
+    return copy_site_kb(tmp_path / "kb")
 
 
 def test_a_knowledge_base_error_fails_the_strict_build_with_its_position(tmp_path):
@@ -188,7 +105,7 @@ def test_a_knowledge_base_error_fails_the_strict_build_with_its_position(tmp_pat
     path = root / MOVED
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     at = next(i for i, line in enumerate(lines) if line.startswith("owner:"))
-    lines.insert(at + 1, "ownr: team:csc-im\n")
+    lines.insert(at + 1, "ownr: team:field-crew\n")
     path.write_text("".join(lines), encoding="utf-8")
     code, out = finish(mkdocs_build(root, tmp_path / "site"))
     assert code != 0
@@ -206,40 +123,40 @@ def test_an_unusable_config_stops_the_build_without_a_traceback(tmp_path):
 
 def test_a_public_page_linking_to_an_internal_document_fails_the_public_build(tmp_path):
     root = _broken_copy(tmp_path)
-    article = root / "sops/support/ART-SUP-001.md"
-    article.write_text(article.read_text(encoding="utf-8") + "\nSee [the workflow](SOP-CSC-001).\n", encoding="utf-8")
+    article = root / "sops/desk/ART-DSK-001.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\nSee [the dispatch](SOP-FLD-001).\n", encoding="utf-8")
     code, out = finish(mkdocs_build(root, tmp_path / "site", audience="public"))
     assert code != 0
-    assert "sops/support/ART-SUP-001.md links to SOP-CSC-001" in out
+    assert "sops/desk/ART-DSK-001.md links to SOP-FLD-001" in out
 
 
 # -- 2. the document page ------------------------------------------------------------------
 
 
 def test_metadata_panel(sites):
-    page = sites.page("internal", urls.doc("SOP-CSC-001"))
+    page = sites.page("internal", urls.doc("SOP-FLD-001"))
     panel = page[page.index('<dl class="kb-meta">'):]
     panel = panel[: panel.index("</dl>")]
-    for label, value in [("ID", "SOP-CSC-001"), ("Type", "SOP"), ("Status", "approved"), ("Version", "1.1"),
-                         ("Effective", "2 May 2024"), ("Last review", "14 September 2026"),
+    for label, value in [("ID", "SOP-FLD-001"), ("Type", "SOP"), ("Status", "approved"), ("Version", "2.1"),
+                         ("Effective", "3 March 2025"), ("Last review", "14 September 2026"),
                          ("Next review", "14 September 2027")]:
         assert re.search(rf"<dt>{label}</dt><dd>.*?{re.escape(value)}", panel), label
-    assert 'href="../../departments/csc/">Customer Solutions Center</a>' in panel
-    assert 'href="../../owners/team-csc-im/">Implementation Managers</a>' in panel
+    assert 'href="../../departments/field/">Field Service</a>' in panel
+    assert 'href="../../owners/team-field-crew/">Field crew</a>' in panel
     assert '<time datetime="2026-09-14">14 September 2026</time>' in panel
 
 
-@pytest.mark.parametrize("doc_id,state", [("SOP-CSC-001", "current"), ("SOP-CS-001", "due-soon"),
-                                          ("POL-SAL-001", "overdue")])
-def test_review_banner_in_three_states(sites, kb, doc_id, state):
-    computed = next(i.state for i in review_items(kb, today()) if i.id == doc_id)
+@pytest.mark.parametrize("doc_id,state", [("SOP-FLD-001", "current"), ("SOP-CARE-002", "due-soon"),
+                                          ("POL-CARE-001", "overdue")])
+def test_review_banner_in_three_states(sites, site_kb, doc_id, state):
+    computed = next(i.state for i in review_items(site_kb, today()) if i.id == doc_id)
     assert {"ok": "current"}.get(computed, computed) == state
     page = sites.page("internal", urls.doc(doc_id))
     banner = re.search(r'<div class="kb-banner kb-banner--([a-z-]+)"[^>]*>(.*?)</div>', page, re.S)
     assert banner.group(1) == state
     words = {"current": "Current", "due-soon": "Review due soon", "overdue": "Review overdue"}[state]
     assert words in banner.group(2)
-    assert "as of <time datetime=\"2027-08-10\">10 August 2027</time>" in banner.group(2)
+    assert "as of <time datetime=\"2026-11-22\">22 November 2026</time>" in banner.group(2)
 
 
 def test_banner_colours_differ_by_state():
@@ -248,48 +165,58 @@ def test_banner_colours_differ_by_state():
     assert len(set(colours.values())) == 3
 
 
-def test_roles_steps_anchors_and_approval_gates(sites, kb):
-    doc = kb.docs["TPL-AM-001"].model
-    page = sites.page("internal", urls.doc("TPL-AM-001"))
+def test_roles_steps_anchors_and_approval_gates(sites, site_kb):
+    doc = site_kb.docs["TPL-CARE-001"].model
+    page = sites.page("internal", urls.doc("TPL-CARE-001"))
     assert 'id="kb-roles"' in page and "Responsibilities" in page
     for step in doc.steps:
         assert f'id="step-{step.id}"' in page
         assert f'href="#step-{step.id}"' in page
     gates = [s for s in doc.steps if s.approval]
-    assert len(gates) == 4 and page.count('class="admonition kb-approval"') == 4
+    assert len(gates) == 2 and page.count('class="admonition kb-approval"') == 2
     gate = gates[0]
     start = page.index(f'id="step-{gate.id}"')
     block = page[start:page.index('<li class="kb-step', start)]
+    assert len(gate.approval.covers) == 3
     for covered in gate.approval.covers:
         assert f'href="#step-{covered}"' in block
     assert page.count('class="task-list-item"') == sum(len(s.items) for s in doc.steps)
 
 
-def test_related_training_and_history(sites, kb):
-    doc = kb.docs["SOP-CSC-001"].model
-    page = sites.page("internal", urls.doc("SOP-CSC-001"))
+def test_related_training_and_history(sites, site_kb):
+    doc = site_kb.docs["SOP-FLD-001"].model
+    page = sites.page("internal", urls.doc("SOP-FLD-001"))
     related = page[page.index('id="kb-related"'):]
     for other in doc.related:
         assert f'href="../../sops/{other.lower()}/"' in related
+    assert 'href="../../sops/sop-gov-001/"' not in related  # it relates to this one, but it is restricted
     training = page[page.index('id="kb-training"'):page.index('id="kb-history"')]
-    assert "IM/SSM shadowing day" in training and "TRN-004" in training
+    assert "Dispatch walkthrough" in training and "TRN-101" in training
     history = page[page.index('id="kb-history"'):]
     history = history[: history.index("</table>")]
     assert history.count("<tr>") == len(doc.changelog) + 1
 
 
 def test_glossary_tooltips_outside_code_and_links(sites):
-    page = sites.page("internal", urls.doc("SOP-CSC-001"))
-    assert '<abbr title="SSM: Sales Support Manager.' in page
+    page = sites.page("internal", urls.doc("SOP-FLD-001"))
+    assert '<abbr title="FSR: Field Service Report.' in page
+    assert "<code>FSR</code>" in page and ">FSR checklist</a>" in page
     assert not re.search(r"<code>[^<]*<abbr", page)
     assert not re.search(r"<a [^>]*>[^<]*<abbr", page)
     glossary = sites.page("internal", urls.GLOSSARY)
-    assert 'id="term-ssm"' in glossary
+    assert 'id="term-fsr"' in glossary
 
 
-def test_feedback_widget_on_every_document_page(sites, kb):
-    for doc_id in kb.docs:
-        if kb.docs[doc_id].model.audience == "restricted":
+def test_an_alias_carries_its_terms_tooltip(sites):
+    page = sites.page("internal", urls.doc("SOP-FLD-001"))
+    assert re.search(r'<abbr title="WO: Work Order\.[^"]*">Work Orders</abbr>', page)
+    public = sites.page("public", urls.doc("ART-DSK-002"))
+    assert re.search(r'<abbr title="AMR: Automatic Meter Reading\.[^"]*">smart meter</abbr>', public)
+
+
+def test_feedback_widget_on_every_document_page(sites, site_kb):
+    for doc_id in site_kb.docs:
+        if site_kb.docs[doc_id].model.audience == "restricted":
             continue
         assert '<form class="md-feedback" name="feedback" hidden>' in sites.page("internal", urls.doc(doc_id))
 
@@ -297,43 +224,45 @@ def test_feedback_widget_on_every_document_page(sites, kb):
 # -- 3. generated pages --------------------------------------------------------------------
 
 
-def test_generated_pages_exist(sites, kb):
+def test_generated_pages_exist(sites):
     for src in (urls.HOME, urls.DEPARTMENTS, urls.TYPES, urls.TAGS, urls.OWNERS, urls.REVIEWS,
-                urls.GLOSSARY, urls.ACCOUNTS, urls.department("csc"), urls.doc_type("sop"),
-                urls.owner("team:csc-im"), urls.owner("person:wtan"), urls.account("ACC-00101")):
+                urls.GLOSSARY, urls.ACCOUNTS, urls.department("field"), urls.doc_type("sop"),
+                urls.owner("team:field-crew"), urls.owner("person:petra"), urls.account("ACC-00201")):
         assert sites.page("internal", src)
     home = sites.page("internal", urls.HOME)
     assert 'name="q"' in home and "Departments" in home
     tags = sites.page("internal", urls.TAGS)
-    assert 'id="tag-escalation"' in tags
+    assert 'id="tag-dispatch"' in tags
 
 
-def test_review_dashboard_counts_and_chart(sites, kb):
+def test_review_dashboard_counts_and_chart(sites, site_kb):
     page = sites.page("internal", urls.REVIEWS)
-    items = review_items(kb, today())
-    visible = [i for i in items if i.kind != "sop" or kb.docs[i.id].model.audience != "restricted"]
+    items = review_items(site_kb, today())
+    visible = [i for i in items if i.kind != "sop" or site_kb.docs[i.id].model.audience != "restricted"]
     overdue = sum(1 for i in visible if i.state in ("overdue", "future"))
     due_soon = sum(1 for i in visible if i.state == "due-soon")
+    assert (overdue, due_soon) == (3, 3)  # POL-CARE-001, ACC-00204 and its plan; SOP-CARE-002, ACC-00202, ACC-00203
     table = page[page.index('id="kb-overdue"'):page.index('id="kb-due-soon"')]
     assert table.count("<tr class=\"kb-row--overdue\">") == overdue
     assert page[page.index('id="kb-due-soon"'):].count('<tr class="kb-row--due-soon">') == due_soon
     assert '<svg class="kb-chart" role="img"' in page and 'class="kb-chart__overdue"' in page
 
 
-def test_owner_pages_list_what_they_own_and_what_is_due(sites, kb):
-    page = sites.page("internal", urls.owner("person:wtan"))
-    owned = [a for a in kb.accounts.values() if a.model.owner == "person:wtan"]
-    assert owned and all(a.model.id in page for a in owned)
+def test_owner_pages_list_what_they_own_and_what_is_due(sites, site_kb):
+    page = sites.page("internal", urls.owner("person:petra"))
+    owned = [a for a in site_kb.accounts.values() if a.model.owner == "person:petra"]
+    assert len(owned) == 2 and all(a.model.id in page for a in owned)
+    assert "POL-CARE-001" in page
     assert 'id="kb-due"' in page
-    team = sites.page("internal", urls.owner("team:csc-im"))
-    assert "SOP-CSC-001" in team and "Maya Okafor" in team
+    team = sites.page("internal", urls.owner("team:field-crew"))
+    assert "SOP-FLD-001" in team and "Nadia Osei" in team
 
 
-def test_accounts_by_tier_and_health(sites, kb):
+def test_accounts_by_tier_and_health(sites, site_kb):
     page = sites.page("internal", urls.ACCOUNTS)
     for tier in (1, 2, 3):
         assert f'id="kb-tier-{tier}"' in page
-    for entry in kb.accounts.values():
+    for entry in site_kb.accounts.values():
         assert f'href="../accounts/{entry.model.id.lower()}/"' in page
 
 
@@ -377,9 +306,10 @@ def _forbidden(kb, audience: str) -> set[str]:
     return {x for ident, title in names for x in (ident, title, html.escape(title), json.dumps(title)[1:-1])}
 
 
-def test_public_build_holds_only_public_content(sites, kb):
-    forbidden = _forbidden(kb, "public")
-    assert {"SOP-CSC-001", "Account transition", "ACC-00101", "Harborline Fuel Stations"} <= forbidden
+def test_public_build_holds_only_public_content(sites, site_kb):
+    forbidden = _forbidden(site_kb, "public")
+    assert {"SOP-FLD-001", "Account handover between CSMs", "ACC-00201", "Alderbrook Brewery",
+            "ART-DSK-003", "Planned maintenance notices", "TRN-101", "Dispatch walkthrough"} <= forbidden
     forbidden = {n.casefold() for n in forbidden}
     checked = 0
     for path, text in site_files(sites.public):
@@ -389,36 +319,40 @@ def test_public_build_holds_only_public_content(sites, kb):
         checked += 1
     assert checked > 10
     assert not (sites.public / "owners").exists() and not (sites.public / "accounts").exists()
-    assert not (sites.public / "reviews").exists() and not (sites.public / "authoring").exists()
-    assert (sites.public / "sops/art-sup-001/index.html").is_file()
+    assert not (sites.public / "reviews").exists() and not (sites.public / "handbook").exists()
+    assert (sites.public / "sops/art-dsk-001/index.html").is_file()
+    assert not (sites.public / "sops/art-dsk-003").exists()  # public, but a draft
 
 
-def test_public_tooltips_only_for_terms_of_public_documents(sites, kb):
-    allowed = {t.term for t in build_view(kb, "public", today()).terms}
-    assert "SSM" not in allowed and "T1" in allowed
+def test_public_tooltips_only_for_terms_of_public_documents(sites, site_kb):
+    allowed = {t.term for t in build_view(site_kb, "public", today()).terms}
+    assert allowed == {"AMR", "SLA"}
     for path, text in site_files(sites.public):
         for title in re.findall(r'<abbr title="([^"]*)"', text):
             assert html.unescape(title).split(":")[0].split(".")[0] in allowed, (path, title)
 
 
-def test_restricted_content_in_no_build(sites, kb):
-    forbidden = {"SOP-KMT-901", "Handling a data-protection incident", "omega-lantern", "TRN-901",
-                 "Incident drill for the governance board"}
+def test_restricted_content_in_no_build(sites):
+    forbidden = {"SOP-GOV-001", "Respond to a customer data breach", "heron-quartz", "TRN-103",
+                 "Breach drill for the governance board"}
     for root in (sites.internal, sites.public):
         for path, text in site_files(root):
             assert not [n for n in forbidden if n in text], path
 
 
 def test_hand_written_pages_are_internal_unless_marked_public(sites):
-    assert (sites.internal / "authoring/index.html").is_file()
-    assert (sites.internal / "contributing/index.html").is_file()
-    assert not (sites.public / "contributing").exists()
+    for page in ("handbook", "contributing", "help"):
+        assert (sites.internal / page / "index.html").is_file(), page
+    assert not (sites.public / "contributing").exists()  # audience: internal
+    assert not (sites.public / "handbook").exists()  # no audience: internal
+    assert (sites.public / "help/index.html").is_file()  # audience: public
 
 
 def test_links_by_id_in_markdown_and_bare_ids_in_text(sites):
     page = sites.page("internal", "contributing.md")
-    assert 'href="../sops/sop-csc-001/#step-receive-account-request"' in page
-    assert '<a href="../sops/tpl-am-001/">TPL-AM-001</a>' in page
+    assert 'href="../sops/sop-fld-001/#step-log-call"' in page
+    assert '<a href="../sops/tpl-care-001/">TPL-CARE-001</a>' in page
+    assert '<a href="../sops/art-dsk-001/">ART-DSK-001</a>' in sites.page("public", "help.md")
 
 
 # -- 5. safety -------------------------------------------------------------------------------
@@ -445,12 +379,12 @@ def test_sanitiser_keeps_extensions_and_drops_scripts():
         assert piece not in bad
 
 
-def test_front_matter_values_are_escaped(kb):
-    entry = kb.docs["SOP-CSC-001"]
+def test_front_matter_values_are_escaped(site_kb):
+    entry = site_kb.docs["SOP-FLD-001"]
     evil = entry.model.model_copy(update={"summary": '<img src=x onerror="alert(1)">', "version": "1.1"})
     entry = type(entry)(evil, entry.path, entry.pos, entry.base, entry.body, entry.body_line)
-    view = build_view(kb, "internal", today())
-    out = render_head(view, entry, Links(view, "sops/sop-csc-001/", lambda src: None))
+    view = build_view(site_kb, "internal", today())
+    out = render_head(view, entry, Links(view, "sops/sop-fld-001/", lambda src: None))
     assert "<img" not in out and "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in out
 
 
@@ -485,26 +419,26 @@ def test_no_resource_from_elsewhere(sites):
 
 
 def test_urls_come_from_ids():
-    assert urls.doc("SOP-CSC-001") == "sops/sop-csc-001.md"
-    assert urls.owner("team:csc-im") == "owners/team-csc-im.md"
-    assert urls.relative_src("sops/sop-cs-001.md", "sops/sop-csc-001.md") == "sop-cs-001.md"
+    assert urls.doc("SOP-FLD-001") == "sops/sop-fld-001.md"
+    assert urls.owner("team:field-crew") == "owners/team-field-crew.md"
+    assert urls.relative_src("sops/sop-care-002.md", "sops/sop-fld-001.md") == "sop-care-002.md"
 
 
-def test_annotator_skips_code_links_and_headings(kb):
-    view = build_view(kb, "internal", today())
+def test_annotator_skips_code_links_and_headings(site_kb):
+    view = build_view(site_kb, "internal", today())
     out = Annotator(view).annotate(
-        "<h2>SSM</h2><p>The SSM and SOP-CSC-001, <code>SSM</code> <a href='#'>SSM</a> xSSM</p>",
+        "<h2>FSR</h2><p>The FSR and SOP-FLD-001, <code>FSR</code> <a href='#'>FSR</a> xFSR</p>",
         lambda doc_id: f"../{doc_id.lower()}/",
     )
     assert out.count("<abbr") == 1
-    assert '<a href="../sop-csc-001/">SOP-CSC-001</a>' in out
-    assert "<h2>SSM</h2>" in out and "<code>SSM</code>" in out and "xSSM" in out
+    assert '<a href="../sop-fld-001/">SOP-FLD-001</a>' in out
+    assert "<h2>FSR</h2>" in out and "<code>FSR</code>" in out and "xFSR" in out
 
 
-def test_id_links_resolve_or_drop(kb):
-    view = build_view(kb, "public", today())
-    text, missing = rewrite_id_links("[a](ART-SUP-002#x) [b](SOP-CSC-001)", "sops/art-sup-001.md", view)
-    assert text == "[a](art-sup-002.md#x) b" and missing == ["SOP-CSC-001"]
+def test_id_links_resolve_or_drop(site_kb):
+    view = build_view(site_kb, "public", today())
+    text, missing = rewrite_id_links("[a](ART-DSK-002#x) [b](SOP-FLD-001)", "sops/art-dsk-001.md", view)
+    assert text == "[a](art-dsk-002.md#x) b" and missing == ["SOP-FLD-001"]
 
 
 def test_build_date_from_option_or_environment(monkeypatch):
