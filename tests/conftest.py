@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from kbtools.cli import main
 from kbtools.kb import load
@@ -170,3 +171,60 @@ def site_kb():
     """tests/fixtures/site/ loaded: what the session's sites show (but for MOVED's path)."""
     return load(SITE_FIXTURE)
 
+
+# -- an independent reading of who owns what (plain YAML, not kbtools), for CODEOWNERS ----
+
+
+def _yaml(root: Path, rel: str):
+    return yaml.safe_load((root / rel).read_text(encoding="utf-8")) or {}
+
+
+def _front_matter(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8").split("---", 2)[1])
+
+
+def expected_handles(root: Path, ref: str) -> list[str]:
+    """The CODEOWNERS owners of `person:<id>` or `team:<id>`, read from org/ directly."""
+    people = {p["id"]: p for p in _yaml(root, "org/people.yaml")["people"]}
+    teams = {t["id"]: t for t in _yaml(root, "org/teams.yaml")["teams"]}
+
+    def person(p: dict) -> str:
+        return "@" + p["github"].lstrip("@") if p.get("github") else p["email"]
+
+    kind, _, ident = ref.partition(":")
+    if kind == "person":
+        return [person(people[ident])]
+    team = teams[ident]
+    if team.get("github"):
+        return ["@" + team["github"].lstrip("@")]
+    return [person(p) for p in people.values() if p.get("team") == ident and p.get("active", True)]
+
+
+def kmt_handles(root: Path) -> list[str]:
+    return expected_handles(root, "team:" + _yaml(root, "kb.yml").get("kmt_team", "kmt"))
+
+
+def assert_codeowners(root: Path) -> int:
+    """root/.github/CODEOWNERS, read by an independent parser: every document is owned by its
+    owner and the KMT, every account by its owner, the registry by the KMT. Returns the files checked."""
+    from codeowners import CodeOwners
+
+    parsed = CodeOwners((root / ".github/CODEOWNERS").read_text(encoding="utf-8"))
+
+    def owners(rel: str) -> list[str]:
+        return [owner for _, owner in parsed.of(rel)]
+
+    kmt = kmt_handles(root)
+    count = 0
+    for path in sorted((root / "sops").rglob("*.md")):
+        rel = path.relative_to(root).as_posix()
+        wanted = list(dict.fromkeys(expected_handles(root, _front_matter(path)["owner"]) + kmt))
+        assert owners(rel) == wanted, rel
+        count += 1
+    for path in sorted((root / "accounts").glob("*.yaml")):
+        rel = path.relative_to(root).as_posix()
+        assert owners(rel) == expected_handles(root, _yaml(root, rel)["owner"]), rel
+        count += 1
+    for rel in ("org/people.yaml", "org/teams.yaml", "kb.yml", "schemas/sop.schema.json", "sops/new/NEW.md"):
+        assert owners(rel) == kmt, rel
+    return count

@@ -60,8 +60,8 @@ def test_pre_commit_hooks_file():
     assert hook["language"] == "python"
     assert hook["pass_filenames"] is True
     files = re.compile(hook["files"])
-    for path in ("sops/csc/SOP-CSC-001.md", "accounts/ACC-00101.yaml", "org/people.yaml",
-                 "training/TRN-001.yaml", "kb.yml"):
+    for path in ("sops/field/SOP-FLD-001.md", "sops/SOP-FLD-002.md", "accounts/ACC-00201.yaml", "org/people.yaml",
+                 "training/TRN-101.yaml", "kb.yml"):
         assert files.search(path), path
     for path in ("docs/index.md", "kbtools/kb.py", "tests/fixtures/minimal/kb.yml", "notsops/x.md", "kb.yml.bak"):
         assert not files.search(path), path

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import REPO, TODAY, run_kb
+from conftest import SITE_FIXTURE, TODAY, run_kb
 
 
 def test_nothing_due_says_so(kb):
@@ -110,12 +110,24 @@ def test_usage_errors(kb, tmp_path, capsys):
     assert kb.run("digest", "-o", str(kb.root / "taken")).code == 2
 
 
-def test_repository_digest(capsys):
-    result = run_kb(["digest", "--root", str(REPO), "--today", TODAY, "--within", "400", "--format", "json"], capsys)
+def test_digest_of_a_larger_knowledge_base(capsys):
+    result = run_kb(["digest", "--root", str(SITE_FIXTURE), "--today", TODAY, "--format", "json"], capsys)
     assert result.code == 0
     data = result.json()
-    assert data["owners"] and all(o["items"] and o["recipients"] for o in data["owners"])
+    assert [(o["owner"], [i["id"] for i in o["items"]]) for o in data["owners"]] == [
+        ("person:ingrid", ["ACC-00203"]),
+        ("person:petra", ["ACC-00204", "POL-CARE-001", "ACC-00204"]),  # the plan, never made, last
+        ("person:tobias", ["ACC-00202"]),
+        ("team:care-managers", ["SOP-CARE-002"]),
+    ]
     for owner in data["owners"]:
+        assert owner["items"] and owner["recipients"]
         for item in owner["items"]:
             assert set(item) == {"kind", "id", "title", "state", "due", "days_left", "url"}
             assert item["url"].endswith(f"/{item['id'].lower()}/")
+    team = data["owners"][-1]
+    assert team["recipients"] == ["petra@kestrel.example", "tobias@kestrel.example", "ingrid@kestrel.example",
+                                  "kofi@kestrel.example"]  # vera has left
+    within = run_kb(["digest", "--root", str(SITE_FIXTURE), "--today", TODAY, "--within", "400", "--format", "json"],
+                    capsys).json()
+    assert {i["id"] for o in within["owners"] for i in o["items"]} >= {"SOP-FLD-001", "ACC-00201", "PRC-FLD-001"}
