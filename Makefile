@@ -31,7 +31,7 @@ start: $(STAMP)
 	$(MKDOCS) serve -a 127.0.0.1:8000
 
 # The tests build the repository's site with --strict for both audiences
-# (tests/test_shipped_content.py), so `make test` needs no build of its own.
+# (tests/e2e/test_shipped_content.py), so `make test` needs no build of its own.
 test: $(STAMP) $(CHROMIUM)
 	$(BIN)/python -m pytest -q
 
@@ -40,7 +40,7 @@ test: $(STAMP) $(CHROMIUM)
 # review `git diff tests/golden/` before committing.
 golden: $(STAMP)
 	rm -f tests/golden/*.md tests/golden/*.html tests/golden/*.csv tests/golden/*.json
-	KB_UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests/test_checklist.py -k golden
+	KB_UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests/e2e/test_checklist.py -k golden
 
 site: $(STAMP)
 	$(MKDOCS) build --strict --site-dir site

@@ -17,10 +17,12 @@ import yaml
 from kbtools.cli import main
 from kbtools.kb import load
 
-FIXTURES = Path(__file__).parent / "fixtures"
+TESTS = Path(__file__).resolve().parent
+FIXTURES = TESTS / "fixtures"
 FIXTURE = FIXTURES / "minimal"  # small and valid: copied for every test that edits it
 SITE_FIXTURE = FIXTURES / "site"  # richer: the golden checklists and the site tests are built from it
-REPO = Path(__file__).resolve().parent.parent
+GOLDEN = TESTS / "golden"  # the checklists of SITE_FIXTURE (tests/e2e/test_checklist.py, `make golden`)
+REPO = TESTS.parent
 TODAY = "2026-11-22"
 
 

@@ -6,13 +6,11 @@ import csv
 import io
 import json
 import os
-from pathlib import Path
 
 import pytest
 
-from conftest import REPO, SITE_FIXTURE, TODAY, run_kb
+from conftest import GOLDEN, REPO, SITE_FIXTURE, TODAY, run_kb
 
-GOLDEN = Path(__file__).parent / "golden"
 FIXED = ["--today", TODAY, "--start", "2026-12-01", "--root", str(SITE_FIXTURE)]
 FORMATS = ("md", "html", "csv", "json")
 
