@@ -126,7 +126,8 @@ def mkdocs_build(root: Path, site: Path, audience: str = "internal", strict: boo
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
-def finish(process: subprocess.Popen, timeout: float = 120) -> tuple[int, str]:
+def finish(process: subprocess.Popen, timeout: float = 90) -> tuple[int, str]:
+    """Wait for a build; within the per-test timeout, so a stuck build fails with its output."""
     try:
         out, _ = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:

@@ -39,6 +39,7 @@ class _Quiet(SimpleHTTPRequestHandler):
 
 
 def serve(root: Path) -> tuple[ThreadingHTTPServer, str]:
+    """Serve `root` on 127.0.0.1 on a free port the system picks (port 0): never a fixed one."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_port}/"
@@ -50,6 +51,7 @@ def origins(sites: Sites) -> Iterator[dict[str, str]]:
     yield {audience: url for audience, (_, url) in servers.items()}
     for server, _ in servers.values():
         server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture(scope="module")
