@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import settings
 
 from kbtools.cli import main
 from kbtools.kb import load
@@ -24,6 +25,15 @@ SITE_FIXTURE = FIXTURES / "site"  # richer: the golden checklists and the site t
 GOLDEN = TESTS / "golden"  # the checklists of SITE_FIXTURE (tests/e2e/test_checklist.py, `make golden`)
 REPO = TESTS.parent
 TODAY = "2026-11-22"
+
+# Hypothesis: CI (CI=true, as GitHub Actions and the CI of .ci/run set it) runs the same bounded examples
+# every time with no deadline, so a slow machine never fails a test; developers get fresh
+# random examples. HYPOTHESIS_PROFILE=ci|dev chooses explicitly.
+settings.register_profile("ci", derandomize=True, max_examples=200, deadline=None, database=None,
+                          print_blob=True)
+settings.register_profile("dev", max_examples=100, deadline=500)
+ON_CI = os.environ.get("CI", "").lower() in ("true", "1")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if ON_CI else "dev"))
 
 
 @dataclass
