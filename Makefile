@@ -17,10 +17,12 @@ MKDOCS   := NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs
 
 .PHONY: start test golden site site-public check reviews schema bench bench-site clean
 
-$(STAMP): pyproject.toml
+# constraints.txt pins every package to the version the site and the tests were
+# checked with; pyproject.toml keeps the supported ranges.
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
 $(CHROMIUM):

@@ -1,14 +1,18 @@
-"""CI assets: the workflows validate against GitHub's schema and run what governance needs."""
+"""CI assets: the workflows validate against GitHub's schema and run what governance needs;
+the pinned versions that make every clean clone install (and build) the same."""
 
 from __future__ import annotations
 
 import re
 import subprocess
 import sys
+from importlib.metadata import requires, version
 from pathlib import Path
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from conftest import REPO
 
@@ -18,6 +22,7 @@ SCHEDULED = WORKFLOWS / "scheduled.yml"
 HOOKS = REPO / ".pre-commit-hooks.yaml"
 TEMPLATE = REPO / ".github" / "pull_request_template.md"
 CHECK_JSONSCHEMA = Path(sys.executable).with_name("check-jsonschema")
+CONSTRAINTS = REPO / "constraints.txt"
 
 
 def _check_jsonschema(*args: str) -> subprocess.CompletedProcess:
@@ -123,3 +128,54 @@ def test_workflow_commands_exist():
             used |= set(re.findall(r"^kb (\w+)", "\n".join(scripts), re.M))
     assert {"check", "schema", "codeowners", "reviews", "digest"} <= used
     assert used <= set(cli.commands), used - set(cli.commands)
+
+
+# -- constraints.txt ---------------------------------------------------------------------
+
+
+def _pins() -> dict[str, str]:
+    pins = {}
+    for line in CONSTRAINTS.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name, _, pinned = line.partition("==")
+            assert pinned and not re.search(r"[<>=!~;,]", pinned), f"constraints.txt: {line!r} is not name==version"
+            pins[canonicalize_name(name)] = pinned
+    return pins
+
+
+def _needs(extras: set[str]) -> set[str]:
+    """Every distribution `pip install -e '.[extras]'` installs, read from the installed metadata."""
+    found: set[str] = set()
+    todo = [("kbtools", frozenset(extras))]
+    done = set()
+    while todo:
+        dist, wanted = todo.pop()
+        if (dist, wanted) in done:
+            continue
+        done.add((dist, wanted))
+        for text in requires(dist) or []:
+            req = Requirement(text)
+            if req.marker and not any(req.marker.evaluate({"extra": e}) for e in (wanted or {""})):
+                continue
+            name = canonicalize_name(req.name)
+            if name != "kbtools":
+                found.add(name)
+            todo.append((name, frozenset(req.extras)))
+    return found
+
+
+def test_every_package_is_pinned_and_the_sites_are_installed_at_their_pins():
+    pins = _pins()
+    site = _needs({"site"})
+    assert {"mkdocs", "mkdocs-material", "pymdown-extensions", "markdown", "nh3", "jinja2", "markupsafe"} <= site
+    unpinned = _needs({"site", "test"}) - set(pins)
+    assert not unpinned, f"add to constraints.txt: {sorted(unpinned)}"
+    drifted = {name: version(name) for name in site if version(name) != pins[name]}
+    assert not drifted, f"installed {drifted}, pinned otherwise: pip install -c constraints.txt -e '.[test]'"
+
+
+def test_make_installs_with_the_constraints():
+    install = [line.strip() for line in (REPO / "Makefile").read_text(encoding="utf-8").splitlines()
+               if "pip install" in line and "-e" in line]
+    assert install and all("-c constraints.txt" in line for line in install), install
