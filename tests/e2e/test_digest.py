@@ -116,10 +116,13 @@ def test_digest_of_a_larger_knowledge_base(capsys):
     data = result.json()
     assert [(o["owner"], [i["id"] for i in o["items"]]) for o in data["owners"]] == [
         ("person:ingrid", ["ACC-00203"]),
-        ("person:petra", ["ACC-00204", "POL-CARE-001", "ACC-00204"]),  # the plan, never made, last
+        ("person:petra", ["ACC-00204", "POL-CARE-001", "ACC-00204"]),
         ("person:tobias", ["ACC-00202"]),
         ("team:care-managers", ["SOP-CARE-002"]),
     ]
+    petra = data["owners"][1]["items"]  # a plan never made first, then by due date
+    assert [(i["kind"], i["due"]) for i in petra] == [("account-plan", None), ("sop", "2026-10-20"),
+                                                      ("account", "2026-10-30")]
     for owner in data["owners"]:
         assert owner["items"] and owner["recipients"]
         for item in owner["items"]:
