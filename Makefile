@@ -1,7 +1,10 @@
 # Two commands do all the set-up on a fresh machine:
 #   make start   build the knowledge site and serve it on http://127.0.0.1:8000
-#   make test    lint (ruff) and type-check (mypy), build the site with --strict,
-#                then run the whole test suite (browser tests in headless Chromium included)
+#   make test    lint (ruff), type-check (mypy), then run the whole test suite:
+#                the shipped content passes kb check and its site builds with
+#                --strict, browser tests in headless Chromium included
+#   make golden  rewrite tests/golden/ (the checklists of the fixture knowledge
+#                base) after an intended change to kb checklist's output
 # Both create .venv and install what they need on first use; `make test`
 # installs Debian's chromium through apt when /usr/bin/chromium is missing.
 
@@ -12,12 +15,14 @@ STAMP    := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 MKDOCS   := NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs
 
-.PHONY: start test site site-public check reviews schema codes bench bench-site clean
+.PHONY: start test golden site site-public check reviews schema codes bench bench-site clean
 
-$(STAMP): pyproject.toml
+# constraints.txt pins every package to the version the site and the tests were
+# checked with; pyproject.toml keeps the supported ranges.
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
 $(CHROMIUM):
@@ -27,12 +32,19 @@ $(CHROMIUM):
 start: $(STAMP)
 	$(MKDOCS) serve -a 127.0.0.1:8000
 
+# The tests build the repository's site with --strict for both audiences
+# (tests/e2e/test_shipped_content.py), so `make test` needs no build of its own.
 test: $(STAMP) $(CHROMIUM)
 	$(BIN)/ruff check kbtools tests bench
 	$(BIN)/mypy
-	$(MKDOCS) build --strict --site-dir site
-	KB_AUDIENCE=public $(MKDOCS) build --strict --site-dir site-public
 	$(BIN)/python -m pytest -q
+
+# The golden checklists come from tests/fixtures/site/, never from the live content:
+# delete them all (so none of a removed case lingers), write them again, then
+# review `git diff tests/golden/` before committing.
+golden: $(STAMP)
+	rm -f tests/golden/*.md tests/golden/*.html tests/golden/*.csv tests/golden/*.json
+	KB_UPDATE_GOLDEN=1 $(BIN)/python -m pytest -q tests/e2e/test_checklist.py -k golden
 
 site: $(STAMP)
 	$(MKDOCS) build --strict --site-dir site

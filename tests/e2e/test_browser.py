@@ -1,0 +1,233 @@
+"""The built sites in real headless Chromium (Debian's /usr/bin/chromium, driven by Playwright).
+
+Each site is served on 127.0.0.1, on a port the system picks, from the
+session builds of the fixture knowledge base (conftest's `sites`).
+Every page load fails the test on a console error or on a request that
+leaves the site. Screenshots of the home page, a document and the review
+dashboard are kept in test-output/.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, Sites
+
+CHROMIUM = Path(os.environ.get("KB_CHROMIUM", "/usr/bin/chromium"))  # Debian's, unless told otherwise
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update"]
+SCREENSHOTS = REPO / "test-output"
+
+if not CHROMIUM.exists():
+    if os.environ.get("CI"):
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs it", pytrace=False)
+    pytest.skip(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium)", allow_module_level=True)
+
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+def serve(root: Path) -> tuple[ThreadingHTTPServer, str]:
+    """Serve `root` on 127.0.0.1 on a free port the system picks (port 0): never a fixed one."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}/"
+
+
+@pytest.fixture(scope="module")
+def origins(sites: Sites) -> Iterator[dict[str, str]]:
+    servers = {audience: serve(getattr(sites, audience)) for audience in ("internal", "public")}
+    yield {audience: url for audience, (_, url) in servers.items()}
+    for server, _ in servers.values():
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield browser
+        browser.close()
+
+
+class Tab:
+    """A page that records console errors and every request leaving the site."""
+
+    def __init__(self, page: Page, origin: str):
+        self.page, self.origin = page, origin
+        self.errors: list[str] = []
+        self.outside: list[str] = []
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("request", lambda r: None if r.url.startswith(self.origin) else self.outside.append(r.url))
+
+    def open(self, path: str, idle: bool = False) -> Page:
+        """Load a page; with `idle`, also wait until nothing more is loading (search worker, index)."""
+        self.page.goto(self.origin + path, wait_until="networkidle" if idle else "load")
+        return self.page
+
+    def search(self, words: str) -> list[str]:
+        """Type into the header search and return the result links."""
+        page = self.page
+        box = page.locator("input.md-search__input")
+        page.locator("label.md-search__icon, .md-search__input").first.click()
+        box.fill("")
+        box.press_sequentially(words, delay=10)  # Material searches on key events
+        page.wait_for_function(
+            "() => { const m = document.querySelector('.md-search-result__meta');"
+            " return m && !/Initializing|Type to start/.test(m.textContent) }"
+        )
+        return page.eval_on_selector_all(".md-search-result__item > a", "els => els.map(e => e.href)")
+
+
+@pytest.fixture
+def tab(browser: Browser, origins: dict[str, str], request) -> Iterator[Tab]:
+    audience = getattr(request, "param", "internal")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    opened = Tab(page, origins[audience])
+    yield opened
+    context.close()
+    assert opened.errors == [], f"console errors: {opened.errors}"
+    assert opened.outside == [], f"requests outside the site: {opened.outside}"
+
+
+def test_search_finds_a_document_by_a_word_of_its_title(tab):
+    tab.open("")
+    hits = tab.search("handover")
+    assert any("/sops/sop-care-002/" in h for h in hits), hits
+
+
+def test_search_finds_a_document_by_an_acronym(tab):
+    tab.open("")
+    hits = tab.search("FSR")
+    assert any("/sops/sop-fld-001/" in h for h in hits), hits
+
+
+def test_home_search_box_opens_search_with_the_query(tab):
+    page = tab.open("")
+    page.fill("#kb-home-search", "dispatch")
+    page.press("#kb-home-search", "Enter")
+    page.wait_for_load_state()
+    expect(page.locator("input.md-search__input")).to_have_value("dispatch")
+
+
+@pytest.mark.parametrize("doc,state,words", [
+    ("sop-fld-001", "current", "Current"),
+    ("sop-care-002", "due-soon", "Review due soon"),
+    ("pol-care-001", "overdue", "Review overdue"),
+])
+def test_document_page_shows_owner_and_banner(tab, doc, state, words):
+    page = tab.open(f"sops/{doc}/")
+    banner = page.locator(".kb-banner").first
+    expect(banner).to_have_class(f"kb-banner kb-banner--{state}")
+    expect(banner).to_contain_text(words)
+    owner = page.locator(".kb-owner a")
+    expect(owner).to_be_visible()
+    owner.click()
+    page.wait_for_load_state()
+    assert "/owners/" in page.url
+    expect(page.locator("article")).to_contain_text(doc.upper())
+
+
+def test_banner_colours_are_distinct(tab):
+    colours = set()
+    for doc in ("sop-fld-001", "sop-care-002", "pol-care-001"):
+        page = tab.open(f"sops/{doc}/")
+        colours.add(page.eval_on_selector(".kb-banner", "e => getComputedStyle(e).backgroundColor"))
+    assert len(colours) == 3, colours
+
+
+def test_banner_reads_the_same_without_javascript(browser, origins):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(origins["internal"] + "sops/pol-care-001/")
+    expect(page.locator(".kb-banner")).to_contain_text("Review overdue")
+    expect(page.locator(".kb-banner")).to_contain_text("20 October 2026")
+    context.close()
+
+
+def test_step_anchor_lands_on_its_step(tab):
+    page = tab.open("sops/tpl-care-001/#step-sign-off-plan")
+    step = page.locator("#step-sign-off-plan")
+    expect(step).to_be_in_viewport()
+    assert page.evaluate("() => document.querySelector(':target').id") == "step-sign-off-plan"
+    expect(step).to_contain_text("Approval gate")
+
+
+def test_feedback_widget_works_without_leaving_the_site(tab):
+    page = tab.open("sops/sop-fld-001/")
+    form = page.locator("form.md-feedback")
+    expect(form).to_be_visible()
+    expect(form).to_contain_text("Was this page helpful?")
+    form.locator("button[data-md-value='1']").click()
+    expect(form.locator(".md-feedback__note [data-md-value='1']")).to_be_visible()
+    saved = page.evaluate("() => JSON.parse(localStorage.getItem('kb.feedback'))")
+    assert saved[-1]["page"].endswith("/sops/sop-fld-001/") and saved[-1]["value"] == "1"
+
+
+def test_glossary_term_has_a_tooltip(tab):
+    page = tab.open("sops/sop-fld-001/")
+    abbr = page.locator("article abbr", has_text="FSR").first
+    assert abbr.get_attribute("title").startswith("FSR: Field Service Report")
+    abbr.hover()
+    expect(page.locator(".md-tooltip2").filter(has_text="Field Service Report").first).to_be_visible()
+
+
+@pytest.mark.parametrize("tab", ["public"], indirect=True)
+def test_public_search_does_not_find_an_internal_document(tab):
+    tab.open("")
+    for words in ("dispatch", "FSR", "handover"):
+        hits = tab.search(words)
+        assert not any("/sops/sop-" in h or "/sops/pol-" in h or "/sops/tpl-" in h or "/sops/prc-" in h
+                       for h in hits), (words, hits)
+    assert any("/sops/art-dsk-001/" in h for h in tab.search("interruption"))
+
+
+QUIET = ["", "sops/tpl-care-001/", "reviews/", "owners/", "owners/team-field-crew/", "accounts/",
+         "accounts/acc-00201/", "glossary/", "tags/", "departments/field/", "contributing/", "404.html"]
+
+
+@pytest.fixture(scope="module")
+def quiet_tabs(browser: Browser, origins: dict[str, str]) -> Iterator[dict[str, Tab]]:
+    """Every page of QUIET, each in a browser context of its own, loaded side by side until nothing
+    more loads (search worker, index): the waits for quiet overlap instead of adding up."""
+    tabs = {}
+    for path in QUIET:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        tabs[path] = Tab(context.new_page(), origins["internal"])
+        tabs[path].page.goto(tabs[path].origin + path, wait_until="commit")
+    for opened in tabs.values():
+        opened.page.wait_for_load_state("networkidle")
+    yield tabs
+    for opened in tabs.values():
+        opened.page.context.close()
+
+
+@pytest.mark.parametrize("path", QUIET)
+def test_no_console_errors(quiet_tabs, path):
+    opened = quiet_tabs[path]
+    assert opened.page.url == opened.origin + path
+    assert opened.page.title(), "the page did not render"
+    assert opened.errors == [], f"console errors: {opened.errors}"
+    assert opened.outside == [], f"requests outside the site: {opened.outside}"
+
+
+def test_screenshots(tab):
+    SCREENSHOTS.mkdir(exist_ok=True)
+    for name, path in [("home", ""), ("sop-page", "sops/sop-fld-001/"), ("review-dashboard", "reviews/")]:
+        page = tab.open(path, idle=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000

@@ -1,0 +1,372 @@
+"""The knowledge site, built: the kb MkDocs plugin's pages, audiences, safety and failures.
+
+The fixture knowledge base (tests/fixtures/site/) is copied once per session,
+with one document moved to another folder and renamed, and built with
+`mkdocs build --strict` for both audiences (conftest's `sites`), as of a fixed
+date on which one review is overdue, one due soon and the rest current.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import MOVED, REPO, SITE_FIXTURE, SITE_TODAY, copy_site_kb, finish, mkdocs_build
+from kbtools.load.loader import load
+from kbtools.reviews import review_items
+from kbtools.site import csp, urls
+from kbtools.site.view import build_view
+
+
+def today() -> dt.date:
+    return dt.date.fromisoformat(SITE_TODAY)
+
+
+def site_files(root: Path):
+    """Every file of a built site, as text (bytes that are not UTF-8 become U+FFFD)."""
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            yield path, path.read_bytes().decode("utf-8", errors="replace")
+
+
+# -- 1. the plugin ----------------------------------------------------------------------
+
+
+def test_plugin_is_registered_and_configured():
+    from importlib.metadata import entry_points
+
+    (plugin,) = entry_points(group="mkdocs.plugins", name="kb")
+    assert plugin.value == "kbtools.site.plugin:KBPlugin"
+    config = yaml.safe_load((REPO / "mkdocs.yml").read_text().replace("!ENV ", ""))
+    assert config["theme"]["name"] == "material"
+    assert any(isinstance(p, dict) and "kb" in p for p in config["plugins"])
+    assert "navigation.prune" in config["theme"]["features"]
+
+
+def test_the_fixture_site_is_configured_like_the_repositorys():
+    """Only the names differ, so the session builds test the shipped theme, extensions and plugins."""
+    def config(root: Path) -> dict:
+        data = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8").replace("!ENV ", ""))
+        return {k: v for k, v in data.items() if k not in ("site_name", "site_description", "copyright")}
+
+    assert config(SITE_FIXTURE) == config(REPO)
+    for shared in ("docs/assets", "docs/overrides"):
+        assert (SITE_FIXTURE / shared).resolve() == (REPO / shared).resolve(), shared
+
+
+def test_the_fixture_has_no_findings_but_its_review_dates(capsys):
+    """The fixture knowledge base is valid; the overdue and due-soon reviews are on purpose."""
+    from conftest import run_kb
+
+    result = run_kb(["check", "--root", str(SITE_FIXTURE), "--today", SITE_TODAY, "--format", "json"], capsys)
+    found = {(f["path"], f["code"]) for f in result.json()["findings"]}
+    assert found == {
+        ("sops/care/POL-CARE-001.md", "review-overdue"),
+        ("sops/care/SOP-CARE-002.md", "review-due-soon"),
+        ("accounts/ACC-00202.yaml", "review-due-soon"),
+        ("accounts/ACC-00203.yaml", "review-due-soon"),
+        ("accounts/ACC-00204.yaml", "review-overdue"),
+        ("accounts/ACC-00204.yaml", "plan-missing"),
+    }
+
+
+def test_every_document_at_a_url_from_its_id_even_after_moving(sites, site_kb):
+    for doc_id, entry in site_kb.docs.items():
+        page = sites.internal / "sops" / doc_id.lower() / "index.html"
+        assert page.is_file() == (entry.model.audience != "restricted"), doc_id
+    moved = sites.page("internal", urls.doc("SOP-FLD-001"))
+    assert "Dispatch a field crew to a site" in moved
+    assert load(sites.kb).docs["SOP-FLD-001"].path == MOVED
+
+
+def test_overdue_reviews_do_not_fail_the_strict_build(sites, site_kb):
+    states = {i.id: i.state for i in review_items(site_kb, today()) if i.kind == "sop"}
+    assert "overdue" in states.values()  # the session builds passed --strict regardless
+    assert 'kb-banner--overdue' in sites.page("internal", urls.doc("POL-CARE-001"))
+
+
+def _broken_copy(tmp_path: Path) -> Path:
+    return copy_site_kb(tmp_path / "kb")
+
+
+def test_a_knowledge_base_error_fails_the_strict_build_with_its_position(tmp_path):
+    root = _broken_copy(tmp_path)
+    path = root / MOVED
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith("owner:"))
+    lines.insert(at + 1, "ownr: team:field-crew\n")
+    path.write_text("".join(lines), encoding="utf-8")
+    code, out = finish(mkdocs_build(root, tmp_path / "site"))
+    assert code != 0
+    assert f"{MOVED}:{at + 2}:1: error: unknown key 'ownr'" in out
+    assert "Traceback" not in out
+
+
+def test_an_unusable_config_stops_the_build_without_a_traceback(tmp_path):
+    root = _broken_copy(tmp_path)
+    (root / "kb.yml").write_text("due_soon_days: [\n", encoding="utf-8")
+    code, out = finish(mkdocs_build(root, tmp_path / "site", strict=False))
+    assert code != 0
+    assert "kb.yml" in out and "Traceback" not in out
+
+
+def test_a_public_page_linking_to_an_internal_document_fails_the_public_build(tmp_path):
+    root = _broken_copy(tmp_path)
+    article = root / "sops/desk/ART-DSK-001.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\nSee [the dispatch](SOP-FLD-001).\n", encoding="utf-8")
+    code, out = finish(mkdocs_build(root, tmp_path / "site", audience="public"))
+    assert code != 0
+    assert "sops/desk/ART-DSK-001.md links to SOP-FLD-001" in out
+
+
+# -- 2. the document page ------------------------------------------------------------------
+
+
+def test_metadata_panel(sites):
+    page = sites.page("internal", urls.doc("SOP-FLD-001"))
+    panel = page[page.index('<dl class="kb-meta">'):]
+    panel = panel[: panel.index("</dl>")]
+    for label, value in [("ID", "SOP-FLD-001"), ("Type", "SOP"), ("Status", "approved"), ("Version", "2.1"),
+                         ("Effective", "3 March 2025"), ("Last review", "14 September 2026"),
+                         ("Next review", "14 September 2027")]:
+        assert re.search(rf"<dt>{label}</dt><dd>.*?{re.escape(value)}", panel), label
+    assert 'href="../../departments/field/">Field Service</a>' in panel
+    assert 'href="../../owners/team-field-crew/">Field crew</a>' in panel
+    assert '<time datetime="2026-09-14">14 September 2026</time>' in panel
+
+
+@pytest.mark.parametrize("doc_id,state", [("SOP-FLD-001", "current"), ("SOP-CARE-002", "due-soon"),
+                                          ("POL-CARE-001", "overdue")])
+def test_review_banner_in_three_states(sites, site_kb, doc_id, state):
+    computed = next(i.state for i in review_items(site_kb, today()) if i.id == doc_id)
+    assert {"ok": "current"}.get(computed, computed) == state
+    page = sites.page("internal", urls.doc(doc_id))
+    banner = re.search(r'<div class="kb-banner kb-banner--([a-z-]+)"[^>]*>(.*?)</div>', page, re.S)
+    assert banner.group(1) == state
+    words = {"current": "Current", "due-soon": "Review due soon", "overdue": "Review overdue"}[state]
+    assert words in banner.group(2)
+    assert "as of <time datetime=\"2026-11-22\">22 November 2026</time>" in banner.group(2)
+
+
+def test_banner_colours_differ_by_state():
+    css = (REPO / "docs/assets/stylesheets/kb.css").read_text()
+    colours = {s: re.search(rf"--kb-{s}-bg: (#[0-9a-f]+)", css).group(1) for s in ("current", "due-soon", "overdue")}
+    assert len(set(colours.values())) == 3
+
+
+def test_roles_steps_anchors_and_approval_gates(sites, site_kb):
+    doc = site_kb.docs["TPL-CARE-001"].model
+    page = sites.page("internal", urls.doc("TPL-CARE-001"))
+    assert 'id="kb-roles"' in page and "Responsibilities" in page
+    for step in doc.steps:
+        assert f'id="step-{step.id}"' in page
+        assert f'href="#step-{step.id}"' in page
+    gates = [s for s in doc.steps if s.approval]
+    assert len(gates) == 2 and page.count('class="admonition kb-approval"') == 2
+    gate = gates[0]
+    start = page.index(f'id="step-{gate.id}"')
+    block = page[start:page.index('<li class="kb-step', start)]
+    assert len(gate.approval.covers) == 3
+    for covered in gate.approval.covers:
+        assert f'href="#step-{covered}"' in block
+    assert page.count('class="task-list-item"') == sum(len(s.items) for s in doc.steps)
+
+
+def test_related_training_and_history(sites, site_kb):
+    doc = site_kb.docs["SOP-FLD-001"].model
+    page = sites.page("internal", urls.doc("SOP-FLD-001"))
+    related = page[page.index('id="kb-related"'):]
+    for other in doc.related:
+        assert f'href="../../sops/{other.lower()}/"' in related
+    assert 'href="../../sops/sop-gov-001/"' not in related  # it relates to this one, but it is restricted
+    training = page[page.index('id="kb-training"'):page.index('id="kb-history"')]
+    assert "Dispatch walkthrough" in training and "TRN-101" in training
+    history = page[page.index('id="kb-history"'):]
+    history = history[: history.index("</table>")]
+    assert history.count("<tr>") == len(doc.changelog) + 1
+
+
+def test_glossary_tooltips_outside_code_and_links(sites):
+    page = sites.page("internal", urls.doc("SOP-FLD-001"))
+    assert '<abbr title="FSR: Field Service Report.' in page
+    assert "<code>FSR</code>" in page and ">FSR checklist</a>" in page
+    assert not re.search(r"<code>[^<]*<abbr", page)
+    assert not re.search(r"<a [^>]*>[^<]*<abbr", page)
+    glossary = sites.page("internal", urls.GLOSSARY)
+    assert 'id="term-fsr"' in glossary
+
+
+def test_an_alias_carries_its_terms_tooltip(sites):
+    page = sites.page("internal", urls.doc("SOP-FLD-001"))
+    assert re.search(r'<abbr title="WO: Work Order\.[^"]*">Work Orders</abbr>', page)
+    public = sites.page("public", urls.doc("ART-DSK-002"))
+    assert re.search(r'<abbr title="AMR: Automatic Meter Reading\.[^"]*">smart meter</abbr>', public)
+
+
+def test_feedback_widget_on_every_document_page(sites, site_kb):
+    for doc_id in site_kb.docs:
+        if site_kb.docs[doc_id].model.audience == "restricted":
+            continue
+        assert '<form class="md-feedback" name="feedback" hidden>' in sites.page("internal", urls.doc(doc_id))
+
+
+# -- 3. generated pages --------------------------------------------------------------------
+
+
+def test_generated_pages_exist(sites):
+    for src in (urls.HOME, urls.DEPARTMENTS, urls.TYPES, urls.TAGS, urls.OWNERS, urls.REVIEWS,
+                urls.GLOSSARY, urls.ACCOUNTS, urls.department("field"), urls.doc_type("sop"),
+                urls.owner("team:field-crew"), urls.owner("person:petra"), urls.account("ACC-00201")):
+        assert sites.page("internal", src)
+    home = sites.page("internal", urls.HOME)
+    assert 'name="q"' in home and "Departments" in home
+    tags = sites.page("internal", urls.TAGS)
+    assert 'id="tag-dispatch"' in tags
+
+
+def test_review_dashboard_counts_and_chart(sites, site_kb):
+    page = sites.page("internal", urls.REVIEWS)
+    items = review_items(site_kb, today())
+    visible = [i for i in items if i.kind != "sop" or site_kb.docs[i.id].model.audience != "restricted"]
+    overdue = sum(1 for i in visible if i.state in ("overdue", "future"))
+    due_soon = sum(1 for i in visible if i.state == "due-soon")
+    assert (overdue, due_soon) == (3, 3)  # POL-CARE-001, ACC-00204 and its plan; SOP-CARE-002, ACC-00202, ACC-00203
+    table = page[page.index('id="kb-overdue"'):page.index('id="kb-due-soon"')]
+    assert table.count("<tr class=\"kb-row--overdue\">") == overdue
+    assert page[page.index('id="kb-due-soon"'):].count('<tr class="kb-row--due-soon">') == due_soon
+    assert '<svg class="kb-chart" role="img"' in page and 'class="kb-chart__overdue"' in page
+
+
+def test_owner_pages_list_what_they_own_and_what_is_due(sites, site_kb):
+    page = sites.page("internal", urls.owner("person:petra"))
+    owned = [a for a in site_kb.accounts.values() if a.model.owner == "person:petra"]
+    assert len(owned) == 2 and all(a.model.id in page for a in owned)
+    assert "POL-CARE-001" in page
+    assert 'id="kb-due"' in page
+    team = sites.page("internal", urls.owner("team:field-crew"))
+    assert "SOP-FLD-001" in team and "Nadia Osei" in team
+
+
+def test_accounts_by_tier_and_health(sites, site_kb):
+    page = sites.page("internal", urls.ACCOUNTS)
+    for tier in (1, 2, 3):
+        assert f'id="kb-tier-{tier}"' in page
+    for entry in site_kb.accounts.values():
+        assert f'href="../accounts/{entry.model.id.lower()}/"' in page
+
+
+def test_no_confidential_account_value_in_the_internal_site(sites):
+    secrets: set[str] = set()
+    for path in (sites.kb / "accounts").glob("*.yaml"):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for contact in data.get("contacts", []):
+            secrets |= {str(v) for k, v in contact.items() if k in ("email", "phone")}
+        if data.get("annual_revenue"):
+            revenue = data["annual_revenue"]
+            secrets |= {str(revenue), f"{revenue:,}"}
+        if data.get("notes"):
+            secrets.add(data["notes"].strip()[:40])
+    assert any("@" in s for s in secrets) and any(s.isdigit() for s in secrets)
+    for path, text in site_files(sites.internal):
+        leaked = [s for s in secrets if s in text]
+        assert not leaked, f"{path}: {leaked}"
+
+
+# -- 4. audiences --------------------------------------------------------------------------
+
+
+def _forbidden(kb, audience: str) -> set[str]:
+    """Ids and titles of everything the audience must not see (in plain and HTML-escaped form)."""
+    view = build_view(kb, audience, today())
+    names = [(d, e.model.title) for d, e in kb.docs.items() if d not in view.docs]
+    shown = {t.id for t in view.training}
+    names += [(t.model.id, t.model.title) for t in kb.training.values() if t.model.id not in shown]
+    if audience == "public":
+        names += [(a.model.id, a.model.name) for a in kb.accounts.values()]
+    return {x for ident, title in names for x in (ident, title, html.escape(title), json.dumps(title)[1:-1])}
+
+
+def test_public_build_holds_only_public_content(sites, site_kb):
+    forbidden = _forbidden(site_kb, "public")
+    assert {"SOP-FLD-001", "Account handover between CSMs", "ACC-00201", "Alderbrook Brewery",
+            "ART-DSK-003", "Planned maintenance notices", "TRN-101", "Dispatch walkthrough"} <= forbidden
+    forbidden = {n.casefold() for n in forbidden}
+    checked = 0
+    for path, text in site_files(sites.public):
+        text = text.casefold()
+        hits = sorted(n for n in forbidden if n in text)
+        assert not hits, f"{path.relative_to(sites.public)} shows {hits}"
+        checked += 1
+    assert checked > 10
+    assert not (sites.public / "owners").exists() and not (sites.public / "accounts").exists()
+    assert not (sites.public / "reviews").exists() and not (sites.public / "handbook").exists()
+    assert (sites.public / "sops/art-dsk-001/index.html").is_file()
+    assert not (sites.public / "sops/art-dsk-003").exists()  # public, but a draft
+
+
+def test_public_tooltips_only_for_terms_of_public_documents(sites, site_kb):
+    allowed = {t.term for t in build_view(site_kb, "public", today()).terms}
+    assert allowed == {"AMR", "SLA"}
+    for path, text in site_files(sites.public):
+        for title in re.findall(r'<abbr title="([^"]*)"', text):
+            assert html.unescape(title).split(":")[0].split(".")[0] in allowed, (path, title)
+
+
+def test_restricted_content_in_no_build(sites):
+    forbidden = {"SOP-GOV-001", "Respond to a customer data breach", "heron-quartz", "TRN-103",
+                 "Breach drill for the governance board"}
+    for root in (sites.internal, sites.public):
+        for path, text in site_files(root):
+            assert not [n for n in forbidden if n in text], path
+
+
+def test_hand_written_pages_are_internal_unless_marked_public(sites):
+    for page in ("handbook", "contributing", "help"):
+        assert (sites.internal / page / "index.html").is_file(), page
+    assert not (sites.public / "contributing").exists()  # audience: internal
+    assert not (sites.public / "handbook").exists()  # no audience: internal
+    assert (sites.public / "help/index.html").is_file()  # audience: public
+
+
+def test_links_by_id_in_markdown_and_bare_ids_in_text(sites):
+    page = sites.page("internal", "contributing.md")
+    assert 'href="../sops/sop-fld-001/#step-log-call"' in page
+    assert '<a href="../sops/tpl-care-001/">TPL-CARE-001</a>' in page
+    assert '<a href="../sops/art-dsk-001/">ART-DSK-001</a>' in sites.page("public", "help.md")
+
+
+# -- 5. safety -------------------------------------------------------------------------------
+
+
+def test_every_page_has_a_content_security_policy_matching_its_scripts(sites):
+    for root in (sites.internal, sites.public):
+        for path in root.rglob("*.html"):
+            if path.parent.name == "checklists":
+                continue  # standalone printable files with their own, stricter policy (test_site_downloads)
+            text = path.read_text(encoding="utf-8")
+            meta = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', text)
+            assert meta, path
+            policy = meta.group(1)
+            assert "'unsafe-inline'" not in policy.split("script-src", 1)[1].split(";")[0]
+            assert "default-src 'self'" in policy
+            for digest in csp.script_hashes(text):
+                assert digest in policy
+            assert text.index("Content-Security-Policy") < text.index("<script")
+
+
+def test_no_resource_from_elsewhere(sites):
+    resource = re.compile(r'<(?:script|img|link|iframe|source|video|audio)\b[^>]*\b(?:src|href)='
+                          r'"((?:https?:)?//[^"]+)"')
+    css_url = re.compile(r"url\(\s*['\"]?(?:https?:)?//")
+    for root in (sites.internal, sites.public):
+        for path, text in site_files(root):
+            assert not resource.findall(text), path
+            if path.suffix == ".css":
+                assert not css_url.search(text), path
+            assert "fonts.googleapis" not in text and "googletagmanager" not in text, path

@@ -1,0 +1,302 @@
+"""Bad input of every kind gives a positioned finding, never a traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import codes, only
+
+ACCOUNT = "accounts/ACC-00001.yaml"
+SOP = "sops/ops/SOP-OPS-001.md"
+
+
+def finding_for(kb, path):
+    found = [f for f in kb.findings() if f["path"] == path]
+    assert found, f"no finding for {path}"
+    return found
+
+
+@pytest.mark.parametrize(
+    "name, content, code, line, col",
+    [
+        ("tab indentation", "id: ACC-00001\n\tname: x\n", "yaml-tab", 2, 1),
+        ("syntax error", "id: ACC-00001\nname: [unclosed\n", "yaml-syntax", 3, 1),
+        ("duplicate key", "id: ACC-00001\nname: a\ntier: 1\nname: b\n", "duplicate-key", 4, 1),
+        ("python tag", "id: !!python/object/apply:os.system ['touch /tmp/pwned']\n", "yaml-tag", 1, 5),
+        ("custom tag", "id: ACC-00001\nname: !secret x\n", "yaml-tag", 2, 7),
+        ("binary tag", "id: ACC-00001\nname: !!binary aGVsbG8=\n", "yaml-tag", 2, 7),
+        ("merge key", "base: &b {tier: 1}\nother:\n  <<: *b\n", "yaml-tag", 3, 3),
+        ("complex key", "? [a, b]\n: c\n", "yaml-key", 1, 3),
+        ("two documents", "id: ACC-00001\n---\nid: ACC-00002\n", "yaml-syntax", 2, 1),
+        ("a list, not a mapping", "- id: ACC-00001\n", "not-a-mapping", 1, 1),
+        ("a scalar, not a mapping", "just text\n", "not-a-mapping", 1, 1),
+        ("only comments", "# nothing here\n", "empty-file", 1, 1),
+    ],
+)
+def test_bad_yaml_is_a_positioned_finding(kb, name, content, code, line, col):
+    kb.write(ACCOUNT, content)
+    result = kb.check()
+    assert result.code == 1
+    assert "Traceback" not in result.out + result.err
+    f = next(f for f in kb.findings() if f["path"] == ACCOUNT)
+    assert (f["code"], f["line"], f["col"]) == (code, line, col), f
+
+
+def test_python_tags_are_never_constructed(kb, tmp_path):
+    marker = tmp_path / "pwned"
+    kb.write(ACCOUNT, f"id: !!python/object/apply:os.system ['touch {marker}']\n")
+    kb.check()
+    assert not marker.exists()
+
+
+def test_alias_bomb_is_refused(kb):
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
+    for i, name in enumerate("bcdefgh"):
+        prev = "abcdefgh"[i]
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 10) + "]")
+    kb.write(ACCOUNT, "\n".join(lines) + "\n")
+    f = only(kb.findings(), "yaml-alias")
+    assert f["path"] == ACCOUNT and f["line"] >= 1
+
+
+def test_small_aliases_are_fine(kb):
+    kb.write(ACCOUNT, kb.read(ACCOUNT) + "products: &p [POS]\nnotes: plain\n")
+    assert kb.findings() == []
+
+
+def test_deep_nesting_is_refused(kb):
+    kb.write(ACCOUNT, "id: " + "[" * 200 + "]" * 200 + "\n")
+    f = finding_for(kb, ACCOUNT)[0]
+    assert f["code"] in ("yaml-depth", "yaml-syntax")
+    assert f["line"] == 1
+
+
+def test_non_utf8_bytes_point_at_the_byte(kb):
+    kb.write(ACCOUNT, b"id: ACC-00001\nname: Caf\xe9 Fuel\n")
+    f = only(kb.findings(), "encoding")
+    assert (f["path"], f["line"], f["col"]) == (ACCOUNT, 2, 10)
+    assert "0xe9" in f["message"]
+
+
+def test_utf8_bom_is_accepted(kb):
+    kb.write(ACCOUNT, b"\xef\xbb\xbf" + kb.read(ACCOUNT).encode())
+    assert kb.findings() == []
+
+
+def test_bom_in_markdown_is_accepted(kb):
+    kb.write(SOP, b"\xef\xbb\xbf" + kb.read(SOP).encode())
+    assert kb.findings() == []
+
+
+def test_empty_file(kb):
+    kb.write(ACCOUNT, "")
+    f = only(kb.findings(), "empty-file")
+    assert (f["path"], f["line"]) == (ACCOUNT, 1)
+
+
+def test_empty_markdown_file(kb):
+    kb.write(SOP, "\n\n")
+    f = only([f for f in kb.findings() if f["path"] == SOP], "empty-file")
+    assert f["line"] == 1
+
+
+def test_missing_front_matter(kb):
+    kb.write(SOP, "# Just a heading\n\nNo front matter.\n")
+    f = next(f for f in kb.findings() if f["path"] == SOP)
+    assert (f["code"], f["line"]) == ("front-matter", 1)
+    assert "missing front matter" in f["message"]
+
+
+def test_unterminated_front_matter(kb):
+    kb.write(SOP, "---\nid: SOP-OPS-001\ntitle: x\n\n# Body\n")
+    f = next(f for f in kb.findings() if f["path"] == SOP)
+    assert f["code"] == "front-matter" and "unterminated" in f["message"]
+
+
+def test_front_matter_not_a_mapping(kb):
+    kb.write(SOP, "---\n- one\n- two\n---\nbody\n")
+    f = next(f for f in kb.findings() if f["path"] == SOP)
+    assert (f["code"], f["line"]) == ("not-a-mapping", 2)
+
+
+def test_front_matter_yaml_error_has_the_file_line(kb):
+    # line 4 of the file is line 3 of the front matter
+    kb.write(SOP, "---\nid: SOP-OPS-001\ntitle: ok\nstatus: [broken\n---\nbody\n")
+    f = next(f for f in kb.findings() if f["path"] == SOP)
+    assert f["code"] == "yaml-syntax"
+    assert f["line"] == 5
+
+
+def test_front_matter_duplicate_key_line(kb):
+    text = kb.read(SOP).replace("type: sop\n", "type: sop\ntitle: Again\n", 1)
+    kb.write(SOP, text)
+    f = only(kb.findings(), "duplicate-key")
+    assert (f["path"], f["line"], f["col"]) == (SOP, 5, 1)
+    assert "first defined on line 3" in f["message"]
+
+
+def test_unknown_key_suggests_the_right_one(kb):
+    kb.edit(SOP, "owner: team:ops-team", "ownr: team:ops-team")
+    fs = kb.findings()
+    f = only(fs, "unknown-key")
+    assert (f["path"], f["line"], f["col"]) == (SOP, 7, 1)
+    assert f["message"] == "unknown key 'ownr', did you mean 'owner'?"
+    assert only(fs, "missing-key")["message"] == "missing required key 'owner'"
+
+
+def test_unknown_key_deep_inside_steps(kb):
+    kb.edit(SOP, "    items: [Contracts, Invoices]", "    itmes: [Contracts, Invoices]")
+    f = only(kb.findings(), "unknown-key")
+    assert f["line"] == 20 and f["col"] == 5
+    assert "in steps[0]" in f["message"] and "did you mean 'items'" in f["message"]
+
+
+def test_enum_typo_suggests_value(kb):
+    kb.edit(SOP, "status: approved", "status: aproved")
+    f = only(kb.findings(), "invalid-value")
+    assert (f["line"], f["col"]) == (5, 9)
+    assert "did you mean 'approved'" in f["message"]
+
+
+def test_unquoted_version_is_explained(kb):
+    kb.edit(SOP, 'version: "1.1"', "version: 1.1")
+    f = only(kb.findings(), "invalid-type")
+    assert f["line"] == 9 and 'quote it: "1.1"' in f["message"]
+
+
+def test_dates_must_be_real_dates(kb):
+    kb.edit(SOP, "effective: 2026-01-10", "effective: 5/2/24")
+    f = only(kb.findings(), "invalid-date")
+    assert (f["line"], f["col"]) == (10, 12)
+    kb.edit(SOP, "effective: 5/2/24", "effective: 2026-02-30")
+    f = next(f for f in kb.findings() if f["path"] == SOP)
+    assert f["line"] == 10
+
+
+def test_bad_id_pattern_explains_the_pattern(kb):
+    kb.edit(ACCOUNT, "id: ACC-00001", "id: ACC-1")
+    fs = kb.findings()
+    f = next(f for f in fs if f["code"] == "invalid-value")
+    assert (f["path"], f["line"]) == (ACCOUNT, 1)
+    assert "ACC-00042" in f["message"]
+
+
+def test_typed_references(kb):
+    kb.edit(ACCOUNT, "owner: person:alice", "owner: alice")
+    f = only(kb.findings(), "invalid-value")
+    assert f["line"] == 6 and "person:jdoe" in f["message"]
+
+
+def test_type_prefix_must_match(kb):
+    kb.edit(SOP, "type: sop", "type: policy")
+    f = only(kb.findings(), "invalid-record")
+    assert "POL-" in f["message"]
+
+
+def test_last_reviewed_required_unless_draft(kb):
+    kb.edit(SOP, "last_reviewed: 2026-06-01\n", "")
+    assert "last_reviewed is required" in only(kb.findings(), "invalid-record")["message"]
+    kb.edit(SOP, "status: approved", "status: draft")
+    assert kb.findings() == []
+
+
+def test_registry_entry_errors_point_into_the_list(kb):
+    kb.edit("org/people.yaml", "    email: bob@example.com", "    emial: bob@example.com")
+    fs = kb.findings()
+    f = only(fs, "unknown-key")
+    assert (f["path"], f["line"], f["col"]) == ("org/people.yaml", 10, 5)
+    # the other people still load: alice's ownership is fine
+    assert "unknown-owner" not in codes(fs)
+
+
+def test_unknown_registry_file_is_a_warning(kb):
+    kb.write("org/misc.yaml", "x: 1\n")
+    f = only(kb.findings(), "unknown-file")
+    assert f["severity"] == "warning"
+
+
+def test_every_problem_in_one_file_is_reported(kb):
+    kb.write(
+        SOP,
+        "---\nid: SOP-OPS-001\ntitle: x\ntype: sop\nstatus: aproved\ndepartment: ops\n"
+        "ownr: team:ops-team\naudience: everyone\nversion: 1\neffective: 2026-01-01\n"
+        "last_reviewed: 2026-06-01\n---\n",
+    )
+    fs = [f for f in kb.findings() if f["path"] == SOP]
+    assert sorted(codes(fs)) == sorted(
+        ["invalid-value", "missing-key", "unknown-key", "invalid-value", "invalid-type"]
+    )
+    assert [f["line"] for f in fs] == sorted(f["line"] for f in fs)
+
+
+def test_a_broken_document_is_not_reported_again_as_unknown(kb):
+    kb.edit(SOP, "status: approved", "status: nope")
+    fs = kb.findings()
+    # training and glossary link to SOP-OPS-001; its own error is enough
+    assert codes(fs) == ["invalid-value"]
+
+
+# --- hostile input found in review ------------------------------------------------
+
+
+def test_huge_integer_is_a_finding(kb):
+    kb.edit(ACCOUNT, "tier: 1", "tier: " + "9" * 5000)
+    f = next(f for f in kb.findings() if f["path"] == ACCOUNT)
+    assert (f["code"], f["line"], f["col"]) == ("yaml-syntax", 4, 7)
+
+
+def test_control_character_points_at_itself(kb):
+    kb.write(ACCOUNT, kb.read(ACCOUNT) + 'notes: "a\x00b"\n')
+    f = next(f for f in kb.findings() if f["path"] == ACCOUNT)
+    assert (f["code"], f["line"], f["col"]) == ("yaml-syntax", 10, 10)
+    assert "\n" not in f["message"]
+
+
+def test_alias_of_a_big_mapping_is_refused_quickly(kb):
+    big = "m: &m {" + ", ".join(f"k{i}: {i}" for i in range(3000)) + "}\n"
+    kb.write(ACCOUNT, kb.read(ACCOUNT) + big + "l: [" + ", ".join(["*m"] * 3000) + "]\n")
+    assert only(kb.findings(), "yaml-alias")["path"] == ACCOUNT
+
+
+def test_review_interval_is_bounded(kb):
+    kb.edit(SOP, "last_reviewed: 2026-06-01", "last_reviewed: 2026-06-01\nreview_every: 99999 days")
+    f = only(kb.findings(), "invalid-value")
+    assert f["line"] == 12 and "'12 months'" in f["message"]
+
+
+def test_every_missing_key_is_reported(kb):
+    text = "".join(line for line in kb.read(ACCOUNT).splitlines(keepends=True)
+                   if not line.startswith(("name:", "segment:", "tier:")))
+    kb.write(ACCOUNT, text)
+    fs = [f for f in kb.findings() if f["code"] == "missing-key"]
+    assert sorted(f["message"] for f in fs) == [
+        "missing required key 'name'", "missing required key 'segment'", "missing required key 'tier'"]
+
+
+@pytest.mark.parametrize("key, line", [("~", 10), ("12", 10), ("true", 10)])
+def test_keys_that_are_not_text(kb, key, line):
+    kb.write(ACCOUNT, kb.read(ACCOUNT) + f"{key}: z\n")
+    f = only(kb.findings(), "unknown-key")
+    assert (f["line"], f["col"]) == (line, 1) and "is not text" in f["message"]
+
+
+def test_pipes_and_links_are_skipped_not_read(kb, tmp_path):
+    import os
+
+    os.mkfifo(kb.root / "accounts" / "ACC-00005.yaml")  # reading it would block forever
+    (tmp_path / "outside.yaml").write_text("secret: 1\n")
+    (kb.root / "accounts" / "ACC-00006.yaml").symlink_to(tmp_path / "outside.yaml")
+    fs = kb.findings()
+    assert sorted(f["path"] for f in fs if f["code"] == "not-a-file") == [
+        "accounts/ACC-00005.yaml", "accounts/ACC-00006.yaml"]
+    assert all(f["severity"] == "warning" for f in fs)
+
+
+def test_a_broken_person_is_not_reported_again_as_unknown(kb):
+    kb.edit("org/people.yaml", "    email: bob@example.com", "    email: nope")
+    assert codes(kb.findings()) == ["invalid-value"]
+
+
+def test_an_unparseable_document_keeps_its_id(kb):
+    kb.edit(SOP, "title: Review an account", "title: [unclosed")
+    assert codes(kb.findings()) == ["yaml-syntax"]  # training and glossary links to it are not "unknown"

@@ -1,0 +1,113 @@
+"""Parts of the site plugin, called directly: URLs, sanitising, escaping, tooltips and links,
+confidential fields, the build date and which findings fail a build."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from conftest import SITE_TODAY
+from kbtools import models
+from kbtools.site import sanitize, urls
+from kbtools.site.accounts import confidential_fields, public_items
+from kbtools.site.annotate import Annotator, rewrite_id_links
+from kbtools.site.render import Links
+from kbtools.site.sop_page import render_head
+from kbtools.site.view import build_view
+
+
+def today() -> dt.date:
+    return dt.date.fromisoformat(SITE_TODAY)
+
+
+def test_urls_come_from_ids():
+    assert urls.doc("SOP-FLD-001") == "sops/sop-fld-001.md"
+    assert urls.owner("team:field-crew") == "owners/team-field-crew.md"
+    assert urls.relative_src("sops/sop-care-002.md", "sops/sop-fld-001.md") == "sop-care-002.md"
+
+
+def test_sanitiser_keeps_extensions_and_drops_scripts():
+    kept = (
+        '<div class="admonition note"><p class="admonition-title">Note</p></div>'
+        '<ul class="task-list"><li class="task-list-item"><label class="task-list-control">'
+        '<input type="checkbox" disabled checked><span class="task-list-indicator"></span></label> x</li></ul>'
+        '<div class="tabbed-set tabbed-alternate" data-tabs="1:2"><input checked id="__tabbed_1_1" '
+        'name="__tabbed_1" type="radio"><div class="tabbed-labels"><label for="__tabbed_1_1">A</label></div></div>'
+        '<details class="tip"><summary>More</summary></details><h2 id="x">X</h2>'
+    )
+    out = sanitize.clean(kept)
+    for piece in ('class="admonition note"', 'class="task-list-item"', 'type="checkbox"', 'type="radio"',
+                  'data-tabs="1:2"', '<label for="__tabbed_1_1">', "<details", 'id="x"'):
+        assert piece in out
+    bad = sanitize.clean('<script>alert(1)</script><img src="x" onerror="alert(1)"><a href="javascript:x">a</a>'
+                         '<img src="https://elsewhere.example/t.png"><iframe src="/"></iframe>'
+                         '<input type="text" name="q"><style>*{}</style>')
+    for piece in ("<script", "alert(1)", "onerror", "javascript:", "elsewhere.example", "<iframe", 'type="text"',
+                  "<style"):
+        assert piece not in bad
+
+
+def test_front_matter_values_are_escaped(site_kb):
+    entry = site_kb.docs["SOP-FLD-001"]
+    evil = entry.model.model_copy(update={"summary": '<img src=x onerror="alert(1)">', "version": "1.1"})
+    entry = type(entry)(evil, entry.path, entry.pos, entry.base, entry.body, entry.body_line)
+    view = build_view(site_kb, "internal", today())
+    out = render_head(view, entry, Links(view, "sops/sop-fld-001/", lambda src: None))
+    assert "<img" not in out and "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in out
+
+
+def test_annotator_skips_code_links_and_headings(site_kb):
+    view = build_view(site_kb, "internal", today())
+    out = Annotator(view).annotate(
+        "<h2>FSR</h2><p>The FSR and SOP-FLD-001, <code>FSR</code> <a href='#'>FSR</a> xFSR</p>",
+        lambda doc_id: f"../{doc_id.lower()}/",
+    )
+    assert out.count("<abbr") == 1
+    assert '<a href="../sop-fld-001/">SOP-FLD-001</a>' in out
+    assert "<h2>FSR</h2>" in out and "<code>FSR</code>" in out and "xFSR" in out
+
+
+def test_id_links_resolve_or_drop(site_kb):
+    view = build_view(site_kb, "public", today())
+    text, missing = rewrite_id_links("[a](ART-DSK-002#x) [b](SOP-FLD-001)", "sops/art-dsk-001.md", view)
+    assert text == "[a](art-dsk-002.md#x) b" and missing == ["SOP-FLD-001"]
+
+
+def test_confidential_fields_come_from_the_model():
+    assert confidential_fields(models.Account) == {"contacts", "annual_revenue", "notes"}
+    account = models.Account.model_validate_json(json.dumps({
+        "id": "ACC-00001", "name": "X", "segment": "NA", "tier": 1, "status": "active", "owner": "person:a",
+        "last_review": "2026-01-01", "annual_revenue": 12345, "contacts": ({"name": "C"},),
+    }))
+    assert "Annual revenue" not in dict(public_items(account)) and "Contacts" not in dict(public_items(account))
+
+
+def test_build_date_from_option_or_environment(monkeypatch):
+    from mkdocs.exceptions import PluginError
+
+    from kbtools.site.plugin import build_date
+
+    monkeypatch.setenv("KB_TODAY", "2027-08-10")
+    assert build_date(None) == dt.date(2027, 8, 10)
+    assert build_date("2026-01-31") == dt.date(2026, 1, 31)
+    monkeypatch.setenv("KB_TODAY", "tomorrow")
+    with pytest.raises(PluginError, match="KB_TODAY is 'tomorrow'"):
+        build_date(None)
+    monkeypatch.delenv("KB_TODAY")
+    assert build_date(None) == dt.date.today()
+
+
+def test_review_dates_are_reported_but_do_not_fail(caplog):
+    from kbtools.findings import Finding
+    from kbtools.site.plugin import report
+
+    findings = [Finding("sops/a.md", 9, 16, "error", "review-overdue", "review overdue"),
+                Finding("accounts/ACC-00001.yaml", 3, 1, "error", "plan-missing", "no plan"),
+                Finding("sops/b.md", 7, 1, "error", "unknown-key", "unknown key 'ownr'"),
+                Finding("sops/c.md", 9, 16, "warning", "review-due-soon", "due soon")]
+    with caplog.at_level("INFO", logger="mkdocs.plugins.kb"):
+        assert report(findings) == 1
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert errors == ["kb: sops/b.md:7:1: error: unknown key 'ownr' [unknown-key]"]
