@@ -81,7 +81,8 @@ def test_pull_request_workflow_runs_every_gate():
     setup = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/setup-python@"))
     assert str(setup["with"]["python-version"]) == "3.11"
     runs = "\n".join(_runs(workflow)["check"])
-    for command in ("pip install -e '.[test]'", "kb check --format github",
+    for command in ("pip install -c constraints.txt -e '.[test]'", "ruff check kbtools tests bench", "mypy",
+                    "kb check --format github",
                     'kb check --changed-since "origin/${{ github.base_ref }}"',
                     "kb schema --check", "kb codeowners --check", "mkdocs build --strict"):
         assert command in runs, command

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import MOVED, REPO, SITE_FIXTURE, SITE_TODAY, copy_site_kb, finish, mkdocs_build
+from conftest import MOVED, REPO, SITE_FIXTURE, SITE_TODAY, copy_site_kb, finish, mkdocs_build, run_kb
 from kbtools.load.loader import load
 from kbtools.reviews import review_items
 from kbtools.site import csp, urls
@@ -123,6 +123,34 @@ def test_a_public_page_linking_to_an_internal_document_fails_the_public_build(tm
     code, out = finish(mkdocs_build(root, tmp_path / "site", audience="public"))
     assert code != 0
     assert "sops/desk/ART-DSK-001.md links to SOP-FLD-001" in out
+
+
+def test_site_url_comes_from_kb_yml_for_pages_api_sitemap_and_digest(tmp_path, capsys):
+    root = _broken_copy(tmp_path)
+    with (root / "kb.yml").open("a", encoding="utf-8") as fh:
+        fh.write("site_url: https://kb.kestrel.example/\n")
+    code, out = finish(mkdocs_build(root, tmp_path / "site"))
+    assert code == 0, out
+    api = json.loads((tmp_path / "site" / "api" / "pages.json").read_text(encoding="utf-8"))
+    doc = next(p for p in api["pages"] if p["id"] == "SOP-FLD-001")
+    assert doc["url"] == "https://kb.kestrel.example/sops/sop-fld-001/"
+    sitemap = (tmp_path / "site" / "sitemap.xml").read_text(encoding="utf-8")
+    assert "<loc>https://kb.kestrel.example/sops/sop-fld-001/</loc>" in sitemap
+    digest = run_kb(["digest", "--within", "400", "--format", "json", "--root", str(root), "--today", SITE_TODAY],
+                    capsys)
+    urls_in_digest = [i["url"] for o in digest.json()["owners"] for i in o["items"]]
+    assert urls_in_digest and all(u.startswith("https://kb.kestrel.example/") for u in urls_in_digest)
+
+
+def test_a_second_site_url_in_mkdocs_yml_that_disagrees_fails_the_build(tmp_path):
+    root = _broken_copy(tmp_path)
+    with (root / "kb.yml").open("a", encoding="utf-8") as fh:
+        fh.write("site_url: https://kb.kestrel.example/\n")
+    config = root / "mkdocs.yml"
+    config.write_text("site_url: https://elsewhere.example/\n" + config.read_text(encoding="utf-8"), encoding="utf-8")
+    code, out = finish(mkdocs_build(root, tmp_path / "site"))
+    assert code != 0
+    assert "set site_url in kb.yml only" in out and "Traceback" not in out
 
 
 # -- 2. the document page ------------------------------------------------------------------
