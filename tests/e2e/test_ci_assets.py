@@ -83,10 +83,21 @@ def test_pull_request_workflow_runs_every_gate():
     runs = "\n".join(_runs(workflow)["check"])
     for command in ("pip install -c constraints.txt -e '.[test]'", "ruff check kbtools tests bench", "mypy",
                     "kb check --format github",
-                    'kb check --changed-since "origin/${{ github.base_ref }}"',
+                    'kb check --changed-since "origin/$BASE_REF"',
                     "kb schema --check", "kb codeowners --check", "mkdocs build --strict"):
         assert command in runs, command
     assert "pytest" in runs or "make test" in runs
+    (changed,) = [s for s in job["steps"] if "--changed-since" in s.get("run", "")]
+    assert changed["env"]["BASE_REF"] == "${{ github.base_ref }}"
+
+
+@pytest.mark.parametrize("path", [PULL_REQUEST, SCHEDULED], ids=lambda p: p.name)
+def test_no_run_script_expands_an_expression(path):
+    """`${{ }}` in a `run:` is pasted into the script before the shell reads it, so a value such as a
+    branch name could run as code: values reach scripts through `env:`, as shell variables."""
+    for job, scripts in _runs(_load(path)).items():
+        for script in scripts:
+            assert "${{" not in script, f"{job}: {script}"
 
 
 def test_scheduled_workflow_reports_and_publishes():
