@@ -114,11 +114,19 @@ def test_scheduled_workflow_reports_and_publishes():
     artifacts = [s["with"]["path"] for s in workflow["jobs"]["reviews"]["steps"]
                  if s.get("uses", "").startswith("actions/upload-artifact@")]
     assert sorted(artifacts) == ["digest.md", "reviews.json"]
+    # the site of main is built in one job and handed to GitHub Pages as an artifact
+    site = workflow["jobs"]["site"]
+    assert any(s.get("with", {}).get("ref") == "main" for s in site["steps"])
+    assert "mkdocs build --strict --site-dir site" in "\n".join(runs["site"])
+    (upload,) = [s for s in site["steps"] if s.get("uses", "").startswith("actions/upload-pages-artifact@")]
+    assert upload["with"]["path"] == "site"
+    # ... and deployed by another, the only one that can publish, which runs nothing but the deploy action
     publish = workflow["jobs"]["publish"]
-    assert publish["permissions"]["contents"] == "write"
-    assert any(s.get("with", {}).get("ref") == "main" for s in publish["steps"])
-    assert "mkdocs gh-deploy --force" in "\n".join(runs["publish"]) or any(
-        u.startswith("actions/deploy-pages@") for u in _uses(workflow))
+    assert publish["needs"] == "site"
+    assert publish["permissions"] == {"pages": "write", "id-token": "write"}
+    assert publish["environment"]["name"] == "github-pages"
+    assert [s["uses"].partition("@")[0] for s in publish["steps"]] == ["actions/deploy-pages"]
+    assert "pages" not in site.get("permissions", {}) and "pages" not in workflow.get("permissions", {})
 
 
 def test_pull_request_template_carries_the_kmt_checklist():
