@@ -129,6 +129,24 @@ def test_scheduled_workflow_reports_and_publishes():
     assert "pages" not in site.get("permissions", {}) and "pages" not in workflow.get("permissions", {})
 
 
+@pytest.mark.parametrize("path", [PULL_REQUEST, SCHEDULED], ids=lambda p: p.name)
+def test_jobs_hold_only_what_they_need(path):
+    """No permission for a whole workflow: each job names its own, reads at most the repository, and
+    only the Pages deployment writes. A checkout keeps no token in .git/config, where a later step (or
+    an artifact of the workspace) could take it."""
+    workflow = _load(path)
+    assert workflow["permissions"] == {}
+    for name, job in workflow["jobs"].items():
+        permissions = job["permissions"]
+        writes = {scope for scope, access in permissions.items() if access == "write"}
+        allowed = {"pages", "id-token"} if (path, name) == (SCHEDULED, "publish") else set()
+        assert writes == allowed, (name, writes)
+        for step in job["steps"]:
+            if step.get("uses", "").startswith("actions/checkout@"):
+                assert step["with"]["persist-credentials"] is False, name
+                assert permissions["contents"] == "read", name
+
+
 def test_pull_request_template_carries_the_kmt_checklist():
     text = TEMPLATE.read_text(encoding="utf-8")
     boxes = re.findall(r"^- \[ \] (.+)$", text, re.M)
