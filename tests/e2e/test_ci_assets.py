@@ -147,6 +147,17 @@ def test_jobs_hold_only_what_they_need(path):
                 assert permissions["contents"] == "read", name
 
 
+@pytest.mark.parametrize("path", [PULL_REQUEST, SCHEDULED], ids=lambda p: p.name)
+def test_actions_are_pinned_to_a_release_commit(path):
+    """Every action is pinned to a full commit hash, the release it is named in a comment (a tag can
+    be moved to other code; a commit cannot), as .github/zizmor.yml requires."""
+    lines = [line.strip().removeprefix("- ") for line in path.read_text(encoding="utf-8").splitlines()
+             if re.match(r"\s*(- )?uses:", line)]
+    assert len(lines) == len(_uses(_load(path)))
+    for line in lines:
+        assert re.fullmatch(r"uses: [\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+", line), line
+
+
 def test_pull_request_template_carries_the_kmt_checklist():
     text = TEMPLATE.read_text(encoding="utf-8")
     boxes = re.findall(r"^- \[ \] (.+)$", text, re.M)
