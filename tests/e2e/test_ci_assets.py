@@ -3,6 +3,7 @@ the pinned versions that make every clean clone install (and build) the same."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -22,6 +23,8 @@ SCHEDULED = WORKFLOWS / "scheduled.yml"
 HOOKS = REPO / ".pre-commit-hooks.yaml"
 TEMPLATE = REPO / ".github" / "pull_request_template.md"
 CHECK_JSONSCHEMA = Path(sys.executable).with_name("check-jsonschema")
+ZIZMOR = Path(sys.executable).with_name("zizmor")
+ZIZMOR_CONFIG = REPO / ".github" / "zizmor.yml"
 CONSTRAINTS = REPO / "constraints.txt"
 
 
@@ -156,6 +159,53 @@ def test_actions_are_pinned_to_a_release_commit(path):
     assert len(lines) == len(_uses(_load(path)))
     for line in lines:
         assert re.fullmatch(r"uses: [\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+", line), line
+
+
+def _zizmor(workflows: Path) -> tuple[list[dict], subprocess.CompletedProcess]:
+    """zizmor's findings on a folder of workflows, offline, under the project's configuration."""
+    assert ZIZMOR.exists(), "zizmor is not installed: pip install -c constraints.txt -e '.[test]'"
+    result = subprocess.run(
+        [str(ZIZMOR), "--offline", "--config", str(ZIZMOR_CONFIG), "--strict-collection",
+         "--format", "json", "--no-progress", "--color", "never", str(workflows)],
+        capture_output=True, text=True, timeout=120)
+    assert result.returncode not in (1, 2), result.stderr  # 1 and 2: zizmor failed, or was called wrong
+    return json.loads(result.stdout), result
+
+
+def test_zizmor_finds_nothing_in_the_workflows():
+    findings, result = _zizmor(WORKFLOWS)
+    assert findings == [], [(f["ident"], f["desc"], f["locations"][0]["concrete"]["feature"]) for f in findings]
+    assert result.returncode == 0, result.stderr
+    # it audited every workflow (with --strict-collection one it cannot read fails the run)
+    audited = set(re.findall(r"completed (\S+)", result.stderr))
+    assert {Path(p).name for p in audited} == {p.name for p in WORKFLOWS.glob("*.yml")}, result.stderr
+
+
+def test_zizmor_finds_what_the_workflows_were_fixed_for(tmp_path):
+    """The same run over a workflow with each problem the workflows had: a value pasted into a script,
+    an action pinned to a tag, a checkout that keeps its token in a job that uploads the workspace."""
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "unsafe.yml").write_text("""\
+name: Unsafe
+on:
+  pull_request:
+permissions: {}
+jobs:
+  check:
+    runs-on: ubuntu-latest
+    permissions:
+      contents: read
+    steps:
+      - uses: actions/checkout@v4
+      - run: kb check --changed-since "origin/${{ github.base_ref }}"
+      - uses: actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02 # v4.6.2
+        with:
+          path: .
+""", encoding="utf-8")
+    findings, result = _zizmor(workflows)
+    assert {f["ident"] for f in findings} == {"template-injection", "unpinned-uses", "artipacked"}, findings
+    assert result.returncode != 0
 
 
 def test_pull_request_template_carries_the_kmt_checklist():
