@@ -22,6 +22,7 @@ PULL_REQUEST = WORKFLOWS / "pull-request.yml"
 SCHEDULED = WORKFLOWS / "scheduled.yml"
 HOOKS = REPO / ".pre-commit-hooks.yaml"
 TEMPLATE = REPO / ".github" / "pull_request_template.md"
+DEPENDABOT = REPO / ".github" / "dependabot.yml"
 CHECK_JSONSCHEMA = Path(sys.executable).with_name("check-jsonschema")
 ZIZMOR = Path(sys.executable).with_name("zizmor")
 ZIZMOR_CONFIG = REPO / ".github" / "zizmor.yml"
@@ -161,24 +162,24 @@ def test_actions_are_pinned_to_a_release_commit(path):
         assert re.fullmatch(r"uses: [\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+", line), line
 
 
-def _zizmor(workflows: Path) -> tuple[list[dict], subprocess.CompletedProcess]:
-    """zizmor's findings on a folder of workflows, offline, under the project's configuration."""
+def _zizmor(*inputs: Path) -> tuple[list[dict], subprocess.CompletedProcess]:
+    """zizmor's findings on folders of workflows and files, offline, under the project's configuration."""
     assert ZIZMOR.exists(), "zizmor is not installed: pip install -c constraints.txt -e '.[test]'"
     result = subprocess.run(
         [str(ZIZMOR), "--offline", "--config", str(ZIZMOR_CONFIG), "--strict-collection",
-         "--format", "json", "--no-progress", "--color", "never", str(workflows)],
+         "--format", "json", "--no-progress", "--color", "never", *map(str, inputs)],
         capture_output=True, text=True, timeout=120)
     assert result.returncode not in (1, 2), result.stderr  # 1 and 2: zizmor failed, or was called wrong
     return json.loads(result.stdout), result
 
 
 def test_zizmor_finds_nothing_in_the_workflows():
-    findings, result = _zizmor(WORKFLOWS)
+    findings, result = _zizmor(WORKFLOWS, DEPENDABOT)
     assert findings == [], [(f["ident"], f["desc"], f["locations"][0]["concrete"]["feature"]) for f in findings]
     assert result.returncode == 0, result.stderr
-    # it audited every workflow (with --strict-collection one it cannot read fails the run)
-    audited = set(re.findall(r"completed (\S+)", result.stderr))
-    assert {Path(p).name for p in audited} == {p.name for p in WORKFLOWS.glob("*.yml")}, result.stderr
+    # it audited every workflow and the Dependabot file (with --strict-collection one it cannot read fails)
+    audited = {Path(p).name for p in re.findall(r"completed (\S+)", result.stderr)}
+    assert audited == {p.name for p in WORKFLOWS.glob("*.yml")} | {DEPENDABOT.name}, result.stderr
 
 
 def test_zizmor_finds_what_the_workflows_were_fixed_for(tmp_path):
@@ -206,6 +207,14 @@ jobs:
     findings, result = _zizmor(workflows)
     assert {f["ident"] for f in findings} == {"template-injection", "unpinned-uses", "artipacked"}, findings
     assert result.returncode != 0
+
+
+def test_dependabot_updates_the_pinned_actions():
+    """A hash pin gets no fix by itself: Dependabot proposes each new release of the actions."""
+    result = _check_jsonschema("--builtin-schema", "vendor.dependabot", str(DEPENDABOT))
+    assert result.returncode == 0, result.stdout + result.stderr
+    (update,) = [u for u in _load(DEPENDABOT)["updates"] if u["package-ecosystem"] == "github-actions"]
+    assert update["directory"] == "/"
 
 
 def test_pull_request_template_carries_the_kmt_checklist():
