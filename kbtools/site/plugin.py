@@ -107,7 +107,8 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         audience = self.config.audience
         if audience not in kb.config.audiences:
             raise PluginError(f"kb: audience {audience!r} is not in kb.yml audiences {kb.config.audiences}")
-        config.site_url = _site_url(config.site_url, kb.config.site_url)
+        if not self.dev:  # `mkdocs serve` points site_url at the address it serves on; keep that
+            config.site_url = _site_url(config.site_url, kb.config.site_url)
         today = build_date(self.config.today)
         report(run_checks(kb, today))
         self.view = build_view(kb, audience, today)
