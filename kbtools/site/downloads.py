@@ -63,6 +63,11 @@ def pages_api(view: SiteView, url_of: Callable[[str], str | None]) -> dict[str, 
     return envelope(view.today, audience=view.audience, pages=pages)
 
 
+# `<`, `>` and `&` only occur inside JSON strings: as \u escapes the data is the same, and no
+# browser or HTML-minded tool pointed at the file ever meets markup in it.
+_JSON_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
 def write_pages_api(view: SiteView, site_dir: Path, url_of: Callable[[str], str | None]) -> None:
     data = pages_api(view, url_of)
-    _write(site_dir / "api" / "pages.json", json_text(data))
+    _write(site_dir / "api" / "pages.json", json_text(data).translate(_JSON_SAFE))

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +29,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
-from mkdocs.structure.toc import TableOfContents
+from mkdocs.structure.toc import AnchorLink, TableOfContents
 from mkdocs.utils.meta import get_data
 
 from ..checks import run_checks
@@ -40,6 +40,7 @@ from . import urls
 from .annotate import Annotator, LeakGuard, rewrite_id_links
 from .csp import add_policy
 from .downloads import write_checklists, write_pages_api
+from .htmltext import as_html, fragment_as_html
 from .nav import build_nav
 from .pages import SitePage, all_pages
 from .render import Links, anchor_ids, toc_entries
@@ -154,8 +155,14 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         assert self.view is not None
         site_page = self.pages.get(page.file.src_uri)
         if site_page is not None:
-            page.meta.update(site_page.meta)
-            page.meta["title"] = site_page.title
+            # Nothing from the file: MkDocs reads "meta" out of the top of any body (a YAML block, or
+            # `key: value` lines), which would let a document pick its template. The body is used as loaded.
+            page.meta = {**site_page.meta, "title": as_html(site_page.title)}
+            if "description" in page.meta:
+                page.meta["description"] = as_html(page.meta["description"])
+            markdown = site_page.markdown
+        else:
+            page.meta = page_meta(page.meta, f"docs/{page.file.src_uri}")
         markdown, missing = rewrite_id_links(markdown, page.file.src_uri, self.view)
         for doc_id in missing:
             log.warning("kb: %s links to %s, which is not a document in the %s site",
@@ -174,6 +181,9 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
             page.toc = TableOfContents(toc_entries(out))
         if page.present_anchor_ids is not None:
             page.present_anchor_ids |= anchor_ids(out)
+        # The theme prints titles as HTML: hand it each one's text, escaped (a heading's HTML included).
+        page.title = fragment_as_html(page.title or "")
+        _escape_toc(page.toc)
         return self.annotator.annotate(
             out, lambda doc_id: links.href(urls.doc(doc_id)), terms=page.file.src_uri != urls.GLOSSARY
         )
@@ -212,6 +222,43 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
             if (self.root / name).exists():
                 server.watch(str(self.root / name))
         return server
+
+
+# Front matter a hand-written page may have; the theme reads more (`template`, `icon`, `status`,
+# `subtitle`, `author`, ...), and some of those print as HTML or pick what renders the page.
+PAGE_HIDE = frozenset({"navigation", "toc", "feedback", "footer", "path", "tags"})
+
+
+def page_meta(meta: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """The front matter of a hand-written page the theme may see: its audience, an escaped title and
+    description, the page parts to hide and its search settings. Anything else is ignored, with a
+    warning (so `--strict` fails on it)."""
+    out: dict[str, Any] = {}
+    for key, value in meta.items():
+        if key == "audience" and isinstance(value, str):
+            out[key] = value
+        elif key in ("title", "description") and isinstance(value, (str, int, float)) and str(value).strip():
+            out[key] = as_html(value)
+        elif key == "hide" and isinstance(value, list) and all(isinstance(v, str) and v in PAGE_HIDE for v in value):
+            out[key] = list(value)
+        elif key == "search" and isinstance(value, dict) and _search_meta(value):
+            out[key] = dict(value)
+        else:
+            log.warning("kb: %s: front matter %r is not one a page may set (audience, title, description, "
+                        "hide: %s, search: {exclude, boost}); ignored", where, key, ", ".join(sorted(PAGE_HIDE)))
+    return out
+
+
+def _search_meta(value: dict[Any, Any]) -> bool:
+    exclude, boost = value.get("exclude", False), value.get("boost", 1)
+    return (set(value) <= {"exclude", "boost"} and isinstance(exclude, bool)
+            and isinstance(boost, (int, float)) and not isinstance(boost, bool) and 0 < boost <= 10)
+
+
+def _escape_toc(toc: TableOfContents | list[AnchorLink]) -> None:
+    for link in toc:
+        link.title = fragment_as_html(link.title)
+        _escape_toc(link.children)
 
 
 def _site_url(in_mkdocs: str | None, in_kb: str | None) -> str | None:

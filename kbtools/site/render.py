@@ -17,6 +17,7 @@ from mkdocs.structure.toc import AnchorLink
 from ..kb import split_ref
 from ..templates import environment
 from . import urls
+from .htmltext import as_html, text_of
 from .view import SiteView
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July",
@@ -138,16 +139,25 @@ def render(template: str, **context: object) -> str:
 
 # -- table of contents -------------------------------------------------------
 
-_HEADING = re.compile(r'<h([23]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
-_TAG = re.compile(r"<[^>]+>")
+_HEADING = re.compile(r'<h([23]) id="([^"]+)"[^>]*>')
 _ID = re.compile(r'\sid="([^"]+)"')
 
 
 def toc_entries(html: str) -> list[AnchorLink]:
-    """h2/h3 headings with ids, nested, for MkDocs' table of contents."""
+    """h2/h3 headings with ids, nested, for MkDocs' table of contents; titles as escaped text.
+
+    One pass: each heading's end is found from where its start tag ends, and the search
+    goes on from there (a heading that never ends ends the scan), so no text is read twice.
+    """
     out: list[AnchorLink] = []
-    for level, ident, inner in _HEADING.findall(html):
-        title = _TAG.sub("", inner).replace("&para;", "").replace("\u00b6", "").strip()  # stays HTML
+    pos = 0
+    while (found := _HEADING.search(html, pos)) is not None:
+        level, ident = found.group(1), found.group(2)
+        end = html.find(f"</h{level}>", found.end())
+        if end < 0:
+            break
+        pos = end + 5
+        title = as_html(text_of(html[found.end():end]).replace("\u00b6", "").strip())  # no permalink sign
         link = AnchorLink(title, ident, int(level))
         if link.level == 3 and out:
             out[-1].children.append(link)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -19,6 +20,8 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, Sites
+
+pytest_plugins = ["hostile_sites"]  # the `hostile_sites` fixture: the hostile knowledge base, built once
 
 CHROMIUM = Path(os.environ.get("KB_CHROMIUM", "/usr/bin/chromium"))  # Debian's, unless told otherwise
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -231,3 +234,54 @@ def test_screenshots(tab):
         page = tab.open(path, idle=True)
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000
+
+
+# -- a hostile contributor's values (tests/hostile.py): shown, never run ---------------------------
+
+HOSTILE_PAGES = {
+    "internal": ["", "sops/sop-fld-001/", "sops/tpl-care-001/", "departments/field/", "departments/",
+                 "types/sop/", "owners/", "owners/team-field-crew/", "owners/person-petra/", "accounts/",
+                 "accounts/acc-00201/", "reviews/", "glossary/", "tags/", "hostile-meta/", "hostile-heading/",
+                 "hostile-raw/", "contributing/"],
+    "public": ["", "sops/art-dsk-001/", "sops/art-dsk-002/", "departments/desk/", "glossary/", "hostile-meta/",
+               "hostile-heading/", "hostile-raw/", "help/"],
+}
+
+
+@pytest.fixture(scope="module")
+def hostile_origins(hostile_sites) -> Iterator[dict[str, str]]:
+    _, built = hostile_sites
+    servers = {audience: serve(site) for audience, site in built.items()}
+    yield {audience: url for audience, (_, url) in servers.items()}
+    for server, _ in servers.values():
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("audience", ["internal", "public"])
+def test_no_hostile_value_runs_in_the_browser(browser, hostile_origins, audience):
+    """Every page a hostile value reaches, and the search results listing them: no dialog opens, no
+    injected element exists, nothing is requested elsewhere."""
+    context = browser.new_context()
+    page = context.new_page()
+    dialogs: list[str] = []
+    outside: list[str] = []
+    origin = hostile_origins[audience]
+    page.on("dialog", lambda d: (dialogs.append(f"{page.url}: {d.message}"), d.dismiss()))
+    page.on("request", lambda r: None if r.url.startswith(origin) else outside.append(r.url))
+    injected: list[str] = []
+    for path in HOSTILE_PAGES[audience]:
+        page.goto(origin + path, wait_until="load")
+        count = page.evaluate("() => document.querySelectorAll('kbxss, [onerror], [onload]').length")
+        if count:
+            injected.append(f"{path}: {count} injected elements")
+        if path != "hostile-raw/":  # the others show a hostile value, as text
+            assert re.search("</title>|<kbxss>", page.evaluate("() => document.body.textContent")), path
+    tab = Tab(page, origin)
+    tab.open("")
+    assert tab.search("Help")  # hostile titles in the results, which the theme shows as HTML
+    page.wait_for_timeout(200)
+    context.close()
+    assert dialogs == []
+    assert injected == []
+    assert outside == []

@@ -111,3 +111,28 @@ def test_review_dates_are_reported_but_do_not_fail(caplog):
         assert report(findings) == 1
     errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
     assert errors == ["kb: sops/b.md:7:1: error: unknown key 'ownr' [unknown-key]"]
+
+
+def test_hand_written_page_front_matter_is_allow_listed_and_escaped(caplog):
+    from kbtools.site.plugin import page_meta
+
+    with caplog.at_level("WARNING", logger="mkdocs.plugins.kb"):
+        meta = page_meta({"audience": "public", "title": "A </title><script>x</script>", "hide": ["feedback"],
+                          "template": "redirect.html", "location": "javascript:alert(1)", "description": ["x"],
+                          "search": {"boost": 2}}, "docs/x.md")
+    assert meta == {"audience": "public", "title": "A &lt;/title&gt;&lt;script&gt;x&lt;/script&gt;",
+                    "hide": ["feedback"], "search": {"boost": 2}}
+    warned = " ".join(r.getMessage() for r in caplog.records)
+    assert all(f"'{key}'" in warned for key in ("template", "location", "description"))
+
+
+def test_titles_reach_the_theme_as_escaped_text():
+    from kbtools.site.htmltext import as_html, fragment_as_html
+    from kbtools.site.render import toc_entries
+
+    assert as_html("A </title>") == "A &lt;/title&gt;"
+    assert fragment_as_html("Help &lt;/title&gt;<b>x</b>") == "Help &lt;/title&gt;x"
+    assert fragment_as_html(as_html("a & <b>")) == as_html("a & <b>")  # idempotent
+    (entry,) = toc_entries('<h2 id="x">Part &lt;img src=x onerror=alert(1)&gt;<a class="headerlink" '
+                           'href="#x">&para;</a></h2>')
+    assert entry.title == "Part &lt;img src=x onerror=alert(1)&gt;"
