@@ -21,6 +21,7 @@ import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
@@ -30,6 +31,7 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
+from mkdocs.utils import get_relative_url
 from mkdocs.utils.meta import get_data
 
 from ..checks import run_checks
@@ -38,7 +40,7 @@ from ..findings import Finding, KBError
 from ..load.loader import load
 from . import urls
 from .annotate import Annotator, LeakGuard, rewrite_id_links
-from .csp import add_policy
+from .csp import ThemeScripts, add_policy
 from .downloads import write_checklists, write_pages_api
 from .htmltext import as_html, fragment_as_html
 from .nav import build_nav
@@ -48,6 +50,7 @@ from .sanitize import clean
 from .view import AUDIENCES, SEEN_BY, SiteView, build_view
 
 if TYPE_CHECKING:
+    from jinja2 import Environment
     from mkdocs.livereload import LiveReloadServer
 
 log = logging.getLogger("mkdocs.plugins.kb")
@@ -93,6 +96,7 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         self.view: SiteView | None = None
         self.pages: dict[str, SitePage] = {}
         self.url_of: dict[str, str] = {}
+        self.scripts: ThemeScripts | None = None
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.dev = command == "serve"
@@ -188,14 +192,27 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
             out, lambda doc_id: links.href(urls.doc(doc_id)), terms=page.file.src_uri != urls.GLOSSARY
         )
 
+    def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
+        # The theme's inline scripts, from its templates (never from a finished page), for the CSP.
+        context = {"config": config, "features": config.theme.get("features") or [], "page": None}
+        self.scripts = ThemeScripts(env, config.theme.dirs, context)
+        return env
+
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        assert self.scripts is not None
         self._guard(output, f"page {page.file.src_uri}")
-        return add_policy(output, self.dev)
+        return add_policy(output, self.scripts.policy(get_relative_url(".", page.url), self.dev))
 
     def on_post_template(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
-        if template_name.endswith(".html"):
-            return add_policy(output_content, self.dev)
-        return output_content
+        if not template_name.endswith(".html"):
+            return output_content
+        assert self.scripts is not None
+        # The base URL MkDocs gives a theme template (the 404 page is served from any depth).
+        if template_name == "404.html":
+            base_url = urlsplit(config.site_url or "/").path
+        else:
+            base_url = get_relative_url(".", template_name)
+        return add_policy(output_content, self.scripts.policy(base_url, self.dev))
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         assert self.view is not None

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, Sites
+from conftest import REPO, Sites, copy_site_kb, finish, mkdocs_build
 
 pytest_plugins = ["hostile_sites"]  # the `hostile_sites` fixture: the hostile knowledge base, built once
 
@@ -285,3 +285,48 @@ def test_no_hostile_value_runs_in_the_browser(browser, hostile_origins, audience
     assert dialogs == []
     assert injected == []
     assert outside == []
+
+
+# -- the Content-Security-Policy: a script the site does not ship does not run -------------------
+
+INJECT_HOOK = """\
+# A test-only MkDocs hook: puts an inline script into every page after the kb plugin has sanitised it,
+# as a value that escaped escaping would.
+from mkdocs.plugins import event_priority
+
+
+@event_priority(-1000)
+def on_page_content(html, page, config, files):
+    return html + "<script>window.kbInjected = true</script>"
+"""
+
+
+@pytest.fixture(scope="module")
+def injected_origin(tmp_path_factory) -> Iterator[str]:
+    base = tmp_path_factory.mktemp("injected")
+    root = copy_site_kb(base / "kb")
+    (root / "inject.py").write_text(INJECT_HOOK, encoding="utf-8")
+    with (root / "mkdocs.yml").open("a", encoding="utf-8") as fh:
+        fh.write("\nhooks:\n  - inject.py\n")
+    code, out = finish(mkdocs_build(root, base / "site"))
+    assert code == 0, out
+    assert "window.kbInjected" in (base / "site/sops/sop-fld-001/index.html").read_text(encoding="utf-8")
+    server, url = serve(base / "site")
+    yield url
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("path", ["", "sops/sop-fld-001/", "glossary/"])
+def test_an_injected_inline_script_is_blocked_and_the_themes_run(browser, injected_origin, path):
+    context = browser.new_context()
+    page = context.new_page()
+    page.add_init_script("document.addEventListener('securitypolicyviolation', e => (window.kbViolations ="
+                         " window.kbViolations || []).push(e.effectiveDirective + ' ' + e.blockedURI))")
+    page.goto(injected_origin + path, wait_until="load")
+    assert page.evaluate("() => window.kbInjected") is None  # it did not run
+    violations = page.evaluate("() => window.kbViolations || []")
+    assert violations == ["script-src-elem inline"]  # that one script, and nothing of the theme's
+    assert page.evaluate("() => typeof __md_get") == "function"  # the theme's own inline script ran
+    assert page.evaluate("() => typeof __md_analytics") == "function"  # and the site's script file
+    context.close()

@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from conftest import MOVED, REPO, SITE_FIXTURE, SITE_TODAY, copy_site_kb, finish, mkdocs_build, run_kb
+from hostile import inline_scripts
 from kbtools.load.loader import load
 from kbtools.reviews import review_items
 from kbtools.site import csp, urls
@@ -372,20 +373,34 @@ def test_links_by_id_in_markdown_and_bare_ids_in_text(sites):
 # -- 5. safety -------------------------------------------------------------------------------
 
 
+def _policy(text: str) -> str:
+    meta = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', text)
+    assert meta
+    return meta.group(1)
+
+
 def test_every_page_has_a_content_security_policy_matching_its_scripts(sites):
     for root in (sites.internal, sites.public):
         for path in root.rglob("*.html"):
             if path.parent.name == "checklists":
                 continue  # standalone printable files with their own, stricter policy (test_site_downloads)
             text = path.read_text(encoding="utf-8")
-            meta = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', text)
-            assert meta, path
-            policy = meta.group(1)
+            policy = _policy(text)
             assert "'unsafe-inline'" not in policy.split("script-src", 1)[1].split(";")[0]
             assert "default-src 'self'" in policy
-            for digest in csp.script_hashes(text):
-                assert digest in policy
+            for script in inline_scripts(text):
+                assert csp.source_hash(script) in policy, (path, script[:60])
             assert text.index("Content-Security-Policy") < text.index("<script")
+
+
+def test_the_policy_comes_from_the_theme_not_from_the_page(sites):
+    """Pages as deep as each other, with different content, get the same policy; a deeper page
+    a different one (the theme's first script names the way up to the site root)."""
+    pages = [sites.page("internal", urls.doc(d)) for d in ("SOP-FLD-001", "TPL-CARE-001", "POL-CARE-001")]
+    assert len({_policy(p) for p in pages}) == 1
+    assert _policy(pages[0]) != _policy(sites.page("internal", urls.HOME))
+    assert _policy(pages[0]) == _policy(sites.page("internal", urls.department("field")))
+    assert _policy(pages[0]) != _policy(sites.page("internal", urls.GLOSSARY))
 
 
 def test_no_resource_from_elsewhere(sites):

@@ -136,3 +136,23 @@ def test_titles_reach_the_theme_as_escaped_text():
     (entry,) = toc_entries('<h2 id="x">Part &lt;img src=x onerror=alert(1)&gt;<a class="headerlink" '
                            'href="#x">&para;</a></h2>')
     assert entry.title == "Part &lt;img src=x onerror=alert(1)&gt;"
+
+
+def test_theme_script_hashes_come_from_templates(tmp_path):
+    from jinja2 import Environment
+
+    from kbtools.site import csp
+
+    (tmp_path / "partials").mkdir()
+    (tmp_path / "partials/a.html").write_text(
+        '<script>fixed()</script><script src="x.js"></script><script type="application/json">{}</script>'
+        '<script>up("{{ base_url }}")</script>', encoding="utf-8")
+    (tmp_path / ".icons").mkdir()
+    (tmp_path / ".icons/b.html").write_text("<script>icon()</script>", encoding="utf-8")
+    scripts = csp.ThemeScripts(Environment(), [str(tmp_path)], {})
+    assert scripts.hashes("..") == sorted([csp.source_hash("fixed()"), csp.source_hash('up("..")')])
+    policy = scripts.policy("..")
+    assert csp.source_hash('up("../..")') not in policy and csp.source_hash("icon()") not in policy
+    page = '<head><meta charset="utf-8"></head><body><script>evil()</script></body>'
+    assert csp.source_hash("evil()") not in csp.add_policy(page, policy)
+    assert "'unsafe-inline'" in scripts.policy("..", dev=True) and "sha256" not in scripts.policy("..", dev=True)
