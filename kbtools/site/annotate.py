@@ -14,8 +14,11 @@ document by id, so the link survives the file moving (`rewrite_id_links`).
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Callable, Iterable
+
+from markupsafe import escape
 
 from .. import models
 from . import urls
@@ -98,7 +101,7 @@ def rewrite_id_links(markdown: str, page_src: str, view: SiteView) -> tuple[str,
 
 
 class LeakGuard:
-    """Finds ids and titles of content the audience must not see, in a page of the public build."""
+    """Finds ids and titles of content the audience must not see, in a page or file of the public build."""
 
     def __init__(self, view: SiteView):
         hidden = [e.model for i, e in view.kb.docs.items() if i not in view.docs]
@@ -107,7 +110,7 @@ class LeakGuard:
         accounts = [e.model for e in view.kb.accounts.values()] if not view.internal else []
         names = [(d.id, d.title) for d in hidden] + [(t.id, t.title) for t in training]
         names += [(a.id, a.name) for a in accounts]
-        needles = {x for ident, name in names for x in (ident, name, html.escape(name))}
+        needles = {x for ident, name in names for x in (ident, *written_forms(name))}
         self.pattern = (
             re.compile("|".join(re.escape(n) for n in sorted(needles, key=len, reverse=True)))
             if needles else None
@@ -115,3 +118,11 @@ class LeakGuard:
 
     def find(self, text: str) -> list[str]:
         return sorted(set(self.pattern.findall(text))) if self.pattern else []
+
+
+def written_forms(name: str) -> set[str]:
+    """A name as a page, the search index or a JSON file may hold it: plain, HTML-escaped the ways
+    Jinja, the theme and the standard library escape, and JSON-escaped (with and without `\\u` for `<>&`)."""
+    as_json = json.dumps(name)[1:-1]
+    safe_json = as_json.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return {name, html.escape(name), html.escape(name, quote=False), str(escape(name)), as_json, safe_json}

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -41,6 +42,7 @@ from ..load.loader import load
 from . import urls
 from .annotate import Annotator, LeakGuard, rewrite_id_links
 from .csp import ThemeScripts, add_policy
+from .docfiles import AUDIENCE_NAMES, FileAudiences, training_files
 from .downloads import write_checklists, write_pages_api
 from .htmltext import as_html, fragment_as_html
 from .nav import build_nav
@@ -65,6 +67,7 @@ class KBPluginConfig(Config):
     root = c.Type(str, default=".")
     audience = c.Choice(AUDIENCES, default="internal")
     today = c.Optional(c.Type(str))
+    files = c.DictOfItems(c.Choice(AUDIENCE_NAMES), default={})  # audiences of files under docs/ (docfiles)
 
 
 def build_date(option: str | None) -> dt.date:
@@ -97,6 +100,8 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         self.pages: dict[str, SitePage] = {}
         self.url_of: dict[str, str] = {}
         self.scripts: ThemeScripts | None = None
+        self.theme_files: set[str] = set()  # what the theme's folders put in the site (not scanned for leaks)
+        self.scanned: set[str] = set()
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.dev = command == "serve"
@@ -118,6 +123,9 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         self.view = build_view(kb, audience, today)
         self.annotator = Annotator(self.view)
         self.guard = None if self.view.internal else LeakGuard(self.view)
+        docs_dir = Path(config.docs_dir).resolve()
+        self.file_audiences = FileAudiences(
+            self.config.files, training_files((e.model for e in kb.training.values()), self.root, docs_dir))
         log.info("kb: %s site of %d documents as of %s", audience, len(self.view.docs), today.isoformat())
         return config
 
@@ -126,11 +134,19 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.view is not None
         hand_written = []
-        for file in list(files.documentation_pages()):
-            if self._audience_of(file) in SEEN_BY[self.view.audience]:
-                hand_written.append(file.src_uri)
-            else:
+        docs_dir = os.path.normpath(config.docs_dir)
+        self.theme_files = set()
+        for file in list(files):
+            if file.src_dir is None or os.path.normpath(file.src_dir) != docs_dir:
+                if file.src_dir is not None:
+                    self.theme_files.add(file.dest_uri)
+                continue
+            is_page = file.is_documentation_page()
+            audience = self.file_audiences.of(file.src_uri, self._audience_of(file) if is_page else None)
+            if audience not in SEEN_BY[self.view.audience]:
                 files.remove(file)
+            elif is_page and file.inclusion not in (InclusionLevel.EXCLUDED, InclusionLevel.DRAFT):
+                hand_written.append(file.src_uri)
         self.pages = {p.src: p for p in all_pages(self.view, config.site_name)}
         for src, page in self.pages.items():
             if files.get_file_from_path(src) is not None:
@@ -139,6 +155,7 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
             inclusion = InclusionLevel.NOT_IN_NAV if hidden else InclusionLevel.UNDEFINED
             files.append(File.generated(config, src, content=page.markdown, inclusion=inclusion))
         self.url_of = {f.src_uri: f.url for f in files.documentation_pages()}
+        self.scanned = {f.dest_uri for f in files.documentation_pages()}  # the guard reads them in on_post_page
         config.nav = build_nav(self.view, sorted(hand_written))
         return files
 
@@ -148,7 +165,7 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         except Exception:  # noqa: BLE001 - MkDocs reports unreadable pages itself
             return "internal"
         audience = meta.get("audience", "internal")
-        if not isinstance(audience, str) or audience not in ("public", "internal", "restricted"):
+        if not isinstance(audience, str) or audience not in AUDIENCE_NAMES:
             log.warning("kb: docs/%s: audience %r is not public, internal or restricted", file.src_uri, audience)
             return "restricted"
         return audience
@@ -220,10 +237,17 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         count = write_checklists(self.view, site_dir)
         write_pages_api(self.view, site_dir, self.url_of.get)
         log.info("kb: wrote %d blank checklists and api/pages.json", count)
+        if self.guard is None:
+            return
         index = site_dir / "search" / "search_index.json"
-        if self.guard is not None and index.is_file():
+        if index.is_file():
             entries = json.loads(index.read_text(encoding="utf-8")).get("docs", [])
             self._guard("\n".join(f"{e.get('title', '')}\n{e.get('text', '')}" for e in entries), "the search index")
+        # Every other file the build wrote but the theme's: files from docs/, the downloads, the sitemap.
+        for path in sorted(site_dir.rglob("*")):
+            rel = path.relative_to(site_dir).as_posix()
+            if path.is_file() and rel not in self.theme_files and rel not in self.scanned:
+                self._guard(path.read_bytes().decode("utf-8", errors="replace"), f"file {rel}")
 
     def _guard(self, text: str, where: str) -> None:
         if self.guard is None or self.view is None:

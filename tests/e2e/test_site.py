@@ -363,6 +363,69 @@ def test_hand_written_pages_are_internal_unless_marked_public(sites):
     assert (sites.public / "help/index.html").is_file()  # audience: public
 
 
+FILES_OPTION = """\
+      files:
+        help/: public
+        board/: restricted
+        training/: public
+"""
+
+
+def _with_files(tmp_path: Path, declare: bool = True) -> Path:
+    """The fixture with files beside the pages under docs/, some declared in the plugin's `files` option
+    (with `declare`), and TRN-103 (restricted) pointing at one of them."""
+    root = _broken_copy(tmp_path)
+    config = root / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    plugin = "      audience: !ENV [KB_AUDIENCE, internal]\n"
+    assert plugin in text
+    if declare:
+        config.write_text(text.replace(plugin, plugin + FILES_OPTION), encoding="utf-8")
+    for rel in ("help/reset.txt", "board/minutes.pdf", "handbook-files/roster.pdf", "training/breach-drill.pdf",
+                "assets/images/badge.png"):
+        (root / "docs" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / "docs" / rel).write_bytes(b"%PDF-1.4 " + rel.encode())
+    drill = root / "training/TRN-103.yaml"
+    drill.write_text(drill.read_text(encoding="utf-8").replace(
+        "url: https://learn.kestrel.example/breach-drill", "file: docs/training/breach-drill.pdf"), encoding="utf-8")
+    return root
+
+
+def _built_files(tmp_path: Path, root: Path, expected: dict[str, tuple[str, ...]]) -> None:
+    runs = {a: mkdocs_build(root, tmp_path / a, a) for a in ("internal", "public")}
+    for process in runs.values():
+        code, out = finish(process)
+        assert code == 0, out
+    for rel, audiences in expected.items():
+        for audience in ("internal", "public"):
+            assert (tmp_path / audience / rel).is_file() == (audience in audiences), (audience, rel)
+
+
+def test_undeclared_files_under_docs_are_internal_and_restricted_training_in_no_build(tmp_path):
+    _built_files(tmp_path, _with_files(tmp_path, declare=False), {
+        "help/reset.txt": ("internal",), "handbook-files/roster.pdf": ("internal",), "board/minutes.pdf": ("internal",),
+        "training/breach-drill.pdf": (), "assets/images/badge.png": ("internal", "public"),
+        "assets/stylesheets/kb.css": ("internal", "public"),
+    })
+
+
+def test_files_under_docs_follow_their_declared_audience(tmp_path):
+    """Declared public: both sites; declared restricted, or named by restricted training whatever the
+    declaration says: neither."""
+    _built_files(tmp_path, _with_files(tmp_path), {
+        "help/reset.txt": ("internal", "public"), "handbook-files/roster.pdf": ("internal",),
+        "board/minutes.pdf": (), "training/breach-drill.pdf": (), "assets/images/badge.png": ("internal", "public"),
+    })
+
+
+def test_a_public_file_showing_internal_content_fails_the_public_build(tmp_path):
+    root = _with_files(tmp_path)
+    (root / "docs/help/notes.txt").write_text("See Dispatch a field crew to a site.\n", encoding="utf-8")
+    code, out = finish(mkdocs_build(root, tmp_path / "site", "public"))
+    assert code != 0
+    assert "file help/notes.txt of the public site shows 'Dispatch a field crew to a site'" in out
+
+
 def test_links_by_id_in_markdown_and_bare_ids_in_text(sites):
     page = sites.page("internal", "contributing.md")
     assert 'href="../sops/sop-fld-001/#step-log-call"' in page

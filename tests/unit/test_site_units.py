@@ -156,3 +156,19 @@ def test_theme_script_hashes_come_from_templates(tmp_path):
     page = '<head><meta charset="utf-8"></head><body><script>evil()</script></body>'
     assert csp.source_hash("evil()") not in csp.add_policy(page, policy)
     assert "'unsafe-inline'" in scripts.policy("..", dev=True) and "sha256" not in scripts.policy("..", dev=True)
+
+
+def test_file_audiences_longest_declaration_wins_and_training_caps():
+    from kbtools.site.docfiles import FileAudiences
+
+    found = FileAudiences({"help/": "public", "help/private/": "internal", "./board/minutes.pdf": "restricted",
+                           "assets/drafts/": "restricted"}, {"help/drill.pdf": "restricted"})
+    assert found.of("help/a.pdf") == "public"
+    assert found.of("help/private/a.pdf") == "internal"
+    assert found.of("helpdesk/a.pdf") == "internal"  # a folder key covers its folder, not every longer name
+    assert found.of("board/minutes.pdf") == "restricted" and found.of("board/other.pdf") == "internal"
+    assert found.of("assets/logo.png") == "public" and found.of("assets/drafts/x.png") == "restricted"
+    assert found.of("help/drill.pdf") == "restricted"  # named by restricted training
+    assert found.of("help/page.md", page_audience="public") == "public"  # a page's front matter decides
+    assert found.of("help/drill.pdf", page_audience="public") == "restricted"
+    assert FileAudiences({"/": "public"}, {}).of("any/file.pdf") == "public"
