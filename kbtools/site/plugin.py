@@ -41,6 +41,7 @@ from ..findings import Finding, KBError
 from ..load.loader import load
 from . import urls
 from .annotate import Annotator, LeakGuard, rewrite_id_links
+from .clashes import clashes
 from .csp import ThemeScripts, add_policy
 from .docfiles import AUDIENCE_NAMES, FileAudiences, training_files
 from .downloads import write_checklists, write_pages_api
@@ -48,7 +49,7 @@ from .htmltext import as_html, fragment_as_html
 from .nav import build_nav
 from .pages import SitePage, all_pages
 from .render import Links, anchor_ids, toc_entries
-from .sanitize import clean
+from .sanitize import Sanitizer, site_classes
 from .view import AUDIENCES, SEEN_BY, SiteView, build_view
 
 if TYPE_CHECKING:
@@ -102,6 +103,7 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         self.scripts: ThemeScripts | None = None
         self.theme_files: set[str] = set()  # what the theme's folders put in the site (not scanned for leaks)
         self.scanned: set[str] = set()
+        self.docs_dir = "docs"
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.dev = command == "serve"
@@ -122,6 +124,7 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         report(run_checks(kb, today))
         self.view = build_view(kb, audience, today)
         self.annotator = Annotator(self.view)
+        self.sanitizer = own_class_sanitizer(config)
         self.guard = None if self.view.internal else LeakGuard(self.view)
         docs_dir = Path(config.docs_dir).resolve()
         self.file_audiences = FileAudiences(
@@ -134,7 +137,7 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.view is not None
         hand_written = []
-        docs_dir = os.path.normpath(config.docs_dir)
+        docs_dir = self.docs_dir = os.path.normpath(config.docs_dir)
         self.theme_files = set()
         for file in list(files):
             if file.src_dir is None or os.path.normpath(file.src_dir) != docs_dir:
@@ -154,10 +157,25 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
             hidden = src.startswith(NOT_IN_NAV) and not src.endswith("/index.md")
             inclusion = InclusionLevel.NOT_IN_NAV if hidden else InclusionLevel.UNDEFINED
             files.append(File.generated(config, src, content=page.markdown, inclusion=inclusion))
+        outputs = [*config.theme.static_templates, "sitemap.xml.gz", "search/search_index.json"]
+        problems = clashes(files, config.docs_dir, config.theme.dirs, outputs, self._name)
+        if problems:
+            raise PluginError("kb: " + "; ".join(problems) + "; rename or move the file")
         self.url_of = {f.src_uri: f.url for f in files.documentation_pages()}
-        self.scanned = {f.dest_uri for f in files.documentation_pages()}  # the guard reads them in on_post_page
+        # What the guard reads elsewhere: the pages (in on_post_page) and the search index (decoded).
+        self.scanned = {f.dest_uri for f in files.documentation_pages()} | {"search/search_index.json"}
         config.nav = build_nav(self.view, sorted(hand_written))
         return files
+
+    def _name(self, file: File) -> str:
+        """A file as a message names it: docs/<path>, one of the plugin's pages, the theme's or a plugin's."""
+        if file.src_uri in self.pages and file.generated_by is not None:
+            return f"the page kb makes, {file.src_uri}"
+        if file.src_dir is None:
+            return f"{file.generated_by or 'a plugin'}'s {file.src_uri}"
+        if os.path.normpath(file.src_dir) == os.path.normpath(self.docs_dir):
+            return f"docs/{file.src_uri}"
+        return f"the theme's {file.src_uri}"
 
     def _audience_of(self, file: File) -> str:
         try:
@@ -193,7 +211,7 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         assert self.view is not None
         links = Links(self.view, page.url, self.url_of.get)
-        body = clean(html)
+        body = self.sanitizer.clean(html)
         site_page = self.pages.get(page.file.src_uri)
         if site_page is None:
             out = body
@@ -300,6 +318,22 @@ def _escape_toc(toc: TableOfContents | list[AnchorLink]) -> None:
     for link in toc:
         link.title = fragment_as_html(link.title)
         _escape_toc(link.children)
+
+
+def own_class_sanitizer(config: MkDocsConfig) -> Sanitizer:
+    """The sanitiser that also drops the site's own classes: those of the plugin's templates and code
+    and of the site's stylesheets (`extra_css` under docs/), less those of the theme's stylesheets."""
+    here = Path(__file__).parent
+    code = [*here.glob("*.py"), *(here / "templates").glob("*.html")]
+    own_css = [Path(config.docs_dir, str(css)) for css in config.extra_css]
+    theme_css = [Path(folder, name) for top in config.theme.dirs for folder, subfolders, names in os.walk(top)
+                 for name in names if name.endswith(".css")]
+    classes, prefixes = site_classes(
+        (p.read_text(encoding="utf-8") for p in code if p.name != "sanitize.py"),
+        (p.read_text(encoding="utf-8") for p in own_css if p.is_file()),
+        (p.read_text(encoding="utf-8") for p in theme_css),
+    )
+    return Sanitizer(classes, prefixes)
 
 
 def _site_url(in_mkdocs: str | None, in_kb: str | None) -> str | None:

@@ -426,6 +426,40 @@ def test_a_public_file_showing_internal_content_fails_the_public_build(tmp_path)
     assert "file help/notes.txt of the public site shows 'Dispatch a field crew to a site'" in out
 
 
+def _theme_bundle() -> str:
+    import material
+
+    return next(Path(material.__file__).parent.glob("templates/assets/javascripts/bundle.*.min.js")).name
+
+
+@pytest.mark.parametrize("rel,message", [
+    ("sops/art-dsk-001/index.md", "docs/sops/art-dsk-001/index.md and the page kb makes, sops/art-dsk-001.md would "
+                                  "both be written to sops/art-dsk-001/index.html (the page /sops/art-dsk-001/)"),
+    ("SOPS/ART-DSK-001.md", "docs/SOPS/ART-DSK-001.md and the page kb makes, sops/art-dsk-001.md would both be "
+                            "written to SOPS/ART-DSK-001/index.html"),
+    ("checklists/sop-gov-001.html", "docs/checklists/sop-gov-001.html would be written to checklists/sop-gov-001.html, "
+                                    "where the build writes its downloads"),
+    ("assets/javascripts/BUNDLE", "docs/assets/javascripts/BUNDLE would take the place of the theme's "
+                                  "assets/javascripts/BUNDLE"),
+    ("sitemap.xml", "docs/sitemap.xml and the theme's sitemap.xml would both be written to sitemap.xml"),
+])
+def test_a_file_under_docs_cannot_take_another_files_place(tmp_path, rel, message):
+    """By where it would be written, not by its name: an impostor page at a document's URL (its search
+    entry would sit on the real page's URL), a theme script replaced, a download faked."""
+    rel, message = rel.replace("BUNDLE", _theme_bundle()), message.replace("BUNDLE", _theme_bundle())
+    root = _broken_copy(tmp_path)
+    path = root / "docs" / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("---\naudience: public\n---\n\n# What to do when the water stops\n\nCurrent.\n"
+                    if rel.endswith(".md") else "alert(1)\n", encoding="utf-8")
+    public = rel.endswith(".md") or rel.startswith("assets/")  # else undeclared: internal, not in the public site
+    for audience in ("internal", "public") if public else ("internal",):
+        code, out = finish(mkdocs_build(root, tmp_path / audience, audience))
+        assert code != 0, out
+        assert message in out, out
+        assert "Traceback" not in out
+
+
 def test_links_by_id_in_markdown_and_bare_ids_in_text(sites):
     page = sites.page("internal", "contributing.md")
     assert 'href="../sops/sop-fld-001/#step-log-call"' in page

@@ -8,6 +8,7 @@ built once for this module. Every output file is then parsed for markup that wou
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -153,3 +154,13 @@ def test_hostile_values_are_shown_as_text(hostile_sites):
     title = page[page.index("<title>"):page.index("</title>")]
     assert "Dispatch a field crew to a site &lt;/title&gt;" in title
     assert "&lt;kbxss&gt;" in page
+
+
+def test_a_body_cannot_fake_the_review_banner(hostile_sites):
+    """Every document body ends with a `kb-banner kb-banner--current` block: only the page's own banner is one."""
+    _, sites = hostile_sites
+    pages = sorted((sites["internal"] / "sops").glob("*/index.html"))
+    assert len(pages) >= 8
+    for path in pages:
+        text = path.read_text(encoding="utf-8")
+        assert len(re.findall(r'class="kb-banner[ "]', text)) == 1, path

@@ -172,3 +172,22 @@ def test_file_audiences_longest_declaration_wins_and_training_caps():
     assert found.of("help/page.md", page_audience="public") == "public"  # a page's front matter decides
     assert found.of("help/drill.pdf", page_audience="public") == "restricted"
     assert FileAudiences({"/": "public"}, {}).of("any/file.pdf") == "public"
+
+
+def test_a_body_cannot_wear_the_sites_own_classes():
+    from mkdocs.config import load_config
+
+    from conftest import SITE_FIXTURE
+    from kbtools.site.plugin import own_class_sanitizer
+
+    sanitizer = own_class_sanitizer(load_config(str(SITE_FIXTURE / "mkdocs.yml")))
+    assert {"kb-banner", "kb-banner--current", "kb-meta", "kb-owner", "kb-step"} <= sanitizer.own_classes
+    assert "kb-badge--" in sanitizer.own_prefixes  # written as kb-badge--{state}
+    out = sanitizer.clean('<div class="kb-banner kb-banner--current"><p class="kb-banner__label">Current</p></div>'
+                          '<span class="kb-badge kb-badge--made-up">x</span><dl class="kb-meta"></dl>'
+                          '<div class="admonition note"><p class="admonition-title">Note</p></div>'
+                          '<li class="task-list-item"></li><a class="headerlink" href="#x">x</a>')
+    assert "kb-" not in out
+    for kept in ('class="admonition note"', 'class="admonition-title"', 'class="task-list-item"',
+                 'class="headerlink"'):
+        assert kept in out
