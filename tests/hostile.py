@@ -216,7 +216,9 @@ HOSTILE_PAGES = {
 BODY_META = "template: redirect.html\nlocation: javascript:alert(1)\n\n"
 HOSTILE_BODY = (
     "\n\n<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n\n[click](javascript:alert(1))\n\n"
-    f"<div class=\"kb-banner kb-banner--current\">{ESCAPED_HEADING}</div>\n"
+    f"<div class=\"kb-banner kb-banner--current\">{ESCAPED_HEADING}</div>\n\n"
+    '<img alt="a" src="\\\\evil.example/a.png"> <img alt="b" src="/\\evil.example/b.png">'
+    ' <img alt="c" src="/&#9;/evil.example/c.png">\n'
 )
 
 
@@ -321,6 +323,23 @@ def scan_html(text: str, allowed_inline: frozenset[str] | set[str] = frozenset()
     scanner.feed(text)
     scanner.close()
     return scanner.problems
+
+
+class _Images(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.sources: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "img":
+            self.sources += [v or "" for k, v in attrs if k == "src"]
+
+
+def image_sources(text: str) -> list[str]:
+    parser = _Images()
+    parser.feed(text)
+    parser.close()
+    return parser.sources
 
 
 def inline_scripts(text: str) -> list[str]:

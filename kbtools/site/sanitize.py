@@ -45,9 +45,25 @@ TAG_ATTRIBUTE_VALUES = {"input": {"type": {"checkbox", "radio"}}}
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
 
+# A URL with a scheme (`https:`, `data:`, `javascript:`): a colon before any `/`, `?` or `#`.
+_SCHEME = re.compile(r"^[^/?#]*:")
+
+
+def same_site_relative(url: str) -> bool:
+    """Is `url` a relative reference to a path of this site, however a browser reads it?
+
+    Browsers drop tabs and newlines anywhere in a URL and read `\\` as `/`, so `\\\\host/x`,
+    `/\\host/x` and `/<tab>/host/x` all mean `//host/x`, another host. Only a plain relative path
+    is kept: no control character, space or backslash, not starting with `/`, no scheme.
+    """
+    if not url or any(c <= " " or c in "\\\x7f" for c in url):
+        return False
+    return not url.startswith("/") and not _SCHEME.match(url)
+
+
 def _same_site_images(element: str, attribute: str, value: str) -> str | None:
-    """Drop an image source that points outside the site (it would be a request elsewhere)."""
-    if element == "img" and attribute == "src" and ("//" in value or ":" in value.split("/", 1)[0]):
+    """Drop an image source that is not a relative path of the site (it would be a request elsewhere)."""
+    if element == "img" and attribute == "src" and not same_site_relative(value):
         return None
     return value
 

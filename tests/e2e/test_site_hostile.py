@@ -12,11 +12,12 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 from pydantic import BaseModel
 
-from hostile import MARKER, inline_scripts, scan_html
+from hostile import MARKER, image_sources, inline_scripts, scan_html
 from kbtools.load.loader import MODELS, load
 
 pytest_plugins = ["hostile_sites"]  # the `hostile_sites` fixture, shared with the browser tests
@@ -164,3 +165,20 @@ def test_a_body_cannot_fake_the_review_banner(hostile_sites):
     for path in pages:
         text = path.read_text(encoding="utf-8")
         assert len(re.findall(r'class="kb-banner[ "]', text)) == 1, path
+
+
+def _as_a_browser_reads_it(src: str) -> str:
+    """Tabs and newlines dropped, backslashes read as slashes (as for every http(s) URL)."""
+    return re.sub(r"[\t\n\r]", "", src).strip(" \x00-\x1f").replace("\\", "/")
+
+
+@pytest.mark.parametrize("audience", ["internal", "public"])
+def test_no_image_from_another_host(hostile_sites, audience):
+    """Every body ends with images at `\\\\host/x`, `/\\host/x` and `/<tab>/host/x`: none points elsewhere."""
+    _, sites = hostile_sites
+    site = sites[audience]
+    for path in site.rglob("*.html"):
+        page = "https://kb.example/" + path.relative_to(site).as_posix()
+        for src in image_sources(path.read_text(encoding="utf-8")):
+            assert urlsplit(urljoin(page, _as_a_browser_reads_it(src))).netloc == "kb.example", (path, src)
+    assert (site / "sops/art-dsk-001/index.html").is_file()

@@ -4,7 +4,9 @@ confidential fields, the build date and which findings fail a build."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
+import re
 
 import pytest
 
@@ -191,3 +193,19 @@ def test_a_body_cannot_wear_the_sites_own_classes():
     for kept in ('class="admonition note"', 'class="admonition-title"', 'class="task-list-item"',
                  'class="headerlink"'):
         assert kept in out
+
+
+REFUSED = ["\\\\evil.example/x.png", "/\\evil.example/x.png", "//evil.example/x.png", "\\/evil.example/x.png",
+             "/\t/evil.example/x.png", "/\n/evil.example/x.png", " //evil.example/x.png", "https://evil.example/x.png",
+             "HTTPS:evil.example/x.png", "data:image/png;base64,iVBORw0KGgo=", "javascript:alert(1)",
+             "/x.png", "..\\..\\x.png", "x\\..\\..\\\\evil.example\\y.png"]
+HERE = ["img/a.png", "../assets/images/a.png", "./a.png", "a/b:c.png", "a.png?v=1#top", "%5C%5Cevil.example/x.png"]
+
+
+@pytest.mark.parametrize("src", REFUSED + HERE)
+def test_images_only_from_relative_paths_of_the_site(src):
+    out = sanitize.clean(f'<p><img alt="x" src="{html.escape(src)}"></p>')
+    kept = re.search(r'src="([^"]*)"', out)
+    assert (kept is not None) == (src in HERE), (src, out)
+    if kept:
+        assert html.unescape(kept.group(1)) == src
