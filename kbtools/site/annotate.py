@@ -25,11 +25,14 @@ from . import urls
 from .view import SiteView
 
 DOC_ID = models.DOC_ID
-_TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
+# A tag, quoted attribute values included. Unrolled (a run of plain characters, then a quoted value,
+# ...) and stopping at a `<` outside quotes, so an attempt never scans past the next tag: linear.
+_TAG = re.compile(r"""<[^<>"']*(?:(?:"[^"]*"|'[^']*')[^<>"']*)*>""")
 _SKIP = frozenset({"a", "abbr", "code", "pre", "kbd", "samp", "script", "style", "svg", "textarea",
                    "h1", "h2", "h3", "h4", "h5", "h6", "time", "button", "select"})
 _NAME = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]*)")
-_MD_LINK = re.compile(r"\[([^\]]*)\]\((" + DOC_ID + r")(#[\w-]+)?\)")
+# `[text](SOP-X-001#anchor)`; the text holds no `[`, so an attempt stops at the next one: linear.
+_MD_LINK = re.compile(r"\[([^\[\]]*)\]\((" + DOC_ID + r")(#[\w-]+)?\)")
 
 
 def term_title(term: models.Term) -> str:

@@ -35,7 +35,7 @@ _SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>", re.S | re.I)
 _NOT_RUN = re.compile(r"""(?<![\w-])type\s*=\s*["']?(?!(?:text|application)/(?:java|ecma)script|module\b)""", re.I)
 _SRC = re.compile(r"(?<![\w-])src\s*=", re.I)
 _JINJA = ("{{", "{%")
-_CHARSET = re.compile(r"<meta charset=[^>]*>", re.I)
+_CHARSET = re.compile(r"<meta charset=[^<>]*>", re.I)  # in a finished page: never past the next tag
 
 POLICY = (
     "default-src 'self'",

@@ -139,7 +139,7 @@ def render(template: str, **context: object) -> str:
 
 # -- table of contents -------------------------------------------------------
 
-_HEADING = re.compile(r'<h([23]) id="([^"]+)"[^>]*>')
+_HEADING = re.compile(r'<h([23]) id="([^"<>]+)"[^<>]*>')  # never past the next tag: linear
 _ID = re.compile(r'\sid="([^"]+)"')
 
 
