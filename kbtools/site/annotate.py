@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from markupsafe import escape
 
 from .. import models
+from ..kb import KnowledgeBase
 from . import urls
 from .view import SiteView
 
@@ -106,11 +107,11 @@ def rewrite_id_links(markdown: str, page_src: str, view: SiteView) -> tuple[str,
 class LeakGuard:
     """Finds ids and titles of content the audience must not see, in a page or file of the public build."""
 
-    def __init__(self, view: SiteView):
-        hidden = [e.model for i, e in view.kb.docs.items() if i not in view.docs]
+    def __init__(self, kb: KnowledgeBase, view: SiteView):
+        hidden = [e.model for i, e in kb.docs.items() if i not in view.docs]
         shown_training = {t.id for t in view.training}
-        training = [e.model for e in view.kb.training.values() if e.model.id not in shown_training]
-        accounts = [e.model for e in view.kb.accounts.values()] if not view.internal else []
+        training = [e.model for e in kb.training.values() if e.model.id not in shown_training]
+        accounts = [e.model for i, e in kb.accounts.items() if i not in view.accounts]
         names = [(d.id, d.title) for d in hidden] + [(t.id, t.title) for t in training]
         names += [(a.id, a.name) for a in accounts]
         needles = {x for ident, name in names for x in (ident, *written_forms(name))}

@@ -28,10 +28,11 @@ def _write(path: Path, text: str) -> None:
 def write_checklists(view: SiteView, site_dir: Path) -> int:
     """The blank checklist of every visible document with steps, in each download format."""
     count = 0
+    records = view.knowledge_base(site_dir)  # the audience's records only
     for doc_id, entry in view.docs.items():
         if not entry.model.steps:
             continue
-        checklist = build_checklist(view.kb, doc_id, start=view.today, today=view.today)
+        checklist = build_checklist(records, doc_id, start=view.today, today=view.today)
         for fmt in CHECKLIST_FORMATS:
             _write(site_dir / urls.checklist(doc_id, fmt), render(checklist, fmt))
         count += 1
@@ -40,7 +41,7 @@ def write_checklists(view: SiteView, site_dir: Path) -> int:
 
 def pages_api(view: SiteView, url_of: Callable[[str], str | None]) -> dict[str, Any]:
     """What notification bots need about each page: owner, review dates and state."""
-    base = (view.kb.config.site_url or "/").rstrip("/") + "/"
+    base = (view.config.site_url or "/").rstrip("/") + "/"
     pages = []
     targets = [("sop", doc_id, e.model.title, e.model.owner, urls.doc(doc_id)) for doc_id, e in view.docs.items()]
     targets += [("account", acc_id, e.model.name, e.model.owner, urls.account(acc_id))

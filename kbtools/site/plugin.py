@@ -11,6 +11,15 @@ Knowledge-base errors are logged as errors, so `mkdocs build --strict`
 fails on them. Review dates (overdue reviews and account plans) are shown on
 the pages and the dashboard but do not fail the build: `kb check` in CI
 enforces them.
+
+The hooks say when they run, whatever the order of `plugins:` (as Material's
+own plugins do): the knowledge base loads early; files are filtered and
+checked for clashes last, when every plugin has added its own; Markdown is
+rewritten and sanitised early, before other plugins add their markup; the
+policy, the leak guard and the final checks run last, after the search plugin
+has written its index and no later plugin can undo them. A check that cannot
+run (the search index missing when the search plugin is configured, a page
+that lost its policy) fails the build.
 """
 
 from __future__ import annotations
@@ -28,7 +37,7 @@ from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
@@ -60,6 +69,8 @@ log = logging.getLogger("mkdocs.plugins.kb")
 
 # Review dates change with the calendar, not with a commit: shown on the site, enforced by `kb check`.
 SHOWN_NOT_FAILED = frozenset({"review-overdue", "plan-overdue", "plan-missing"})
+SEARCH_PLUGINS = ("search", "material/search")
+SEARCH_INDEX = "search/search_index.json"
 # Generated pages outside the navigation (reached from their directories and search).
 NOT_IN_NAV = ("owners/", "accounts/")
 
@@ -104,12 +115,14 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         self.theme_files: set[str] = set()  # what the theme's folders put in the site (not scanned for leaks)
         self.scanned: set[str] = set()
         self.docs_dir = "docs"
+        self.policies: dict[str, str] = {}  # the policy each HTML file was given, by its path in the site
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.dev = command == "serve"
 
     # -- the knowledge base ------------------------------------------------------
 
+    @event_priority(50)
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.root = (Path(config.config_file_path or ".").parent / self.config.root).resolve()
         try:
@@ -125,7 +138,7 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         self.view = build_view(kb, audience, today)
         self.annotator = Annotator(self.view)
         self.sanitizer = own_class_sanitizer(config)
-        self.guard = None if self.view.internal else LeakGuard(self.view)
+        self.guard = None if self.view.internal else LeakGuard(kb, self.view)
         docs_dir = Path(config.docs_dir).resolve()
         self.file_audiences = FileAudiences(
             self.config.files, training_files((e.model for e in kb.training.values()), self.root, docs_dir))
@@ -134,6 +147,7 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
 
     # -- files and navigation ----------------------------------------------------------
 
+    @event_priority(-100)
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.view is not None
         hand_written = []
@@ -157,13 +171,13 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
             hidden = src.startswith(NOT_IN_NAV) and not src.endswith("/index.md")
             inclusion = InclusionLevel.NOT_IN_NAV if hidden else InclusionLevel.UNDEFINED
             files.append(File.generated(config, src, content=page.markdown, inclusion=inclusion))
-        outputs = [*config.theme.static_templates, "sitemap.xml.gz", "search/search_index.json"]
+        outputs = [*config.theme.static_templates, "sitemap.xml.gz", SEARCH_INDEX]
         problems = clashes(files, config.docs_dir, config.theme.dirs, outputs, self._name)
         if problems:
             raise PluginError("kb: " + "; ".join(problems) + "; rename or move the file")
         self.url_of = {f.src_uri: f.url for f in files.documentation_pages()}
         # What the guard reads elsewhere: the pages (in on_post_page) and the search index (decoded).
-        self.scanned = {f.dest_uri for f in files.documentation_pages()} | {"search/search_index.json"}
+        self.scanned = {f.dest_uri for f in files.documentation_pages()} | {SEARCH_INDEX}
         config.nav = build_nav(self.view, sorted(hand_written))
         return files
 
@@ -190,6 +204,7 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
 
     # -- pages ---------------------------------------------------------------------------
 
+    @event_priority(50)
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         assert self.view is not None
         site_page = self.pages.get(page.file.src_uri)
@@ -208,6 +223,7 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
                         _source_of(page, site_page, self.view), doc_id, self.view.audience)
         return markdown
 
+    @event_priority(50)
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         assert self.view is not None
         links = Links(self.view, page.url, self.url_of.get)
@@ -233,11 +249,14 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         self.scripts = ThemeScripts(env, config.theme.dirs, context)
         return env
 
+    @event_priority(-100)
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         assert self.scripts is not None
         self._guard(output, f"page {page.file.src_uri}")
-        return add_policy(output, self.scripts.policy(get_relative_url(".", page.url), self.dev))
+        self.policies[page.file.dest_uri] = policy = self.scripts.policy(get_relative_url(".", page.url), self.dev)
+        return add_policy(output, policy)
 
+    @event_priority(-100)
     def on_post_template(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
         if not template_name.endswith(".html"):
             return output_content
@@ -247,25 +266,46 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
             base_url = urlsplit(config.site_url or "/").path
         else:
             base_url = get_relative_url(".", template_name)
-        return add_policy(output_content, self.scripts.policy(base_url, self.dev))
+        self.policies[template_name] = policy = self.scripts.policy(base_url, self.dev)
+        return add_policy(output_content, policy)
 
+    @event_priority(-100)
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         assert self.view is not None
         site_dir = Path(config.site_dir)
         count = write_checklists(self.view, site_dir)
         write_pages_api(self.view, site_dir, self.url_of.get)
         log.info("kb: wrote %d blank checklists and api/pages.json", count)
+        self._check_policies(site_dir)
         if self.guard is None:
             return
-        index = site_dir / "search" / "search_index.json"
+        index = site_dir / SEARCH_INDEX
         if index.is_file():
             entries = json.loads(index.read_text(encoding="utf-8")).get("docs", [])
             self._guard("\n".join(f"{e.get('title', '')}\n{e.get('text', '')}" for e in entries), "the search index")
+        elif any(name in config.plugins for name in SEARCH_PLUGINS):
+            raise PluginError(f"kb: the search plugin is configured but {SEARCH_INDEX} was not there when the kb "
+                              "plugin came to check it for content the public site must not show; a plugin that "
+                              "runs later than kb (event priority below -100) must not write or remove it")
         # Every other file the build wrote but the theme's: files from docs/, the downloads, the sitemap.
         for path in sorted(site_dir.rglob("*")):
             rel = path.relative_to(site_dir).as_posix()
             if path.is_file() and rel not in self.theme_files and rel not in self.scanned:
                 self._guard(path.read_bytes().decode("utf-8", errors="replace"), f"file {rel}")
+
+    def _check_policies(self, site_dir: Path) -> None:
+        """Every page still carries the policy it was given (a plugin running later could rewrite pages)."""
+        lost = []
+        for rel, policy in sorted(self.policies.items()):
+            path = site_dir / rel
+            if not path.is_file():
+                continue  # not written (a draft under mkdocs serve)
+            head = path.read_text(encoding="utf-8", errors="replace").partition("</head>")[0]
+            if f'<meta http-equiv="Content-Security-Policy" content="{policy}">' not in head:
+                lost.append(rel)
+        if lost:
+            raise PluginError(f"kb: {len(lost)} pages lost their Content-Security-Policy after the kb plugin set it "
+                              f"(first: {lost[0]}); a plugin that runs later than kb rewrites them")
 
     def _guard(self, text: str, where: str) -> None:
         if self.guard is None or self.view is None:

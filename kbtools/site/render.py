@@ -88,18 +88,18 @@ class Links:
     def name(self, ref: str) -> str:
         kind, _, ident = ref.partition(":")
         if kind == "role":
-            role = self.view.kb.roles.get(ident)
+            role = self.view.roles.get(ident)
             if role is None:
                 return ref
             abbr = role.model.abbreviation
             return f"{role.model.name} ({abbr})" if abbr else role.model.name
-        return self.view.kb.display_name(ref)
+        return self.view.display_name(ref)
 
     def ref(self, ref: str) -> Markup:
         """A person, team or role by name; linked to the owner page where the build has one."""
         found = split_ref(ref)
         name = self.name(ref)
-        owner = found is not None and found[0] in ("person", "team") and found[1] in self.view.kb.table(found[0])
+        owner = found is not None and found[0] in ("person", "team") and found[1] in self.view.table(found[0])
         if not owner or not self.view.internal:
             return escape(name)
         return self.link(urls.owner(ref), name)
@@ -108,7 +108,7 @@ class Links:
         return escape(self.name(f"role:{role_id}"))
 
     def department(self, dept_id: str) -> Markup:
-        dept = self.view.kb.departments.get(dept_id)
+        dept = self.view.departments.get(dept_id)
         return self.link(urls.department(dept_id), dept.model.name if dept else dept_id)
 
 

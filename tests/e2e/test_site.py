@@ -154,6 +154,50 @@ def test_a_second_site_url_in_mkdocs_yml_that_disagrees_fails_the_build(tmp_path
     assert "set site_url in kb.yml only" in out and "Traceback" not in out
 
 
+def _with_hook(root: Path, hook: str) -> None:
+    """A test-only MkDocs hook in root/mkdocs.yml: a plugin the kb plugin cannot know about."""
+    (root / "hook.py").write_text("from mkdocs.plugins import event_priority\n\n\n" + hook, encoding="utf-8")
+    with (root / "mkdocs.yml").open("a", encoding="utf-8") as fh:
+        fh.write("\nhooks:\n  - hook.py\n")
+
+
+def test_the_search_index_is_checked_whatever_the_order_of_the_plugins(tmp_path):
+    """kb listed before search: the leak guard still reads the index the search plugin writes."""
+    root = _broken_copy(tmp_path)
+    config = root / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    plugins = "plugins:\n  - search\n  - kb:\n      audience: !ENV [KB_AUDIENCE, internal]\n"
+    assert plugins in text
+    config.write_text(text.replace(plugins, "plugins:\n  - kb:\n      audience: !ENV [KB_AUDIENCE, internal]\n"
+                                            "  - search\n"), encoding="utf-8")
+    article = root / "sops/desk/ART-DSK-001.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\nAsk for Dispatch a field crew to a site.\n",
+                       encoding="utf-8")
+    code, out = finish(mkdocs_build(root, tmp_path / "site", audience="public"))
+    assert code != 0
+    assert "page sops/art-dsk-001.md of the public site shows 'Dispatch a field crew to a site'" in out
+    assert "the search index of the public site shows 'Dispatch a field crew to a site'" in out
+
+
+def test_a_search_index_the_guard_cannot_read_fails_the_public_build(tmp_path):
+    root = _broken_copy(tmp_path)
+    _with_hook(root, "@event_priority(-50)\ndef on_post_build(config):\n"
+                     "    import os\n    os.remove(os.path.join(config.site_dir, 'search', 'search_index.json'))\n")
+    code, out = finish(mkdocs_build(root, tmp_path / "site", audience="public"))
+    assert code != 0
+    assert "the search plugin is configured but search/search_index.json was not there" in out
+    assert "Traceback" not in out
+
+
+def test_a_page_that_loses_its_policy_to_a_later_plugin_fails_the_build(tmp_path):
+    root = _broken_copy(tmp_path)
+    _with_hook(root, "import re\n\n\n@event_priority(-200)\ndef on_post_page(output, page, config):\n"
+                     "    return re.sub(r'<meta http-equiv=\"Content-Security-Policy\"[^>]*>', '', output)\n")
+    code, out = finish(mkdocs_build(root, tmp_path / "site"))
+    assert code != 0
+    assert "pages lost their Content-Security-Policy after the kb plugin set it" in out
+
+
 # -- 2. the document page ------------------------------------------------------------------
 
 

@@ -53,7 +53,7 @@ from kbtools.site.view import build_view
 kb = load(Path({fixture!r}))
 view = build_view(kb, "internal", dt.date(2026, 11, 22))
 annotator = Annotator(view)
-guard = LeakGuard(build_view(kb, "public", dt.date(2026, 11, 22)))
+guard = LeakGuard(kb, build_view(kb, "public", dt.date(2026, 11, 22)))
 href = lambda doc_id: doc_id
 N = {size}
 for name, case in {cases!r}.items():

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from conftest import SITE_TODAY
+from conftest import SITE_FIXTURE, SITE_TODAY
 from kbtools import models
 from kbtools.site import sanitize, urls
 from kbtools.site.accounts import confidential_fields, public_items
@@ -179,7 +179,6 @@ def test_file_audiences_longest_declaration_wins_and_training_caps():
 def test_a_body_cannot_wear_the_sites_own_classes():
     from mkdocs.config import load_config
 
-    from conftest import SITE_FIXTURE
     from kbtools.site.plugin import own_class_sanitizer
 
     sanitizer = own_class_sanitizer(load_config(str(SITE_FIXTURE / "mkdocs.yml")))
@@ -209,3 +208,50 @@ def test_images_only_from_relative_paths_of_the_site(src):
     assert (kept is not None) == (src in HERE), (src, out)
     if kept:
         assert html.unescape(kept.group(1)) == src
+
+
+def _strings(value, seen=None):
+    """Every string reachable from a value (dataclasses, records, containers), each object once."""
+    import dataclasses
+
+    from pydantic import BaseModel
+
+    seen = set() if seen is None else seen
+    if id(value) in seen:
+        return
+    seen.add(id(value))
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(k, seen)
+            yield from _strings(v, seen)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for v in value:
+            yield from _strings(v, seen)
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _strings(getattr(value, name), seen)
+    elif dataclasses.is_dataclass(value):
+        for f in dataclasses.fields(value):
+            yield from _strings(getattr(value, f.name), seen)
+
+
+def test_a_public_view_holds_only_public_records(site_kb):
+    view = build_view(site_kb, "public", today())
+    assert not hasattr(view, "kb")  # pages cannot reach the unfiltered knowledge base
+    reachable = set(_strings(view, {id(view.config)}))  # kb.yml's settings name no records but a checklist id
+    hidden = {d for d, e in site_kb.docs.items() if d not in view.docs} | set(site_kb.accounts)
+    hidden |= {t.model.id for t in site_kb.training.values() if t.model.audience != "public"}
+    hidden |= {p.model.email for p in site_kb.people.values()} - {p.model.email for p in view.people.values()}
+    assert {"SOP-FLD-001", "SOP-GOV-001", "ACC-00201", "TRN-103"} <= hidden
+    assert not hidden & reachable
+    assert view.accounts == {} and view.owners() == []
+    files = "".join((SITE_FIXTURE / e.path).read_text(encoding="utf-8") for e in view.docs.values())
+    for kind, table in (("person", view.people), ("team", view.teams), ("role", view.roles)):
+        for ident in table:  # each named by a public document (a role also by its id, as a step's role)
+            assert f"{kind}:{ident}" in files or (kind == "role" and f"role: {ident}" in files), (kind, ident)
+    assert len(view.people) < len(site_kb.people) and len(view.teams) < len(site_kb.teams)
+    assert set(view.departments) == {e.model.department for e in view.docs.values()}
+    internal = build_view(site_kb, "internal", today())
+    assert set(internal.people) == set(site_kb.people) and set(internal.accounts) == set(site_kb.accounts)
