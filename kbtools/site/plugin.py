@@ -6,6 +6,8 @@
           audience: !ENV [KB_AUDIENCE, internal]   # public | internal
           root: .                                   # the folder holding kb.yml
           today: 2026-11-22                         # default: $KB_TODAY, else the machine's date
+          files:                                    # audiences of files under docs/ that are not pages
+            help/: public                           # (see docfiles; undeclared: internal, assets/: public)
 
 Knowledge-base errors are logged as errors, so `mkdocs build --strict`
 fails on them. Review dates (overdue reviews and account plans) are shown on
@@ -125,6 +127,7 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
     @event_priority(50)
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.root = (Path(config.config_file_path or ".").parent / self.config.root).resolve()
+        self.policies = {}  # under mkdocs serve the plugin lives on from build to build
         try:
             kb = load(self.root)
         except KBError as exc:
@@ -132,7 +135,10 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         audience = self.config.audience
         if audience not in kb.config.audiences:
             raise PluginError(f"kb: audience {audience!r} is not in kb.yml audiences {kb.config.audiences}")
-        config.site_url = _site_url(config.site_url, kb.config.site_url)
+        host, port = config.dev_addr
+        serving = f"http://{host}:{port}/"  # mkdocs serve sets site_url to its own address first
+        if not (config.site_url or "").startswith(serving):
+            config.site_url = _site_url(config.site_url, kb.config.site_url)
         today = build_date(self.config.today)
         report(run_checks(kb, today))
         self.view = build_view(kb, audience, today)

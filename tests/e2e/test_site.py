@@ -161,6 +161,49 @@ def _with_hook(root: Path, hook: str) -> None:
         fh.write("\nhooks:\n  - hook.py\n")
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_the_preview_serves_pages_with_the_live_reload_policy(tmp_path):
+    """`mkdocs serve` (make start) builds, and its pages allow the live-reload script MkDocs adds:
+    'unsafe-inline' and no hashes (next to a hash, browsers ignore 'unsafe-inline')."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    root = _broken_copy(tmp_path)
+    port = _free_port()
+    env = dict(os.environ, KB_TODAY=SITE_TODAY, NO_MKDOCS_2_WARNING="1")
+    server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "-f", str(root / "mkdocs.yml"),
+                               "-a", f"127.0.0.1:{port}"], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    try:
+        page = None
+        for _ in range(60):
+            if server.poll() is not None:
+                break
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/sops/sop-fld-001/", timeout=5) as response:
+                    page = response.read().decode("utf-8")
+                break
+            except OSError:
+                time.sleep(0.5)
+    finally:
+        server.terminate()
+        out, _ = server.communicate(timeout=30)
+    assert page is not None, out
+    script_src = _policy(page).split("script-src", 1)[1].split(";")[0]
+    assert script_src.split() == ["'self'", "'unsafe-inline'"]
+    assert "livereload" in page
+
+
 def test_the_search_index_is_checked_whatever_the_order_of_the_plugins(tmp_path):
     """kb listed before search: the leak guard still reads the index the search plugin writes."""
     root = _broken_copy(tmp_path)
