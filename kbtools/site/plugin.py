@@ -249,6 +249,7 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
             out, lambda doc_id: links.href(urls.doc(doc_id)), terms=page.file.src_uri != urls.GLOSSARY
         )
 
+    @event_priority(-100)
     def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
         # The theme's inline scripts, from its templates (never from a finished page), for the CSP.
         context = {"config": config, "features": config.theme.get("features") or [], "page": None}
