@@ -13,6 +13,7 @@ against it.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from pathlib import Path
 
@@ -50,8 +51,8 @@ def head_lines(view: SiteView, doc: models.Sop, body: str) -> list[str]:
     """Title, review banner, metadata table, summary and body."""
     src = urls.doc(doc.id)
     b = banner(view, doc)
-    owner = md_link(view.kb.display_name(doc.owner), urls.owner(doc.owner), src)
-    dept = md_link(view.kb.departments[doc.department].model.name, urls.department(doc.department), src)
+    owner = md_link(view.display_name(doc.owner), urls.owner(doc.owner), src)
+    dept = md_link(view.departments[doc.department].model.name, urls.department(doc.department), src)
     due = date_text(b.due) if b.due else "-"
     return [
         f"# {doc.title}", "",
@@ -70,7 +71,7 @@ def roles_lines(view: SiteView, doc: models.Sop) -> list[str]:
     if not doc.roles:
         return []
     out = ["## Roles and responsibilities", "", "| Role | Responsibilities |", "|---|---|"]
-    out += [f"| {md_cell(view.kb.display_name('role:' + d.role))} | {'<br>'.join(map(md_cell, d.responsibilities))} |"
+    out += [f"| {md_cell(view.display_name('role:' + d.role))} | {'<br>'.join(map(md_cell, d.responsibilities))} |"
             for d in doc.roles]
     return [*out, ""]
 
@@ -83,11 +84,11 @@ def steps_lines(view: SiteView, doc: models.Sop) -> list[str]:
     for s in step_views(doc):
         out += [f"### Step {s.number} {s.step.title} {{#{urls.step_anchor(s.step.id)}}}", ""]
         if s.step.role:
-            out += [f"Role: {view.kb.display_name('role:' + s.step.role)}", ""]
+            out += [f"Role: {view.display_name('role:' + s.step.role)}", ""]
         if s.step.approval:
             covers = ", ".join(f"[Step {c.number}](#{urls.step_anchor(c.step.id)})" for c in s.covers)
             out += ['!!! note "Approval gate"',
-                    f"    Approved by {view.kb.display_name(s.step.approval.by)}. Covers {covers}.", ""]
+                    f"    Approved by {view.display_name(s.step.approval.by)}. Covers {covers}.", ""]
         if s.step.guidance:
             out += [s.step.guidance, ""]
         out += [f"- [ ] {text}" for text, _ in s.items()] + [""]
@@ -122,7 +123,7 @@ def plain_config(kb_root: Path, view: SiteView) -> str:
     """The knowledge base's mkdocs.yml with the search plugin alone and the plugin's navigation written out."""
     config = yaml.safe_load((kb_root / "mkdocs.yml").read_text(encoding="utf-8").replace("!ENV ", ""))
     config["plugins"] = ["search"]
-    config["nav"] = build_nav(view, ["authoring.md"])
+    config["nav"] = json.loads(json.dumps(build_nav(view, ["authoring.md"])))  # its titles are Markup: as plain str
     return yaml.safe_dump(config, sort_keys=False)
 
 

@@ -14,19 +14,26 @@ document by id, so the link survives the file moving (`rewrite_id_links`).
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Callable, Iterable
 
+from markupsafe import escape
+
 from .. import models
+from ..kb import KnowledgeBase
 from . import urls
 from .view import SiteView
 
 DOC_ID = models.DOC_ID
-_TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
+# A tag, quoted attribute values included. Unrolled (a run of plain characters, then a quoted value,
+# ...) and stopping at a `<` outside quotes, so an attempt never scans past the next tag: linear.
+_TAG = re.compile(r"""<[^<>"']*(?:(?:"[^"]*"|'[^']*')[^<>"']*)*>""")
 _SKIP = frozenset({"a", "abbr", "code", "pre", "kbd", "samp", "script", "style", "svg", "textarea",
                    "h1", "h2", "h3", "h4", "h5", "h6", "time", "button", "select"})
 _NAME = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]*)")
-_MD_LINK = re.compile(r"\[([^\]]*)\]\((" + DOC_ID + r")(#[\w-]+)?\)")
+# `[text](SOP-X-001#anchor)`; the text holds no `[`, so an attempt stops at the next one: linear.
+_MD_LINK = re.compile(r"\[([^\[\]]*)\]\((" + DOC_ID + r")(#[\w-]+)?\)")
 
 
 def term_title(term: models.Term) -> str:
@@ -98,16 +105,16 @@ def rewrite_id_links(markdown: str, page_src: str, view: SiteView) -> tuple[str,
 
 
 class LeakGuard:
-    """Finds ids and titles of content the audience must not see, in a page of the public build."""
+    """Finds ids and titles of content the audience must not see, in a page or file of the public build."""
 
-    def __init__(self, view: SiteView):
-        hidden = [e.model for i, e in view.kb.docs.items() if i not in view.docs]
+    def __init__(self, kb: KnowledgeBase, view: SiteView):
+        hidden = [e.model for i, e in kb.docs.items() if i not in view.docs]
         shown_training = {t.id for t in view.training}
-        training = [e.model for e in view.kb.training.values() if e.model.id not in shown_training]
-        accounts = [e.model for e in view.kb.accounts.values()] if not view.internal else []
+        training = [e.model for e in kb.training.values() if e.model.id not in shown_training]
+        accounts = [e.model for i, e in kb.accounts.items() if i not in view.accounts]
         names = [(d.id, d.title) for d in hidden] + [(t.id, t.title) for t in training]
         names += [(a.id, a.name) for a in accounts]
-        needles = {x for ident, name in names for x in (ident, name, html.escape(name))}
+        needles = {x for ident, name in names for x in (ident, *written_forms(name))}
         self.pattern = (
             re.compile("|".join(re.escape(n) for n in sorted(needles, key=len, reverse=True)))
             if needles else None
@@ -115,3 +122,11 @@ class LeakGuard:
 
     def find(self, text: str) -> list[str]:
         return sorted(set(self.pattern.findall(text))) if self.pattern else []
+
+
+def written_forms(name: str) -> set[str]:
+    """A name as a page, the search index or a JSON file may hold it: plain, HTML-escaped the ways
+    Jinja, the theme and the standard library escape, and JSON-escaped (with and without `\\u` for `<>&`)."""
+    as_json = json.dumps(name)[1:-1]
+    safe_json = as_json.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return {name, html.escape(name), html.escape(name, quote=False), str(escape(name)), as_json, safe_json}

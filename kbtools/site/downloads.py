@@ -28,10 +28,11 @@ def _write(path: Path, text: str) -> None:
 def write_checklists(view: SiteView, site_dir: Path) -> int:
     """The blank checklist of every visible document with steps, in each download format."""
     count = 0
+    records = view.knowledge_base(site_dir)  # the audience's records only
     for doc_id, entry in view.docs.items():
         if not entry.model.steps:
             continue
-        checklist = build_checklist(view.kb, doc_id, start=view.today, today=view.today)
+        checklist = build_checklist(records, doc_id, start=view.today, today=view.today)
         for fmt in CHECKLIST_FORMATS:
             _write(site_dir / urls.checklist(doc_id, fmt), render(checklist, fmt))
         count += 1
@@ -40,7 +41,7 @@ def write_checklists(view: SiteView, site_dir: Path) -> int:
 
 def pages_api(view: SiteView, url_of: Callable[[str], str | None]) -> dict[str, Any]:
     """What notification bots need about each page: owner, review dates and state."""
-    base = (view.kb.config.site_url or "/").rstrip("/") + "/"
+    base = (view.config.site_url or "/").rstrip("/") + "/"
     pages = []
     targets = [("sop", doc_id, e.model.title, e.model.owner, urls.doc(doc_id)) for doc_id, e in view.docs.items()]
     targets += [("account", acc_id, e.model.name, e.model.owner, urls.account(acc_id))
@@ -63,6 +64,11 @@ def pages_api(view: SiteView, url_of: Callable[[str], str | None]) -> dict[str, 
     return envelope(view.today, audience=view.audience, pages=pages)
 
 
+# `<`, `>` and `&` only occur inside JSON strings: as \u escapes the data is the same, and no
+# browser or HTML-minded tool pointed at the file ever meets markup in it.
+_JSON_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
 def write_pages_api(view: SiteView, site_dir: Path, url_of: Callable[[str], str | None]) -> None:
     data = pages_api(view, url_of)
-    _write(site_dir / "api" / "pages.json", json_text(data))
+    _write(site_dir / "api" / "pages.json", json_text(data).translate(_JSON_SAFE))

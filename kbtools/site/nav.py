@@ -8,12 +8,15 @@ and account pages are reached from their directories and search, not the nav.
 
 from __future__ import annotations
 
+from markupsafe import Markup
+
 from . import urls
+from .htmltext import as_html
 from .pages import docs_where, in_department, shown_departments, shown_types
 from .render import TYPE_NAMES
 from .view import SiteView
 
-NavItem = str | dict[str, "str | list[NavItem]"]
+NavItem = str | dict[str, "str | list[NavItem]"]  # a title is Markup: the theme prints it as HTML
 
 
 def build_nav(view: SiteView, hand_written: list[str]) -> list[NavItem]:
@@ -22,10 +25,10 @@ def build_nav(view: SiteView, hand_written: list[str]) -> list[NavItem]:
     for dept_id in shown_departments(view):
         docs = docs_where(view, in_department(dept_id))
         children: list[NavItem] = [urls.department(dept_id)]
-        children += [{e.model.title: urls.doc(e.model.id)} for e in docs]
-        departments.append({view.kb.departments[dept_id].model.name: children})
+        children += [{as_html(e.model.title): urls.doc(e.model.id)} for e in docs]
+        departments.append({as_html(view.departments[dept_id].model.name): children})
     nav.append({"Departments": departments})
-    types: list[NavItem] = [{TYPE_NAMES[t]: urls.doc_type(t)} for t in shown_types(view)]
+    types: list[NavItem] = [{Markup(TYPE_NAMES[t]): urls.doc_type(t)} for t in shown_types(view)]
     nav.append({"Document types": [urls.TYPES, *types]})
     if view.internal:
         nav += [{"Review dashboard": urls.REVIEWS}, {"Owners": urls.OWNERS}, {"Accounts": urls.ACCOUNTS}]

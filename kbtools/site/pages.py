@@ -89,7 +89,7 @@ LISTING = {"search": {"exclude": True}, "hide": ["feedback"]}
 def shown_departments(view: SiteView) -> list[str]:
     """Every department for staff; for customers only those with a public document."""
     used = {e.model.department for e in view.docs.values()}
-    return [d for d in view.kb.departments if view.internal or d in used]
+    return [d for d in view.departments if view.internal or d in used]
 
 
 def shown_types(view: SiteView) -> list[str]:
@@ -98,7 +98,7 @@ def shown_types(view: SiteView) -> list[str]:
 
 
 def home(view: SiteView, site_name: str) -> SitePage:
-    depts = [(view.kb.departments[d].model, len(docs_where(view, in_department(d))))
+    depts = [(view.departments[d].model, len(docs_where(view, in_department(d))))
              for d in shown_departments(view)]
     depts = [(dept, count) for dept, count in depts if count]
     types = [(t, len(docs_where(view, of_type(t)))) for t in shown_types(view)]
@@ -116,15 +116,15 @@ def _changed(doc: models.Sop) -> dt.date:
 
 
 def departments_index(view: SiteView) -> SitePage:
-    depts = [view.kb.departments[d].model for d in shown_departments(view)]
+    depts = [view.departments[d].model for d in shown_departments(view)]
     counts = Counter(e.model.department for e in view.docs.values())
     return SitePage(urls.DEPARTMENTS, "Departments",
                     _template("departments.html", view, depts=depts, counts=counts), meta=LISTING)
 
 
 def department(view: SiteView, dept_id: str) -> SitePage:
-    dept = view.kb.departments[dept_id].model
-    teams = [t.model for t in view.kb.teams.values() if t.model.department == dept_id] if view.internal else []
+    dept = view.departments[dept_id].model
+    teams = [t.model for t in view.teams.values() if t.model.department == dept_id] if view.internal else []
     docs = docs_where(view, lambda s: s.department == dept_id)
     return SitePage(urls.department(dept_id), dept.name,
                     _template("department.html", view, dept=dept, teams=teams, docs=docs), meta=LISTING)
@@ -171,8 +171,8 @@ def owners_index(view: SiteView) -> SitePage:
 
 def owner(view: SiteView, ref: str) -> SitePage:
     kind, _, ident = ref.partition(":")
-    record = (view.kb.people if kind == "person" else view.kb.teams)[ident].model
-    members = [p.model for p in view.kb.members(ident)] if kind == "team" else []
+    record = (view.people if kind == "person" else view.teams)[ident].model
+    members = [p.model for p in view.members(ident)] if kind == "team" else []
     accounts = sorted(view.owned_accounts(ref), key=lambda a: a.model.id)
     return SitePage(
         urls.owner(ref), record.name,
@@ -187,13 +187,13 @@ def reviews(view: SiteView) -> SitePage:
     by_kind = Counter((i.kind == "sop", i.state) for i in view.reviews)
     rows = [r for r in owner_rows(view) if r.overdue or r.due_soon]
     rows.sort(key=lambda r: (-r.overdue, -r.due_soon, r.owner))
-    bars = [Bar(view.kb.display_name(r.owner), r.overdue, r.due_soon) for r in rows]
+    bars = [Bar(view.display_name(r.owner), r.overdue, r.due_soon) for r in rows]
     chart = bar_chart(bars, "Reviews overdue and due soon, by owner")
     return SitePage(
         urls.REVIEWS, "Review dashboard",
         _template("reviews.html", view, overdue=[i for i in due if i.state != "due-soon"],
                   due_soon=[i for i in due if i.state == "due-soon"], by_kind=by_kind, rows=rows,
-                  chart=chart, window=view.kb.config.due_soon_days),
+                  chart=chart, window=view.config.due_soon_days),
         meta=LISTING,
     )
 

@@ -6,11 +6,22 @@
           audience: !ENV [KB_AUDIENCE, internal]   # public | internal
           root: .                                   # the folder holding kb.yml
           today: 2026-11-22                         # default: $KB_TODAY, else the machine's date
+          files:                                    # audiences of files under docs/ that are not pages
+            help/: public                           # (see docfiles; undeclared: internal, assets/: public)
 
 Knowledge-base errors are logged as errors, so `mkdocs build --strict`
 fails on them. Review dates (overdue reviews and account plans) are shown on
 the pages and the dashboard but do not fail the build: `kb check` in CI
 enforces them.
+
+The hooks say when they run, whatever the order of `plugins:` (as Material's
+own plugins do): the knowledge base loads early; files are filtered and
+checked for clashes last, when every plugin has added its own; Markdown is
+rewritten and sanitised early, before other plugins add their markup; the
+policy, the leak guard and the final checks run last, after the search plugin
+has written its index and no later plugin can undo them. A check that cannot
+run (the search index missing when the search plugin is configured, a page
+that lost its policy) fails the build.
 """
 
 from __future__ import annotations
@@ -18,18 +29,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
-from mkdocs.structure.toc import TableOfContents
+from mkdocs.structure.toc import AnchorLink, TableOfContents
+from mkdocs.utils import get_relative_url
 from mkdocs.utils.meta import get_data
 
 from ..checks import run_checks
@@ -38,21 +52,27 @@ from ..findings import Finding, KBError
 from ..load.loader import load
 from . import urls
 from .annotate import Annotator, LeakGuard, rewrite_id_links
-from .csp import add_policy
+from .clashes import clashes
+from .csp import ThemeScripts, add_policy
+from .docfiles import AUDIENCE_NAMES, FileAudiences, training_files
 from .downloads import write_checklists, write_pages_api
+from .htmltext import as_html, fragment_as_html
 from .nav import build_nav
 from .pages import SitePage, all_pages
 from .render import Links, anchor_ids, toc_entries
-from .sanitize import clean
+from .sanitize import Sanitizer, site_classes
 from .view import AUDIENCES, SEEN_BY, SiteView, build_view
 
 if TYPE_CHECKING:
+    from jinja2 import Environment
     from mkdocs.livereload import LiveReloadServer
 
 log = logging.getLogger("mkdocs.plugins.kb")
 
 # Review dates change with the calendar, not with a commit: shown on the site, enforced by `kb check`.
 SHOWN_NOT_FAILED = frozenset({"review-overdue", "plan-overdue", "plan-missing"})
+SEARCH_PLUGINS = ("search", "material/search")
+SEARCH_INDEX = "search/search_index.json"
 # Generated pages outside the navigation (reached from their directories and search).
 NOT_IN_NAV = ("owners/", "accounts/")
 
@@ -61,6 +81,7 @@ class KBPluginConfig(Config):
     root = c.Type(str, default=".")
     audience = c.Choice(AUDIENCES, default="internal")
     today = c.Optional(c.Type(str))
+    files = c.DictOfItems(c.Choice(AUDIENCE_NAMES), default={})  # audiences of files under docs/ (docfiles)
 
 
 def build_date(option: str | None) -> dt.date:
@@ -92,14 +113,21 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         self.view: SiteView | None = None
         self.pages: dict[str, SitePage] = {}
         self.url_of: dict[str, str] = {}
+        self.scripts: ThemeScripts | None = None
+        self.theme_files: set[str] = set()  # what the theme's folders put in the site (not scanned for leaks)
+        self.scanned: set[str] = set()
+        self.docs_dir = "docs"
+        self.policies: dict[str, str] = {}  # the policy each HTML file was given, by its path in the site
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.dev = command == "serve"
 
     # -- the knowledge base ------------------------------------------------------
 
+    @event_priority(50)
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         self.root = (Path(config.config_file_path or ".").parent / self.config.root).resolve()
+        self.policies = {}  # under mkdocs serve the plugin lives on from build to build
         try:
             kb = load(self.root)
         except KBError as exc:
@@ -113,20 +141,33 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         report(run_checks(kb, today))
         self.view = build_view(kb, audience, today)
         self.annotator = Annotator(self.view)
-        self.guard = None if self.view.internal else LeakGuard(self.view)
+        self.sanitizer = own_class_sanitizer(config)
+        self.guard = None if self.view.internal else LeakGuard(kb, self.view)
+        docs_dir = Path(config.docs_dir).resolve()
+        self.file_audiences = FileAudiences(
+            self.config.files, training_files((e.model for e in kb.training.values()), self.root, docs_dir))
         log.info("kb: %s site of %d documents as of %s", audience, len(self.view.docs), today.isoformat())
         return config
 
     # -- files and navigation ----------------------------------------------------------
 
+    @event_priority(-100)
     def on_files(self, files: Files, *, config: MkDocsConfig) -> Files:
         assert self.view is not None
         hand_written = []
-        for file in list(files.documentation_pages()):
-            if self._audience_of(file) in SEEN_BY[self.view.audience]:
-                hand_written.append(file.src_uri)
-            else:
+        docs_dir = self.docs_dir = os.path.normpath(config.docs_dir)
+        self.theme_files = set()
+        for file in list(files):
+            if file.src_dir is None or os.path.normpath(file.src_dir) != docs_dir:
+                if file.src_dir is not None:
+                    self.theme_files.add(file.dest_uri)
+                continue
+            is_page = file.is_documentation_page()
+            audience = self.file_audiences.of(file.src_uri, self._audience_of(file) if is_page else None)
+            if audience not in SEEN_BY[self.view.audience]:
                 files.remove(file)
+            elif is_page and file.inclusion not in (InclusionLevel.EXCLUDED, InclusionLevel.DRAFT):
+                hand_written.append(file.src_uri)
         self.pages = {p.src: p for p in all_pages(self.view, config.site_name)}
         for src, page in self.pages.items():
             if files.get_file_from_path(src) is not None:
@@ -134,9 +175,25 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
             hidden = src.startswith(NOT_IN_NAV) and not src.endswith("/index.md")
             inclusion = InclusionLevel.NOT_IN_NAV if hidden else InclusionLevel.UNDEFINED
             files.append(File.generated(config, src, content=page.markdown, inclusion=inclusion))
+        outputs = [*config.theme.static_templates, "sitemap.xml.gz", SEARCH_INDEX]
+        problems = clashes(files, config.docs_dir, config.theme.dirs, outputs, self._name)
+        if problems:
+            raise PluginError("kb: " + "; ".join(problems) + "; rename or move the file")
         self.url_of = {f.src_uri: f.url for f in files.documentation_pages()}
+        # What the guard reads elsewhere: the pages (in on_post_page) and the search index (decoded).
+        self.scanned = {f.dest_uri for f in files.documentation_pages()} | {SEARCH_INDEX}
         config.nav = build_nav(self.view, sorted(hand_written))
         return files
+
+    def _name(self, file: File) -> str:
+        """A file as a message names it: docs/<path>, one of the plugin's pages, the theme's or a plugin's."""
+        if file.src_uri in self.pages and file.generated_by is not None:
+            return f"the page kb makes, {file.src_uri}"
+        if file.src_dir is None:
+            return f"{file.generated_by or 'a plugin'}'s {file.src_uri}"
+        if os.path.normpath(file.src_dir) == os.path.normpath(self.docs_dir):
+            return f"docs/{file.src_uri}"
+        return f"the theme's {file.src_uri}"
 
     def _audience_of(self, file: File) -> str:
         try:
@@ -144,29 +201,37 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         except Exception:  # noqa: BLE001 - MkDocs reports unreadable pages itself
             return "internal"
         audience = meta.get("audience", "internal")
-        if not isinstance(audience, str) or audience not in ("public", "internal", "restricted"):
+        if not isinstance(audience, str) or audience not in AUDIENCE_NAMES:
             log.warning("kb: docs/%s: audience %r is not public, internal or restricted", file.src_uri, audience)
             return "restricted"
         return audience
 
     # -- pages ---------------------------------------------------------------------------
 
+    @event_priority(50)
     def on_page_markdown(self, markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         assert self.view is not None
         site_page = self.pages.get(page.file.src_uri)
         if site_page is not None:
-            page.meta.update(site_page.meta)
-            page.meta["title"] = site_page.title
+            # Nothing from the file: MkDocs reads "meta" out of the top of any body (a YAML block, or
+            # `key: value` lines), which would let a document pick its template. The body is used as loaded.
+            page.meta = {**site_page.meta, "title": as_html(site_page.title)}
+            if "description" in page.meta:
+                page.meta["description"] = as_html(page.meta["description"])
+            markdown = site_page.markdown
+        else:
+            page.meta = page_meta(page.meta, f"docs/{page.file.src_uri}")
         markdown, missing = rewrite_id_links(markdown, page.file.src_uri, self.view)
         for doc_id in missing:
             log.warning("kb: %s links to %s, which is not a document in the %s site",
                         _source_of(page, site_page, self.view), doc_id, self.view.audience)
         return markdown
 
+    @event_priority(50)
     def on_page_content(self, html: str, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         assert self.view is not None
         links = Links(self.view, page.url, self.url_of.get)
-        body = clean(html)
+        body = self.sanitizer.clean(html)
         site_page = self.pages.get(page.file.src_uri)
         if site_page is None:
             out = body
@@ -175,29 +240,77 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
             page.toc = TableOfContents(toc_entries(out))
         if page.present_anchor_ids is not None:
             page.present_anchor_ids |= anchor_ids(out)
+        # The theme prints titles as HTML: hand it each one's text, escaped (a heading's HTML included).
+        page.title = fragment_as_html(page.title or "")
+        _escape_toc(page.toc)
         return self.annotator.annotate(
             out, lambda doc_id: links.href(urls.doc(doc_id)), terms=page.file.src_uri != urls.GLOSSARY
         )
 
+    @event_priority(-100)
+    def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
+        # The theme's inline scripts, from its templates (never from a finished page), for the CSP.
+        context = {"config": config, "features": config.theme.get("features") or [], "page": None}
+        self.scripts = ThemeScripts(env, config.theme.dirs, context)
+        return env
+
+    @event_priority(-100)
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
+        assert self.scripts is not None
         self._guard(output, f"page {page.file.src_uri}")
-        return add_policy(output, self.dev)
+        self.policies[page.file.dest_uri] = policy = self.scripts.policy(get_relative_url(".", page.url), self.dev)
+        return add_policy(output, policy)
 
+    @event_priority(-100)
     def on_post_template(self, output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
-        if template_name.endswith(".html"):
-            return add_policy(output_content, self.dev)
-        return output_content
+        if not template_name.endswith(".html"):
+            return output_content
+        assert self.scripts is not None
+        # The base URL MkDocs gives a theme template (the 404 page is served from any depth).
+        if template_name == "404.html":
+            base_url = urlsplit(config.site_url or "/").path
+        else:
+            base_url = get_relative_url(".", template_name)
+        self.policies[template_name] = policy = self.scripts.policy(base_url, self.dev)
+        return add_policy(output_content, policy)
 
+    @event_priority(-100)
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         assert self.view is not None
         site_dir = Path(config.site_dir)
         count = write_checklists(self.view, site_dir)
         write_pages_api(self.view, site_dir, self.url_of.get)
         log.info("kb: wrote %d blank checklists and api/pages.json", count)
-        index = site_dir / "search" / "search_index.json"
-        if self.guard is not None and index.is_file():
+        self._check_policies(site_dir)
+        if self.guard is None:
+            return
+        index = site_dir / SEARCH_INDEX
+        if index.is_file():
             entries = json.loads(index.read_text(encoding="utf-8")).get("docs", [])
             self._guard("\n".join(f"{e.get('title', '')}\n{e.get('text', '')}" for e in entries), "the search index")
+        elif any(name in config.plugins for name in SEARCH_PLUGINS):
+            raise PluginError(f"kb: the search plugin is configured but {SEARCH_INDEX} was not there when the kb "
+                              "plugin came to check it for content the public site must not show; a plugin that "
+                              "runs later than kb (event priority below -100) must not write or remove it")
+        # Every other file the build wrote but the theme's: files from docs/, the downloads, the sitemap.
+        for path in sorted(site_dir.rglob("*")):
+            rel = path.relative_to(site_dir).as_posix()
+            if path.is_file() and rel not in self.theme_files and rel not in self.scanned:
+                self._guard(path.read_bytes().decode("utf-8", errors="replace"), f"file {rel}")
+
+    def _check_policies(self, site_dir: Path) -> None:
+        """Every page still carries the policy it was given (a plugin running later could rewrite pages)."""
+        lost = []
+        for rel, policy in sorted(self.policies.items()):
+            path = site_dir / rel
+            if not path.is_file():
+                continue  # not written (a draft under mkdocs serve)
+            head = path.read_text(encoding="utf-8", errors="replace").partition("</head>")[0]
+            if f'<meta http-equiv="Content-Security-Policy" content="{policy}">' not in head:
+                lost.append(rel)
+        if lost:
+            raise PluginError(f"kb: {len(lost)} pages lost their Content-Security-Policy after the kb plugin set it "
+                              f"(first: {lost[0]}); a plugin that runs later than kb rewrites them")
 
     def _guard(self, text: str, where: str) -> None:
         if self.guard is None or self.view is None:
@@ -213,6 +326,59 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
             if (self.root / name).exists():
                 server.watch(str(self.root / name))
         return server
+
+
+# Front matter a hand-written page may have; the theme reads more (`template`, `icon`, `status`,
+# `subtitle`, `author`, ...), and some of those print as HTML or pick what renders the page.
+PAGE_HIDE = frozenset({"navigation", "toc", "feedback", "footer", "path", "tags"})
+
+
+def page_meta(meta: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """The front matter of a hand-written page the theme may see: its audience, an escaped title and
+    description, the page parts to hide and its search settings. Anything else is ignored, with a
+    warning (so `--strict` fails on it)."""
+    out: dict[str, Any] = {}
+    for key, value in meta.items():
+        if key == "audience" and isinstance(value, str):
+            out[key] = value
+        elif key in ("title", "description") and isinstance(value, (str, int, float)) and str(value).strip():
+            out[key] = as_html(value)
+        elif key == "hide" and isinstance(value, list) and all(isinstance(v, str) and v in PAGE_HIDE for v in value):
+            out[key] = list(value)
+        elif key == "search" and isinstance(value, dict) and _search_meta(value):
+            out[key] = dict(value)
+        else:
+            log.warning("kb: %s: front matter %r is not one a page may set (audience, title, description, "
+                        "hide: %s, search: {exclude, boost}); ignored", where, key, ", ".join(sorted(PAGE_HIDE)))
+    return out
+
+
+def _search_meta(value: dict[Any, Any]) -> bool:
+    exclude, boost = value.get("exclude", False), value.get("boost", 1)
+    return (set(value) <= {"exclude", "boost"} and isinstance(exclude, bool)
+            and isinstance(boost, (int, float)) and not isinstance(boost, bool) and 0 < boost <= 10)
+
+
+def _escape_toc(toc: TableOfContents | list[AnchorLink]) -> None:
+    for link in toc:
+        link.title = fragment_as_html(link.title)
+        _escape_toc(link.children)
+
+
+def own_class_sanitizer(config: MkDocsConfig) -> Sanitizer:
+    """The sanitiser that also drops the site's own classes: those of the plugin's templates and code
+    and of the site's stylesheets (`extra_css` under docs/), less those of the theme's stylesheets."""
+    here = Path(__file__).parent
+    code = [*here.glob("*.py"), *(here / "templates").glob("*.html")]
+    own_css = [Path(config.docs_dir, str(css)) for css in config.extra_css]
+    theme_css = [Path(folder, name) for top in config.theme.dirs for folder, subfolders, names in os.walk(top)
+                 for name in names if name.endswith(".css")]
+    classes, prefixes = site_classes(
+        (p.read_text(encoding="utf-8") for p in code if p.name != "sanitize.py"),
+        (p.read_text(encoding="utf-8") for p in own_css if p.is_file()),
+        (p.read_text(encoding="utf-8") for p in theme_css),
+    )
+    return Sanitizer(classes, prefixes)
 
 
 def _site_url(in_mkdocs: str | None, in_kb: str | None) -> str | None:

@@ -17,6 +17,7 @@ from mkdocs.structure.toc import AnchorLink
 from ..kb import split_ref
 from ..templates import environment
 from . import urls
+from .htmltext import as_html, text_of
 from .view import SiteView
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July",
@@ -87,18 +88,18 @@ class Links:
     def name(self, ref: str) -> str:
         kind, _, ident = ref.partition(":")
         if kind == "role":
-            role = self.view.kb.roles.get(ident)
+            role = self.view.roles.get(ident)
             if role is None:
                 return ref
             abbr = role.model.abbreviation
             return f"{role.model.name} ({abbr})" if abbr else role.model.name
-        return self.view.kb.display_name(ref)
+        return self.view.display_name(ref)
 
     def ref(self, ref: str) -> Markup:
         """A person, team or role by name; linked to the owner page where the build has one."""
         found = split_ref(ref)
         name = self.name(ref)
-        owner = found is not None and found[0] in ("person", "team") and found[1] in self.view.kb.table(found[0])
+        owner = found is not None and found[0] in ("person", "team") and found[1] in self.view.table(found[0])
         if not owner or not self.view.internal:
             return escape(name)
         return self.link(urls.owner(ref), name)
@@ -107,7 +108,7 @@ class Links:
         return escape(self.name(f"role:{role_id}"))
 
     def department(self, dept_id: str) -> Markup:
-        dept = self.view.kb.departments.get(dept_id)
+        dept = self.view.departments.get(dept_id)
         return self.link(urls.department(dept_id), dept.model.name if dept else dept_id)
 
 
@@ -138,16 +139,25 @@ def render(template: str, **context: object) -> str:
 
 # -- table of contents -------------------------------------------------------
 
-_HEADING = re.compile(r'<h([23]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
-_TAG = re.compile(r"<[^>]+>")
+_HEADING = re.compile(r'<h([23]) id="([^"<>]+)"[^<>]*>')  # never past the next tag: linear
 _ID = re.compile(r'\sid="([^"]+)"')
 
 
 def toc_entries(html: str) -> list[AnchorLink]:
-    """h2/h3 headings with ids, nested, for MkDocs' table of contents."""
+    """h2/h3 headings with ids, nested, for MkDocs' table of contents; titles as escaped text.
+
+    One pass: each heading's end is found from where its start tag ends, and the search
+    goes on from there (a heading that never ends ends the scan), so no text is read twice.
+    """
     out: list[AnchorLink] = []
-    for level, ident, inner in _HEADING.findall(html):
-        title = _TAG.sub("", inner).replace("&para;", "").replace("\u00b6", "").strip()  # stays HTML
+    pos = 0
+    while (found := _HEADING.search(html, pos)) is not None:
+        level, ident = found.group(1), found.group(2)
+        end = html.find(f"</h{level}>", found.end())
+        if end < 0:
+            break
+        pos = end + 5
+        title = as_html(text_of(html[found.end():end]).replace("\u00b6", "").strip())  # no permalink sign
         link = AnchorLink(title, ident, int(level))
         if link.level == 3 and out:
             out[-1].children.append(link)

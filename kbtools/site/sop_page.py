@@ -81,7 +81,7 @@ def render_head(view: SiteView, entry: DocEntry, links: Links) -> str:
     doc = entry.model
     return render(
         "sop_head.html", doc=doc, banner=banner(view, doc), links=links, view=view,
-        dept=view.kb.departments.get(doc.department),
+        dept=view.departments.get(doc.department),
     )
 
 

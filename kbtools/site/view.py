@@ -2,10 +2,13 @@
 
 `build_view` filters the loaded knowledge base once; every page is made from
 the `SiteView` alone, so nothing outside the audience can reach a page, a
-link, the search index or a tooltip.
+link, the search index or a tooltip. The view holds no reference to the
+knowledge base it came from: its tables (documents, accounts, departments,
+teams, people, roles, terms, training) are already the audience's.
 
 - public: approved documents with `audience: public`, training marked public,
-  and the glossary terms those documents use. No accounts, owners or reviews.
+  the glossary terms those documents use, their departments, and the teams,
+  people and roles they name. No accounts, owners or reviews.
 - internal: public and internal documents in any status, all training that is
   not restricted, the whole glossary, accounts, owners and the review dashboard.
 - `restricted` content is in no build.
@@ -14,11 +17,17 @@ link, the search index or a tooltip.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
 
 from .. import models
-from ..kb import DocEntry, Entry, KnowledgeBase
+from ..config import Config
+from ..kb import DocEntry, Entry, KnowledgeBase, split_ref
 from ..reviews import ReviewItem, review_items
 
 AUDIENCES = ("public", "internal")
@@ -35,10 +44,15 @@ class TrainingLink:
 
 @dataclass
 class SiteView:
-    kb: KnowledgeBase
     audience: str
     today: dt.date
+    config: Config
     docs: dict[str, DocEntry] = field(default_factory=dict)
+    accounts: dict[str, Entry[models.Account]] = field(default_factory=dict)  # internal builds only
+    departments: dict[str, Entry[models.Department]] = field(default_factory=dict)
+    teams: dict[str, Entry[models.Team]] = field(default_factory=dict)
+    people: dict[str, Entry[models.Person]] = field(default_factory=dict)
+    roles: dict[str, Entry[models.Role]] = field(default_factory=dict)
     terms: list[models.Term] = field(default_factory=list)
     training: list[models.Training] = field(default_factory=list)
     reviews: list[ReviewItem] = field(default_factory=list)
@@ -50,19 +64,28 @@ class SiteView:
     def internal(self) -> bool:
         return self.audience == "internal"
 
-    @property
-    def accounts(self) -> dict[str, Entry[models.Account]]:
-        return self.kb.accounts if self.internal else {}
-
     def doc_review(self, doc_id: str) -> ReviewItem | None:
         return self.review_of.get(("sop", doc_id))
+
+    def table(self, kind: str) -> dict[str, Any]:
+        """The audience's people, teams or roles (what a `person:`, `team:` or `role:` reference names)."""
+        tables: dict[str, dict[str, Any]] = {"person": self.people, "team": self.teams, "role": self.roles}
+        return tables.get(kind, {})
+
+    def display_name(self, ref: str) -> str:
+        found = split_ref(ref)
+        entry = self.table(found[0]).get(found[1]) if found else None
+        return entry.model.name if entry else ref
+
+    def members(self, team_id: str) -> list[Entry[models.Person]]:
+        return [p for p in self.people.values() if p.model.team == team_id]
 
     def owners(self) -> list[str]:
         """Every team and person reference, teams first (internal builds only)."""
         if not self.internal:
             return []
-        teams = [f"team:{t}" for t in sorted(self.kb.teams)]
-        people = [f"person:{p}" for p in sorted(self.kb.people, key=lambda p: self.kb.people[p].model.name)]
+        teams = [f"team:{t}" for t in sorted(self.teams)]
+        people = [f"person:{p}" for p in sorted(self.people, key=lambda p: self.people[p].model.name)]
         return teams + people
 
     def owned_docs(self, ref: str) -> list[DocEntry]:
@@ -78,6 +101,14 @@ class SiteView:
             if i.state in ("overdue", "due-soon", "future") and (ref is None or i.owner == ref)
         ]
 
+    def knowledge_base(self, root: Path) -> KnowledgeBase:
+        """The view as a knowledge base of its own (for the checklist builder): only the audience's records."""
+        return KnowledgeBase(
+            root=root, config=self.config, docs=dict(self.docs), accounts=dict(self.accounts),
+            departments=dict(self.departments), teams=dict(self.teams), roles=dict(self.roles),
+            people=dict(self.people),
+        )
+
 
 def doc_visible(doc: models.Sop, audience: str) -> bool:
     if doc.audience not in SEEN_BY[audience]:
@@ -86,8 +117,19 @@ def doc_visible(doc: models.Sop, audience: str) -> bool:
 
 
 def build_view(kb: KnowledgeBase, audience: str, today: dt.date) -> SiteView:
-    view = SiteView(kb, audience, today)
+    view = SiteView(audience, today, kb.config)
     view.docs = {i: e for i, e in sorted(kb.docs.items()) if doc_visible(e.model, audience)}
+    if view.internal:
+        view.accounts = dict(kb.accounts)
+        view.departments, view.teams = dict(kb.departments), dict(kb.teams)
+        view.people, view.roles = dict(kb.people), dict(kb.roles)
+    else:
+        used = {e.model.department for e in view.docs.values()}
+        view.departments = {d: e for d, e in kb.departments.items() if d in used}
+        named = set().union(*(_named(e.model) for e in view.docs.values()))
+        view.teams = {i: e for i, e in kb.teams.items() if f"team:{i}" in named}
+        view.people = {i: e for i, e in kb.people.items() if f"person:{i}" in named}
+        view.roles = {i: e for i, e in kb.roles.items() if f"role:{i}" in named}
     view.terms = _terms(kb, view)
     view.reviews = [i for i in review_items(kb, today) if _review_visible(i, view)]
     view.review_of = {(i.kind, i.id): i for i in view.reviews}
@@ -99,6 +141,27 @@ def build_view(kb: KnowledgeBase, audience: str, today: dt.date) -> SiteView:
     view.related_by = dict(related_by)
     view.training, view.training_for = _training(kb, view)
     return view
+
+
+_REF = re.compile(models.ANY_REF_RE)
+
+
+def _named(record: BaseModel) -> set[str]:
+    """Every person, team and role a record names, at any depth: its references, and role ids (`role:`)."""
+    found: set[str] = set()
+    stack: list[Any] = [record.model_dump()]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if key == "role" and isinstance(value, str):
+                    found.add(f"role:{value}")
+                stack.append(value)
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, str) and _REF.match(item):
+            found.add(item)
+    return found
 
 
 def _review_visible(item: ReviewItem, view: SiteView) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -18,7 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, Sites
+from conftest import REPO, Sites, copy_site_kb, finish, mkdocs_build
+
+pytest_plugins = ["hostile_sites"]  # the `hostile_sites` fixture: the hostile knowledge base, built once
 
 CHROMIUM = Path(os.environ.get("KB_CHROMIUM", "/usr/bin/chromium"))  # Debian's, unless told otherwise
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -231,3 +234,99 @@ def test_screenshots(tab):
         page = tab.open(path, idle=True)
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
         assert (SCREENSHOTS / f"{name}.png").stat().st_size > 10_000
+
+
+# -- a hostile contributor's values (tests/hostile.py): shown, never run ---------------------------
+
+HOSTILE_PAGES = {
+    "internal": ["", "sops/sop-fld-001/", "sops/tpl-care-001/", "departments/field/", "departments/",
+                 "types/sop/", "owners/", "owners/team-field-crew/", "owners/person-petra/", "accounts/",
+                 "accounts/acc-00201/", "reviews/", "glossary/", "tags/", "hostile-meta/", "hostile-heading/",
+                 "hostile-raw/", "contributing/"],
+    "public": ["", "sops/art-dsk-001/", "sops/art-dsk-002/", "departments/desk/", "glossary/", "hostile-meta/",
+               "hostile-heading/", "hostile-raw/", "help/"],
+}
+
+
+@pytest.fixture(scope="module")
+def hostile_origins(hostile_sites) -> Iterator[dict[str, str]]:
+    _, built = hostile_sites
+    servers = {audience: serve(site) for audience, site in built.items()}
+    yield {audience: url for audience, (_, url) in servers.items()}
+    for server, _ in servers.values():
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("audience", ["internal", "public"])
+def test_no_hostile_value_runs_in_the_browser(browser, hostile_origins, audience):
+    """Every page a hostile value reaches, and the search results listing them: no dialog opens, no
+    injected element exists, nothing is requested elsewhere."""
+    context = browser.new_context()
+    page = context.new_page()
+    dialogs: list[str] = []
+    outside: list[str] = []
+    origin = hostile_origins[audience]
+    page.on("dialog", lambda d: (dialogs.append(f"{page.url}: {d.message}"), d.dismiss()))
+    page.on("request", lambda r: None if r.url.startswith(origin) else outside.append(r.url))
+    injected: list[str] = []
+    for path in HOSTILE_PAGES[audience]:
+        page.goto(origin + path, wait_until="load")
+        count = page.evaluate("() => document.querySelectorAll('kbxss, [onerror], [onload]').length")
+        if count:
+            injected.append(f"{path}: {count} injected elements")
+        if path != "hostile-raw/":  # the others show a hostile value, as text
+            assert re.search("</title>|<kbxss>", page.evaluate("() => document.body.textContent")), path
+    tab = Tab(page, origin)
+    tab.open("")
+    assert tab.search("Help")  # hostile titles in the results, which the theme shows as HTML
+    page.wait_for_timeout(200)
+    context.close()
+    assert dialogs == []
+    assert injected == []
+    assert outside == []
+
+
+# -- the Content-Security-Policy: a script the site does not ship does not run -------------------
+
+INJECT_HOOK = """\
+# A test-only MkDocs hook: puts an inline script into every page after the kb plugin has sanitised it,
+# as a value that escaped escaping would.
+from mkdocs.plugins import event_priority
+
+
+@event_priority(-1000)
+def on_page_content(html, page, config, files):
+    return html + "<script>window.kbInjected = true</script>"
+"""
+
+
+@pytest.fixture(scope="module")
+def injected_origin(tmp_path_factory) -> Iterator[str]:
+    base = tmp_path_factory.mktemp("injected")
+    root = copy_site_kb(base / "kb")
+    (root / "inject.py").write_text(INJECT_HOOK, encoding="utf-8")
+    with (root / "mkdocs.yml").open("a", encoding="utf-8") as fh:
+        fh.write("\nhooks:\n  - inject.py\n")
+    code, out = finish(mkdocs_build(root, base / "site"))
+    assert code == 0, out
+    assert "window.kbInjected" in (base / "site/sops/sop-fld-001/index.html").read_text(encoding="utf-8")
+    server, url = serve(base / "site")
+    yield url
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("path", ["", "sops/sop-fld-001/", "glossary/"])
+def test_an_injected_inline_script_is_blocked_and_the_themes_run(browser, injected_origin, path):
+    context = browser.new_context()
+    page = context.new_page()
+    page.add_init_script("document.addEventListener('securitypolicyviolation', e => (window.kbViolations ="
+                         " window.kbViolations || []).push(e.effectiveDirective + ' ' + e.blockedURI))")
+    page.goto(injected_origin + path, wait_until="load")
+    assert page.evaluate("() => window.kbInjected") is None  # it did not run
+    violations = page.evaluate("() => window.kbViolations || []")
+    assert violations == ["script-src-elem inline"]  # that one script, and nothing of the theme's
+    assert page.evaluate("() => typeof __md_get") == "function"  # the theme's own inline script ran
+    assert page.evaluate("() => typeof __md_analytics") == "function"  # and the site's script file
+    context.close()

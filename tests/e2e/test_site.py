@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from conftest import MOVED, REPO, SITE_FIXTURE, SITE_TODAY, copy_site_kb, finish, mkdocs_build, run_kb
+from hostile import inline_scripts
 from kbtools.load.loader import load
 from kbtools.reviews import review_items
 from kbtools.site import csp, urls
@@ -151,6 +152,93 @@ def test_a_second_site_url_in_mkdocs_yml_that_disagrees_fails_the_build(tmp_path
     code, out = finish(mkdocs_build(root, tmp_path / "site"))
     assert code != 0
     assert "set site_url in kb.yml only" in out and "Traceback" not in out
+
+
+def _with_hook(root: Path, hook: str) -> None:
+    """A test-only MkDocs hook in root/mkdocs.yml: a plugin the kb plugin cannot know about."""
+    (root / "hook.py").write_text("from mkdocs.plugins import event_priority\n\n\n" + hook, encoding="utf-8")
+    with (root / "mkdocs.yml").open("a", encoding="utf-8") as fh:
+        fh.write("\nhooks:\n  - hook.py\n")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_the_preview_serves_pages_with_the_live_reload_policy(tmp_path):
+    """`mkdocs serve` (make start) builds, and its pages allow the live-reload script MkDocs adds:
+    'unsafe-inline' and no hashes (next to a hash, browsers ignore 'unsafe-inline')."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    root = _broken_copy(tmp_path)
+    port = _free_port()
+    env = dict(os.environ, KB_TODAY=SITE_TODAY, NO_MKDOCS_2_WARNING="1")
+    server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "-f", str(root / "mkdocs.yml"),
+                               "-a", f"127.0.0.1:{port}"], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    try:
+        page = None
+        for _ in range(60):
+            if server.poll() is not None:
+                break
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/sops/sop-fld-001/", timeout=5) as response:
+                    page = response.read().decode("utf-8")
+                break
+            except OSError:
+                time.sleep(0.5)
+    finally:
+        server.terminate()
+        out, _ = server.communicate(timeout=30)
+    assert page is not None, out
+    script_src = _policy(page).split("script-src", 1)[1].split(";")[0]
+    assert script_src.split() == ["'self'", "'unsafe-inline'"]
+    assert "livereload" in page
+
+
+def test_the_search_index_is_checked_whatever_the_order_of_the_plugins(tmp_path):
+    """kb listed before search: the leak guard still reads the index the search plugin writes."""
+    root = _broken_copy(tmp_path)
+    config = root / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    plugins = "plugins:\n  - search\n  - kb:\n      audience: !ENV [KB_AUDIENCE, internal]\n"
+    assert plugins in text
+    config.write_text(text.replace(plugins, "plugins:\n  - kb:\n      audience: !ENV [KB_AUDIENCE, internal]\n"
+                                            "  - search\n"), encoding="utf-8")
+    article = root / "sops/desk/ART-DSK-001.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\nAsk for Dispatch a field crew to a site.\n",
+                       encoding="utf-8")
+    code, out = finish(mkdocs_build(root, tmp_path / "site", audience="public"))
+    assert code != 0
+    assert "page sops/art-dsk-001.md of the public site shows 'Dispatch a field crew to a site'" in out
+    assert "the search index of the public site shows 'Dispatch a field crew to a site'" in out
+
+
+def test_a_search_index_the_guard_cannot_read_fails_the_public_build(tmp_path):
+    root = _broken_copy(tmp_path)
+    _with_hook(root, "@event_priority(-50)\ndef on_post_build(config):\n"
+                     "    import os\n    os.remove(os.path.join(config.site_dir, 'search', 'search_index.json'))\n")
+    code, out = finish(mkdocs_build(root, tmp_path / "site", audience="public"))
+    assert code != 0
+    assert "the search plugin is configured but search/search_index.json was not there" in out
+    assert "Traceback" not in out
+
+
+def test_a_page_that_loses_its_policy_to_a_later_plugin_fails_the_build(tmp_path):
+    root = _broken_copy(tmp_path)
+    _with_hook(root, "import re\n\n\n@event_priority(-200)\ndef on_post_page(output, page, config):\n"
+                     "    return re.sub(r'<meta http-equiv=\"Content-Security-Policy\"[^>]*>', '', output)\n")
+    code, out = finish(mkdocs_build(root, tmp_path / "site"))
+    assert code != 0
+    assert "pages lost their Content-Security-Policy after the kb plugin set it" in out
 
 
 # -- 2. the document page ------------------------------------------------------------------
@@ -362,6 +450,103 @@ def test_hand_written_pages_are_internal_unless_marked_public(sites):
     assert (sites.public / "help/index.html").is_file()  # audience: public
 
 
+FILES_OPTION = """\
+      files:
+        help/: public
+        board/: restricted
+        training/: public
+"""
+
+
+def _with_files(tmp_path: Path, declare: bool = True) -> Path:
+    """The fixture with files beside the pages under docs/, some declared in the plugin's `files` option
+    (with `declare`), and TRN-103 (restricted) pointing at one of them."""
+    root = _broken_copy(tmp_path)
+    config = root / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    plugin = "      audience: !ENV [KB_AUDIENCE, internal]\n"
+    assert plugin in text
+    if declare:
+        config.write_text(text.replace(plugin, plugin + FILES_OPTION), encoding="utf-8")
+    for rel in ("help/reset.txt", "board/minutes.pdf", "handbook-files/roster.pdf", "training/breach-drill.pdf",
+                "assets/images/badge.png"):
+        (root / "docs" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / "docs" / rel).write_bytes(b"%PDF-1.4 " + rel.encode())
+    drill = root / "training/TRN-103.yaml"
+    drill.write_text(drill.read_text(encoding="utf-8").replace(
+        "url: https://learn.kestrel.example/breach-drill", "file: docs/training/breach-drill.pdf"), encoding="utf-8")
+    return root
+
+
+def _built_files(tmp_path: Path, root: Path, expected: dict[str, tuple[str, ...]]) -> None:
+    runs = {a: mkdocs_build(root, tmp_path / a, a) for a in ("internal", "public")}
+    for process in runs.values():
+        code, out = finish(process)
+        assert code == 0, out
+    for rel, audiences in expected.items():
+        for audience in ("internal", "public"):
+            assert (tmp_path / audience / rel).is_file() == (audience in audiences), (audience, rel)
+
+
+def test_undeclared_files_under_docs_are_internal_and_restricted_training_in_no_build(tmp_path):
+    _built_files(tmp_path, _with_files(tmp_path, declare=False), {
+        "help/reset.txt": ("internal",), "handbook-files/roster.pdf": ("internal",), "board/minutes.pdf": ("internal",),
+        "training/breach-drill.pdf": (), "assets/images/badge.png": ("internal", "public"),
+        "assets/stylesheets/kb.css": ("internal", "public"),
+    })
+
+
+def test_files_under_docs_follow_their_declared_audience(tmp_path):
+    """Declared public: both sites; declared restricted, or named by restricted training whatever the
+    declaration says: neither."""
+    _built_files(tmp_path, _with_files(tmp_path), {
+        "help/reset.txt": ("internal", "public"), "handbook-files/roster.pdf": ("internal",),
+        "board/minutes.pdf": (), "training/breach-drill.pdf": (), "assets/images/badge.png": ("internal", "public"),
+    })
+
+
+def test_a_public_file_showing_internal_content_fails_the_public_build(tmp_path):
+    root = _with_files(tmp_path)
+    (root / "docs/help/notes.txt").write_text("See Dispatch a field crew to a site.\n", encoding="utf-8")
+    code, out = finish(mkdocs_build(root, tmp_path / "site", "public"))
+    assert code != 0
+    assert "file help/notes.txt of the public site shows 'Dispatch a field crew to a site'" in out
+
+
+def _theme_bundle() -> str:
+    import material
+
+    return next(Path(material.__file__).parent.glob("templates/assets/javascripts/bundle.*.min.js")).name
+
+
+@pytest.mark.parametrize("rel,message", [
+    ("sops/art-dsk-001/index.md", "docs/sops/art-dsk-001/index.md and the page kb makes, sops/art-dsk-001.md would "
+                                  "both be written to sops/art-dsk-001/index.html (the page /sops/art-dsk-001/)"),
+    ("SOPS/ART-DSK-001.md", "docs/SOPS/ART-DSK-001.md and the page kb makes, sops/art-dsk-001.md would both be "
+                            "written to SOPS/ART-DSK-001/index.html"),
+    ("checklists/sop-gov-001.html", "docs/checklists/sop-gov-001.html would be written to checklists/sop-gov-001.html, "
+                                    "where the build writes its downloads"),
+    ("assets/javascripts/BUNDLE", "docs/assets/javascripts/BUNDLE would take the place of the theme's "
+                                  "assets/javascripts/BUNDLE"),
+    ("sitemap.xml", "docs/sitemap.xml and the theme's sitemap.xml would both be written to sitemap.xml"),
+])
+def test_a_file_under_docs_cannot_take_another_files_place(tmp_path, rel, message):
+    """By where it would be written, not by its name: an impostor page at a document's URL (its search
+    entry would sit on the real page's URL), a theme script replaced, a download faked."""
+    rel, message = rel.replace("BUNDLE", _theme_bundle()), message.replace("BUNDLE", _theme_bundle())
+    root = _broken_copy(tmp_path)
+    path = root / "docs" / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("---\naudience: public\n---\n\n# What to do when the water stops\n\nCurrent.\n"
+                    if rel.endswith(".md") else "alert(1)\n", encoding="utf-8")
+    public = rel.endswith(".md") or rel.startswith("assets/")  # else undeclared: internal, not in the public site
+    for audience in ("internal", "public") if public else ("internal",):
+        code, out = finish(mkdocs_build(root, tmp_path / audience, audience))
+        assert code != 0, out
+        assert message in out, out
+        assert "Traceback" not in out
+
+
 def test_links_by_id_in_markdown_and_bare_ids_in_text(sites):
     page = sites.page("internal", "contributing.md")
     assert 'href="../sops/sop-fld-001/#step-log-call"' in page
@@ -372,20 +557,34 @@ def test_links_by_id_in_markdown_and_bare_ids_in_text(sites):
 # -- 5. safety -------------------------------------------------------------------------------
 
 
+def _policy(text: str) -> str:
+    meta = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', text)
+    assert meta
+    return meta.group(1)
+
+
 def test_every_page_has_a_content_security_policy_matching_its_scripts(sites):
     for root in (sites.internal, sites.public):
         for path in root.rglob("*.html"):
             if path.parent.name == "checklists":
                 continue  # standalone printable files with their own, stricter policy (test_site_downloads)
             text = path.read_text(encoding="utf-8")
-            meta = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', text)
-            assert meta, path
-            policy = meta.group(1)
+            policy = _policy(text)
             assert "'unsafe-inline'" not in policy.split("script-src", 1)[1].split(";")[0]
             assert "default-src 'self'" in policy
-            for digest in csp.script_hashes(text):
-                assert digest in policy
+            for script in inline_scripts(text):
+                assert csp.source_hash(script) in policy, (path, script[:60])
             assert text.index("Content-Security-Policy") < text.index("<script")
+
+
+def test_the_policy_comes_from_the_theme_not_from_the_page(sites):
+    """Pages as deep as each other, with different content, get the same policy; a deeper page
+    a different one (the theme's first script names the way up to the site root)."""
+    pages = [sites.page("internal", urls.doc(d)) for d in ("SOP-FLD-001", "TPL-CARE-001", "POL-CARE-001")]
+    assert len({_policy(p) for p in pages}) == 1
+    assert _policy(pages[0]) != _policy(sites.page("internal", urls.HOME))
+    assert _policy(pages[0]) == _policy(sites.page("internal", urls.department("field")))
+    assert _policy(pages[0]) != _policy(sites.page("internal", urls.GLOSSARY))
 
 
 def test_no_resource_from_elsewhere(sites):

@@ -4,11 +4,13 @@ confidential fields, the build date and which findings fail a build."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import json
+import re
 
 import pytest
 
-from conftest import SITE_TODAY
+from conftest import SITE_FIXTURE, SITE_TODAY
 from kbtools import models
 from kbtools.site import sanitize, urls
 from kbtools.site.accounts import confidential_fields, public_items
@@ -111,3 +113,145 @@ def test_review_dates_are_reported_but_do_not_fail(caplog):
         assert report(findings) == 1
     errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
     assert errors == ["kb: sops/b.md:7:1: error: unknown key 'ownr' [unknown-key]"]
+
+
+def test_hand_written_page_front_matter_is_allow_listed_and_escaped(caplog):
+    from kbtools.site.plugin import page_meta
+
+    with caplog.at_level("WARNING", logger="mkdocs.plugins.kb"):
+        meta = page_meta({"audience": "public", "title": "A </title><script>x</script>", "hide": ["feedback"],
+                          "template": "redirect.html", "location": "javascript:alert(1)", "description": ["x"],
+                          "search": {"boost": 2}}, "docs/x.md")
+    assert meta == {"audience": "public", "title": "A &lt;/title&gt;&lt;script&gt;x&lt;/script&gt;",
+                    "hide": ["feedback"], "search": {"boost": 2}}
+    warned = " ".join(r.getMessage() for r in caplog.records)
+    assert all(f"'{key}'" in warned for key in ("template", "location", "description"))
+
+
+def test_titles_reach_the_theme_as_escaped_text():
+    from kbtools.site.htmltext import as_html, fragment_as_html
+    from kbtools.site.render import toc_entries
+
+    assert as_html("A </title>") == "A &lt;/title&gt;"
+    assert fragment_as_html("Help &lt;/title&gt;<b>x</b>") == "Help &lt;/title&gt;x"
+    assert fragment_as_html(as_html("a & <b>")) == as_html("a & <b>")  # idempotent
+    (entry,) = toc_entries('<h2 id="x">Part &lt;img src=x onerror=alert(1)&gt;<a class="headerlink" '
+                           'href="#x">&para;</a></h2>')
+    assert entry.title == "Part &lt;img src=x onerror=alert(1)&gt;"
+
+
+def test_theme_script_hashes_come_from_templates(tmp_path):
+    from jinja2 import Environment
+
+    from kbtools.site import csp
+
+    (tmp_path / "partials").mkdir()
+    (tmp_path / "partials/a.html").write_text(
+        '<script>fixed()</script><script src="x.js"></script><script type="application/json">{}</script>'
+        '<script>up("{{ base_url }}")</script>', encoding="utf-8")
+    (tmp_path / ".icons").mkdir()
+    (tmp_path / ".icons/b.html").write_text("<script>icon()</script>", encoding="utf-8")
+    scripts = csp.ThemeScripts(Environment(), [str(tmp_path)], {})
+    assert scripts.hashes("..") == sorted([csp.source_hash("fixed()"), csp.source_hash('up("..")')])
+    policy = scripts.policy("..")
+    assert csp.source_hash('up("../..")') not in policy and csp.source_hash("icon()") not in policy
+    page = '<head><meta charset="utf-8"></head><body><script>evil()</script></body>'
+    assert csp.source_hash("evil()") not in csp.add_policy(page, policy)
+    assert "'unsafe-inline'" in scripts.policy("..", dev=True) and "sha256" not in scripts.policy("..", dev=True)
+
+
+def test_file_audiences_longest_declaration_wins_and_training_caps():
+    from kbtools.site.docfiles import FileAudiences
+
+    found = FileAudiences({"help/": "public", "help/private/": "internal", "./board/minutes.pdf": "restricted",
+                           "assets/drafts/": "restricted"}, {"help/drill.pdf": "restricted"})
+    assert found.of("help/a.pdf") == "public"
+    assert found.of("help/private/a.pdf") == "internal"
+    assert found.of("helpdesk/a.pdf") == "internal"  # a folder key covers its folder, not every longer name
+    assert found.of("board/minutes.pdf") == "restricted" and found.of("board/other.pdf") == "internal"
+    assert found.of("assets/logo.png") == "public" and found.of("assets/drafts/x.png") == "restricted"
+    assert found.of("help/drill.pdf") == "restricted"  # named by restricted training
+    assert found.of("help/page.md", page_audience="public") == "public"  # a page's front matter decides
+    assert found.of("help/drill.pdf", page_audience="public") == "restricted"
+    assert FileAudiences({"/": "public"}, {}).of("any/file.pdf") == "public"
+
+
+def test_a_body_cannot_wear_the_sites_own_classes():
+    from mkdocs.config import load_config
+
+    from kbtools.site.plugin import own_class_sanitizer
+
+    sanitizer = own_class_sanitizer(load_config(str(SITE_FIXTURE / "mkdocs.yml")))
+    assert {"kb-banner", "kb-banner--current", "kb-meta", "kb-owner", "kb-step"} <= sanitizer.own_classes
+    assert "kb-badge--" in sanitizer.own_prefixes  # written as kb-badge--{state}
+    out = sanitizer.clean('<div class="kb-banner kb-banner--current"><p class="kb-banner__label">Current</p></div>'
+                          '<span class="kb-badge kb-badge--made-up">x</span><dl class="kb-meta"></dl>'
+                          '<div class="admonition note"><p class="admonition-title">Note</p></div>'
+                          '<li class="task-list-item"></li><a class="headerlink" href="#x">x</a>')
+    assert "kb-" not in out
+    for kept in ('class="admonition note"', 'class="admonition-title"', 'class="task-list-item"',
+                 'class="headerlink"'):
+        assert kept in out
+
+
+REFUSED = ["\\\\evil.example/x.png", "/\\evil.example/x.png", "//evil.example/x.png", "\\/evil.example/x.png",
+             "/\t/evil.example/x.png", "/\n/evil.example/x.png", " //evil.example/x.png", "https://evil.example/x.png",
+             "HTTPS:evil.example/x.png", "data:image/png;base64,iVBORw0KGgo=", "javascript:alert(1)",
+             "/x.png", "..\\..\\x.png", "x\\..\\..\\\\evil.example\\y.png"]
+HERE = ["img/a.png", "../assets/images/a.png", "./a.png", "a/b:c.png", "a.png?v=1#top", "%5C%5Cevil.example/x.png"]
+
+
+@pytest.mark.parametrize("src", REFUSED + HERE)
+def test_images_only_from_relative_paths_of_the_site(src):
+    out = sanitize.clean(f'<p><img alt="x" src="{html.escape(src)}"></p>')
+    kept = re.search(r'src="([^"]*)"', out)
+    assert (kept is not None) == (src in HERE), (src, out)
+    if kept:
+        assert html.unescape(kept.group(1)) == src
+
+
+def _strings(value, seen=None):
+    """Every string reachable from a value (dataclasses, records, containers), each object once."""
+    import dataclasses
+
+    from pydantic import BaseModel
+
+    seen = set() if seen is None else seen
+    if id(value) in seen:
+        return
+    seen.add(id(value))
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(k, seen)
+            yield from _strings(v, seen)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for v in value:
+            yield from _strings(v, seen)
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _strings(getattr(value, name), seen)
+    elif dataclasses.is_dataclass(value):
+        for f in dataclasses.fields(value):
+            yield from _strings(getattr(value, f.name), seen)
+
+
+def test_a_public_view_holds_only_public_records(site_kb):
+    view = build_view(site_kb, "public", today())
+    assert not hasattr(view, "kb")  # pages cannot reach the unfiltered knowledge base
+    reachable = set(_strings(view, {id(view.config)}))  # kb.yml's settings name no records but a checklist id
+    hidden = {d for d, e in site_kb.docs.items() if d not in view.docs} | set(site_kb.accounts)
+    hidden |= {t.model.id for t in site_kb.training.values() if t.model.audience != "public"}
+    hidden |= {p.model.email for p in site_kb.people.values()} - {p.model.email for p in view.people.values()}
+    assert {"SOP-FLD-001", "SOP-GOV-001", "ACC-00201", "TRN-103"} <= hidden
+    assert not hidden & reachable
+    assert view.accounts == {} and view.owners() == []
+    files = "".join((SITE_FIXTURE / e.path).read_text(encoding="utf-8") for e in view.docs.values())
+    for kind, table in (("person", view.people), ("team", view.teams), ("role", view.roles)):
+        for ident in table:  # each named by a public document (a role also by its id, as a step's role)
+            assert f"{kind}:{ident}" in files or (kind == "role" and f"role: {ident}" in files), (kind, ident)
+    assert len(view.people) < len(site_kb.people) and len(view.teams) < len(site_kb.teams)
+    assert set(view.departments) == {e.model.department for e in view.docs.values()}
+    internal = build_view(site_kb, "internal", today())
+    assert set(internal.people) == set(site_kb.people) and set(internal.accounts) == set(site_kb.accounts)
