@@ -7,10 +7,11 @@ from pathlib import Path
 
 import click
 
+from ..edit.atomic import write_below
 from ..edit.codeowners import PATH, generate
 from ..findings import KBError
 from ..kb import KnowledgeBase
-from .common import emit, open_kb, root_option
+from .common import open_kb, root_option
 
 
 def _current(kb: KnowledgeBase) -> str | None:
@@ -62,6 +63,6 @@ def codeowners(check_only: bool, root: Path | None) -> int:
     if current == wanted:
         click.echo(f"{PATH} is up to date")
         return 0
-    emit(wanted, kb.root / PATH)
+    write_below(kb.root, PATH, wanted, create_dirs=True)
     click.echo(f"wrote {PATH}")
     return 0

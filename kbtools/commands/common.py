@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from ..config import resolve_today, root_of
-from ..findings import KBError
+from ..edit.atomic import output_problem, write_output
 from ..kb import KnowledgeBase
 from ..load.loader import load
 from ..models import iso_date
@@ -52,14 +52,24 @@ def open_kb(root: Path | None) -> KnowledgeBase:
     return load(root_of(root))
 
 
-def emit(text: str, output: Path | None) -> None:
-    """Print, or write atomically to `output`."""
-    if output is None:
+def output_option(what: str) -> Callable[[F], F]:
+    """`-o/--output FILE`, the same for every command: checked before the command runs, written by `emit`."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        if value is not None and (problem := output_problem(value)):
+            raise click.BadParameter(problem)
+        return value
+
+    return click.option(
+        "-o", "--output", metavar="FILE", callback=callback,
+        help=f"Write {what} to FILE (- for standard output). A file is replaced atomically; "
+             "a link, device or pipe is written through.",
+    )
+
+
+def emit(text: str, output: str | None) -> None:
+    """Print `text`, or write it to the file named with `-o` (see `write_output`)."""
+    if output is None or output == "-":
         click.echo(text, nl=False)
         return
-    from ..edit.atomic import write_atomic
-
-    try:
-        write_atomic(output, text)
-    except OSError as exc:
-        raise KBError(f"cannot write {output}: {exc.strerror}") from None
+    write_output(output, text)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from ..authority import owner_problem
-from ..edit.atomic import write_atomic
+from ..edit.atomic import write_below
 from ..edit.scaffold import default_owner, next_id, scaffold
 from ..findings import KBError
 from ..load.loader import load_text
@@ -39,12 +39,10 @@ def new(doc_type: DocType, department: str, title: str, owner: str | None, today
         raise KBError(f"cannot own a document: {problem[1]}")
     ident = next_id(kb, doc_type, dept.model.id_code)
     rel = f"sops/{department}/{ident}.md"
-    if (kb.root / rel).exists():
-        raise KBError(f"{rel} already exists")
     text = scaffold(ident, doc_type, title.strip(), department, owner, today)
     entry, findings = load_text(kb, rel, text)
     if entry is None or findings:  # pragma: no cover - the scaffold is always valid
         raise KBError(f"the scaffold does not load: {findings[0].format() if findings else 'unknown'}")
-    write_atomic(kb.root / rel, text)
+    write_below(kb.root, rel, text, create_dirs=True, exclusive=True)
     click.echo(f"created {rel} ({ident}, draft, owner {owner})")
     return 0

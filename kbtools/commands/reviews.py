@@ -12,7 +12,7 @@ import click
 
 from ..output import json_report, text_table
 from ..reviews import STATE_LABEL, review_items
-from .common import emit, open_kb, root_option, today_option
+from .common import emit, open_kb, output_option, root_option, today_option
 
 _COLUMNS = ["state", "due", "days_left", "kind", "id", "owner", "last_review", "every", "title", "path"]
 
@@ -46,11 +46,10 @@ def _csv(rows: list[dict[str, Any]]) -> str:
               help="Only items overdue or due within DAYS days.")
 @click.option("--owner", metavar="REF", help="Only items owned by REF (person:<id> or team:<id>).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the report to a file.")
+@output_option("the report")
 @today_option
 @root_option
-def reviews(within: int | None, owner: str | None, fmt: str, output: Path | None, today: dt.date,
+def reviews(within: int | None, owner: str | None, fmt: str, output: str | None, today: dt.date,
             root: Path | None) -> int:
     """Review status of every SOP and account: overdue, due soon, ok.
 

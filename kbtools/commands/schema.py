@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..edit.atomic import write_atomic
+from ..edit.atomic import write_below
 from ..findings import KBError
 from ..schemas import build_all
 from .common import open_kb, root_option
@@ -32,7 +32,7 @@ def schema(check_only: bool, root: Path | None) -> int:
         if current != text:
             stale.append(name)
             if not check_only:
-                write_atomic(path, text)
+                write_below(kb.root, f"schemas/{name}", text, create_dirs=True)
     extra = sorted(p.name for p in folder.glob("*.schema.json") if p.name not in wanted) if folder.is_dir() else []
     if check_only:
         for name in stale:

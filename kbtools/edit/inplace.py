@@ -13,13 +13,12 @@ import difflib
 import json
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from ..kb import DocEntry, Entry, KnowledgeBase
 from ..load.loader import load_text
 from ..load.yamlsrc import Pos
-from .atomic import write_atomic
+from .atomic import read_below, write_below
 
 _PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/:@-]*$")
 _RESERVED = {"true", "false", "yes", "no", "on", "off", "null", "~"}
@@ -184,8 +183,8 @@ class Change:
 
 def start(kb: KnowledgeBase, entry: Entry[Any]) -> FileEdit:
     try:
-        text = (kb.root / entry.path).read_bytes().decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_below(kb.root, entry.path).decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
         raise EditError(f"{entry.path}: cannot read: {exc}") from None
     return FileEdit(entry, text)
 
@@ -203,6 +202,6 @@ def finish(kb: KnowledgeBase, edit: FileEdit) -> Change:
 def write_all(kb: KnowledgeBase, changes: list[Change]) -> None:
     """Write every changed file atomically (each file is either old or new, never partial)."""
     for change in changes:
-        raw = (kb.root / change.path).read_bytes()
+        raw = read_below(kb.root, change.path)
         bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
-        write_atomic(Path(kb.root / change.path), bom + change.after.encode("utf-8"))
+        write_below(kb.root, change.path, bom + change.after.encode("utf-8"))

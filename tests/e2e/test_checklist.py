@@ -247,6 +247,7 @@ def test_role_nobody_holds(kb):
 
 def test_output_file_is_replaced_atomically(kb):
     out = kb.root / "out" / "review.md"
+    out.parent.mkdir()
     result = kb.run("checklist", "SOP-OPS-001", "-o", str(out))
     assert result.code == 0 and out.read_text().startswith("## Review an account")
     assert [p.name for p in out.parent.iterdir()] == ["review.md"]

@@ -329,6 +329,7 @@ def test_kb_yml_is_found_in_a_parent_folder(kb, monkeypatch):
 
 def test_check_output_file(kb, tmp_path):
     make_error(kb)
+    (tmp_path / "reports").mkdir()
     out = tmp_path / "reports" / "kb.json"
     res = kb.check("--format", "json", "-o", str(out))
     assert res.code == 1, "writing to a file keeps the exit code"
