@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from ..config import resolve_today, root_of
-from ..edit.atomic import output_problem, write_output
+from ..edit.atomic import output_problem, remove_stale_temps, write_output
+from ..edit.lock import kb_lock
 from ..kb import KnowledgeBase
 from ..load.loader import load
 from ..models import iso_date
@@ -50,6 +52,24 @@ def root_option(fn: F) -> F:
 def open_kb(root: Path | None) -> KnowledgeBase:
     """The knowledge base at `--root`, else the one this folder is in."""
     return load(root_of(root))
+
+
+@contextlib.contextmanager
+def writing(root: Path | None, *, dry_run: bool = False) -> Iterator[KnowledgeBase]:
+    """The knowledge base, loaded for a command that writes into it.
+
+    The lock is held for the whole `with` block, so the files are read, checked
+    and written with no other kb writing in between; temporary files a killed
+    kb left behind are removed first. A dry run neither locks nor removes
+    anything (it may run where nothing can be written).
+    """
+    path = root_of(root)
+    if dry_run:
+        yield load(path)
+        return
+    with kb_lock(path):
+        remove_stale_temps(path)
+        yield load(path)
 
 
 def output_option(what: str) -> Callable[[F], F]:

@@ -14,7 +14,7 @@ from ..findings import KBError
 from ..load.loader import load_text
 from ..load.validation import did_you_mean
 from ..models import DOC_TYPES, DocType
-from .common import open_kb, root_option, today_option
+from .common import root_option, today_option, writing
 
 
 @click.command("new")
@@ -27,22 +27,22 @@ from .common import open_kb, root_option, today_option
 def new(doc_type: DocType, department: str, title: str, owner: str | None, today: dt.date,
         root: Path | None) -> int:
     """Create a draft document with the next free id and the sections its type needs."""
-    kb = open_kb(root)
-    dept = kb.departments.get(department)
-    if dept is None:
-        raise KBError(f"unknown department {department!r}{did_you_mean(department, kb.departments)}")
     if not title.strip():
         raise click.BadParameter("the title is empty", param_hint="'--title'")
-    if owner is None:
-        owner = default_owner(kb, department)
-    elif problem := owner_problem(kb, owner):
-        raise KBError(f"cannot own a document: {problem[1]}")
-    ident = next_id(kb, doc_type, dept.model.id_code)
-    rel = f"sops/{department}/{ident}.md"
-    text = scaffold(ident, doc_type, title.strip(), department, owner, today)
-    entry, findings = load_text(kb, rel, text)
-    if entry is None or findings:  # pragma: no cover - the scaffold is always valid
-        raise KBError(f"the scaffold does not load: {findings[0].format() if findings else 'unknown'}")
-    write_below(kb.root, rel, text, create_dirs=True, exclusive=True)
+    with writing(root) as kb:
+        dept = kb.departments.get(department)
+        if dept is None:
+            raise KBError(f"unknown department {department!r}{did_you_mean(department, kb.departments)}")
+        if owner is None:
+            owner = default_owner(kb, department)
+        elif problem := owner_problem(kb, owner):
+            raise KBError(f"cannot own a document: {problem[1]}")
+        ident = next_id(kb, doc_type, dept.model.id_code)
+        rel = f"sops/{department}/{ident}.md"
+        text = scaffold(ident, doc_type, title.strip(), department, owner, today)
+        entry, findings = load_text(kb, rel, text)
+        if entry is None or findings:  # pragma: no cover - the scaffold is always valid
+            raise KBError(f"the scaffold does not load: {findings[0].format() if findings else 'unknown'}")
+        write_below(kb.root, rel, text, create_dirs=True, exclusive=True)
     click.echo(f"created {rel} ({ident}, draft, owner {owner})")
     return 0

@@ -16,7 +16,7 @@ from ..models import Account
 from ..output import json_report, text_table
 from ..reviews import review_items
 from ..workload import workloads
-from .common import emit, open_kb, root_option, today_option
+from .common import emit, open_kb, root_option, today_option, writing
 
 
 def owner_rows(kb: KnowledgeBase, today: dt.date) -> list[dict[str, Any]]:
@@ -77,10 +77,26 @@ def reassign(from_ref: str, to_ref: str, dry_run: bool, root: Path | None) -> in
     Review dates stay as they are. TO must be an active person or a team
     with an active member.
     """
-    kb = open_kb(root)
     for ref, name in ((from_ref, "FROM"), (to_ref, "TO")):
         if ref.partition(":")[0] not in ("person", "team") or not ref.partition(":")[2]:
             raise click.BadParameter("write it as person:<id> or team:<id>", param_hint=name)
+    with writing(root, dry_run=dry_run) as kb:
+        changes = _handover(kb, from_ref, to_ref)
+        if not changes:
+            click.echo(f"{from_ref} owns nothing; nothing to do")
+            return 0
+        if dry_run:
+            click.echo("".join(c.diff() for c in changes), nl=False)
+            return 0
+        edit.write_all(kb, changes)
+    for change in changes:
+        click.echo(f"{change.path}: owner {from_ref} -> {to_ref}")
+    click.echo(f"{len(changes)} file(s) handed from {from_ref} to {to_ref}; review dates unchanged")
+    return 0
+
+
+def _handover(kb: KnowledgeBase, from_ref: str, to_ref: str) -> list[edit.Change]:
+    """The checked edits that hand everything FROM owns to TO ([] when FROM owns nothing)."""
     if not kb.resolves(from_ref):
         raise KBError(f"{from_ref} is not in the registry")
     if problem := owner_problem(kb, to_ref):
@@ -90,8 +106,7 @@ def reassign(from_ref: str, to_ref: str, dry_run: bool, root: Path | None) -> in
 
     owned = [e for table in (kb.docs, kb.accounts, kb.training) for e in table.values() if e.model.owner == from_ref]
     if not owned:
-        click.echo(f"{from_ref} owns nothing; nothing to do")
-        return 0
+        return []
     accounts = [e.model.id for e in owned if isinstance(e.model, Account)]
     if accounts and not to_ref.startswith("person:"):
         raise KBError(f"accounts are owned by a person, not {to_ref} ({', '.join(accounts)})")
@@ -100,20 +115,9 @@ def reassign(from_ref: str, to_ref: str, dry_run: bool, root: Path | None) -> in
     if needs_am and not (to_ref.startswith("person:") and role in kb.people[to_ref[7:]].model.roles):
         raise ContentError(f"{to_ref} cannot own tier 1-2 accounts ({', '.join(needs_am)}): "
                            f"they must be owned by a person holding role {role!r}")
-
     changes = []
-    try:
-        for entry in owned:
-            fe = edit.start(kb, entry)
-            fe.set_value("owner", from_ref, edit.yaml_scalar(to_ref))
-            changes.append(edit.finish(kb, fe))
-    except edit.EditError as exc:
-        raise KBError(str(exc)) from None
-    if dry_run:
-        click.echo("".join(c.diff() for c in changes), nl=False)
-        return 0
-    edit.write_all(kb, changes)
-    for change in changes:
-        click.echo(f"{change.path}: owner {from_ref} -> {to_ref}")
-    click.echo(f"{len(changes)} file(s) handed from {from_ref} to {to_ref}; review dates unchanged")
-    return 0
+    for entry in owned:
+        fe = edit.start(kb, entry)
+        fe.set_value("owner", from_ref, edit.yaml_scalar(to_ref))
+        changes.append(edit.finish(kb, fe))
+    return changes

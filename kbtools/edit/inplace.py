@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..findings import KBError
 from ..kb import DocEntry, Entry, KnowledgeBase
 from ..load.loader import load_text
 from ..load.yamlsrc import Pos
@@ -24,8 +25,8 @@ _PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/:@-]*$")
 _RESERVED = {"true", "false", "yes", "no", "on", "off", "null", "~"}
 
 
-class EditError(Exception):
-    """The edit cannot be made safely; nothing is written."""
+class EditError(KBError):
+    """The edit cannot be made safely; nothing is written (exit 2)."""
 
 
 def yaml_scalar(value: str) -> str:
