@@ -13,6 +13,7 @@ from .commands.codeowners import codeowners
 from .commands.digest import digest
 from .commands.new import new
 from .commands.owners import owners
+from .commands.recover import recover
 from .commands.review import review
 from .commands.reviews import reviews
 from .commands.schema import schema
@@ -29,7 +30,7 @@ def cli() -> None:
     """
 
 
-for command in (check, reviews, review, owners, new, checklist, schema, codeowners, digest):
+for command in (check, reviews, review, owners, new, checklist, schema, codeowners, digest, recover):
     cli.add_command(command)
 
 

@@ -11,8 +11,10 @@ from typing import Any, TypeVar
 import click
 
 from ..config import resolve_today, root_of
+from ..edit import journal
 from ..edit.atomic import output_problem, remove_stale_temps, write_output
 from ..edit.lock import kb_lock
+from ..findings import KBError
 from ..kb import KnowledgeBase
 from ..load.loader import load
 from ..models import iso_date
@@ -60,16 +62,24 @@ def writing(root: Path | None, *, dry_run: bool = False) -> Iterator[KnowledgeBa
 
     The lock is held for the whole `with` block, so the files are read, checked
     and written with no other kb writing in between; temporary files a killed
-    kb left behind are removed first. A dry run neither locks nor removes
-    anything (it may run where nothing can be written).
+    kb left behind are removed first. While the journal of an interrupted write
+    is there, nothing starts (kb recover finishes or undoes it first). A dry run
+    neither locks nor removes anything (it may run where nothing can be written).
     """
     path = root_of(root)
     if dry_run:
+        _refuse_when_interrupted(path)
         yield load(path)
         return
     with kb_lock(path):
         remove_stale_temps(path)
+        _refuse_when_interrupted(path)
         yield load(path)
+
+
+def _refuse_when_interrupted(root: Path) -> None:
+    if problem := journal.pending_problem(root):
+        raise KBError(problem)
 
 
 def output_option(what: str) -> Callable[[F], F]:

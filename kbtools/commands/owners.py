@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
 import click
 
 from ..authority import owner_problem
+from ..config import folder_of
 from ..edit import inplace as edit
 from ..findings import ContentError, KBError
-from ..kb import KnowledgeBase
+from ..kb import Entry, KnowledgeBase
 from ..models import Account
 from ..output import json_report, text_table
 from ..reviews import review_items
@@ -88,7 +90,7 @@ def reassign(from_ref: str, to_ref: str, dry_run: bool, root: Path | None) -> in
         if dry_run:
             click.echo("".join(c.diff() for c in changes), nl=False)
             return 0
-        edit.write_all(kb, changes)
+        edit.write_all(kb, changes, f"kb owners reassign {from_ref} {to_ref}")
     for change in changes:
         click.echo(f"{change.path}: owner {from_ref} -> {to_ref}")
     click.echo(f"{len(changes)} file(s) handed from {from_ref} to {to_ref}; review dates unchanged")
@@ -104,7 +106,10 @@ def _handover(kb: KnowledgeBase, from_ref: str, to_ref: str) -> list[edit.Change
     if from_ref == to_ref:
         raise KBError("FROM and TO are the same")
 
-    owned = [e for table in (kb.docs, kb.accounts, kb.training) for e in table.values() if e.model.owner == from_ref]
+    if broken := _broken_naming(kb, from_ref):
+        raise ContentError(f"refusing to reassign: {len(broken)} file(s) that do not load may name {from_ref} "
+                           f"as owner and would keep it: {', '.join(broken)}; fix them first (kb check shows how)")
+    owned = [e for e in _owned_records(kb) if e.model.owner == from_ref]
     if not owned:
         return []
     accounts = [e.model.id for e in owned if isinstance(e.model, Account)]
@@ -121,3 +126,35 @@ def _handover(kb: KnowledgeBase, from_ref: str, to_ref: str) -> list[edit.Change
         fe.set_value("owner", from_ref, edit.yaml_scalar(to_ref))
         changes.append(edit.finish(kb, fe))
     return changes
+
+
+_OWNED_KINDS = ("document", "account", "training")
+
+
+def _owned_records(kb: KnowledgeBase) -> list[Entry[Any]]:
+    """Every document, account and training record, those whose id repeats another's included."""
+    entries: list[Entry[Any]] = [e for table in (kb.docs, kb.accounts, kb.training) for e in table.values()]
+    return entries + [e for kind, e in kb.duplicates if kind in _OWNED_KINDS]
+
+
+def _broken_naming(kb: KnowledgeBase, ref: str) -> list[str]:
+    """Files of documents, accounts and training that did not load and whose text names `ref` as
+    owner (or cannot be read, so might): a reassign would leave them with the old owner."""
+    loaded = {e.path for e in _owned_records(kb)}
+    suspects = sorted({f.path for f in kb.findings
+                       if f.path not in loaded and (folder := folder_of(f.path)) is not None
+                       and folder.kind in _OWNED_KINDS})
+    names = re.compile(r"\bowner\b[\"']?[ \t]*:[ \t]*[\"']?" + re.escape(ref) + r"(?![\w.:-])")
+    found = []
+    for rel in suspects:
+        path = kb.root / rel
+        if not path.is_file():  # a pipe or device the loader skipped: never read
+            continue
+        try:
+            text = path.read_bytes().decode("utf-8", errors="replace")
+        except OSError:
+            found.append(f"{rel} (cannot be read)")
+            continue
+        if names.search(text):
+            found.append(rel)
+    return found

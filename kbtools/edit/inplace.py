@@ -19,6 +19,7 @@ from ..findings import KBError
 from ..kb import DocEntry, Entry, KnowledgeBase
 from ..load.loader import load_text
 from ..load.yamlsrc import Pos
+from . import journal
 from .atomic import read_below, write_below
 
 _PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/:@-]*$")
@@ -69,6 +70,7 @@ class FileEdit:
 
     entry: Entry[Any]
     text: str
+    raw: bytes
     replacements: list[tuple[int, int, str, str]] = field(default_factory=list)  # line, col, old, new
     insertions: list[tuple[int, list[str]]] = field(default_factory=list)  # after line (1-based), lines
 
@@ -174,6 +176,8 @@ class Change:
     path: str
     before: str
     after: str
+    old_raw: bytes = b""  # the file's bytes as read (a byte-order mark included)
+    new_raw: bytes = b""
 
     def diff(self) -> str:
         return "".join(difflib.unified_diff(
@@ -182,12 +186,16 @@ class Change:
         ))
 
 
+_BOM = b"\xef\xbb\xbf"
+
+
 def start(kb: KnowledgeBase, entry: Entry[Any]) -> FileEdit:
+    raw = read_below(kb.root, entry.path)
     try:
-        text = read_below(kb.root, entry.path).decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise EditError(f"{entry.path}: cannot read: {exc}") from None
-    return FileEdit(entry, text)
+    return FileEdit(entry, text, raw)
 
 
 def finish(kb: KnowledgeBase, edit: FileEdit) -> Change:
@@ -197,12 +205,17 @@ def finish(kb: KnowledgeBase, edit: FileEdit) -> Change:
     if entry is None or findings:
         problem = findings[0].format() if findings else "the edited file no longer loads"
         raise EditError(f"refusing to write {edit.entry.path}: {problem}")
-    return Change(edit.entry.path, edit.text, after)
+    bom = _BOM if edit.raw.startswith(_BOM) else b""
+    return Change(edit.entry.path, edit.text, after, edit.raw, bom + after.encode("utf-8"))
 
 
-def write_all(kb: KnowledgeBase, changes: list[Change]) -> None:
-    """Write every changed file atomically (each file is either old or new, never partial)."""
-    for change in changes:
-        raw = read_below(kb.root, change.path)
-        bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
-        write_below(kb.root, change.path, bom + change.after.encode("utf-8"))
+def write_all(kb: KnowledgeBase, changes: list[Change], command: str) -> None:
+    """Write every changed file atomically; several files through the journal (all of them, or a
+    journal that `kb check` reports and `kb recover` finishes or undoes). The caller holds the lock."""
+    if len(changes) == 1:
+        change = changes[0]
+        if read_below(kb.root, change.path) != change.old_raw:
+            raise EditError(f"{change.path} changed while kb was working; nothing was written")
+        write_below(kb.root, change.path, change.new_raw)
+    elif changes:
+        journal.write_files(kb.root, command, [journal.FileChange(c.path, c.old_raw, c.new_raw) for c in changes])
