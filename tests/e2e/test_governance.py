@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 
 from conftest import REPO, codes
 
@@ -294,6 +295,28 @@ def test_review_keeps_a_block_note_whole(kb):
     assert kb.run("review", "ACC-00001", "--by", "person:alice").code == 0
     text = kb.read(ACCOUNT)
     assert "      # Section 2 still open\n  - date: 2026-11-22\n" in text
+
+
+def test_review_keeps_the_trailing_blank_lines_of_a_keep_block_scalar(kb):
+    kb.write(ACCOUNT, kb.read(ACCOUNT) + "reviews:\n  - date: 2026-10-01\n    by: person:alice\n"
+             "    note: |+\n      Checked the contract.\n\n\n")
+    before = kb.read(ACCOUNT)
+    assert kb.run("review", "ACC-00001", "--by", "person:alice").code == 0
+    after = kb.read(ACCOUNT)
+    assert after == before.replace("last_review: 2026-10-01", "last_review: 2026-11-22") + \
+        "  - date: 2026-11-22\n    by: person:alice\n"
+    assert yaml.safe_load(after)["reviews"][0]["note"] == "Checked the contract.\n\n\n"
+
+
+def test_review_keeps_crlf_a_bom_and_a_missing_last_newline(kb):
+    raw = kb.read(SOP).replace("\n", "\r\n").rstrip("\r\n").encode()
+    kb.write(SOP, b"\xef\xbb\xbf" + raw)
+    assert kb.run("review", "SOP-OPS-001", "--by", "person:bob").code == 0
+    after = (kb.root / SOP).read_bytes()
+    assert after.startswith(b"\xef\xbb\xbf") and after.endswith(b"Gather the records, then analyse the account.")
+    assert b"\n" not in after.replace(b"\r\n", b"")
+    assert after.replace(b"last_reviewed: 2026-11-22", b"last_reviewed: 2026-06-01").replace(
+        b"reviews:\r\n  - date: 2026-11-22\r\n    by: person:bob\r\n", b"") == b"\xef\xbb\xbf" + raw
 
 
 def test_reassign_keeps_quoting(kb):
