@@ -10,7 +10,8 @@ import click
 
 from ..checklist.build import build
 from ..checklist.render import FORMATS, render
-from ..edit.atomic import write_into
+from ..edit.atomic import write_set
+from ..edit.lock import timeout_setting
 from ..findings import KBError
 from ..kb import KnowledgeBase
 from ..reviews import review_items
@@ -95,12 +96,7 @@ def _batch(kb: KnowledgeBase, fmt: str, within: int | None, out_dir: Path, start
     for item in due:
         cl = build(kb, doc_id, account_id=item.id, start=start, today=today)
         made.append((item, out_dir / f"{item.id}{_SUFFIX[fmt]}", render(cl, fmt)))
-    try:
-        out_dir.mkdir(exist_ok=True)
-    except OSError as exc:
-        raise KBError(f"cannot make the folder {out_dir}: {exc.strerror}") from None
-    for _item, path, text in made:
-        write_into(out_dir, path.name, text)  # a link in the folder is refused, never followed
+    write_set(out_dir, {path.name: text for _item, path, text in made}, timeout_setting())  # all or none
     for item, path, _text in made:
         state = "overdue" if item.state == "overdue" else f"due {item.due}"
         click.echo(f"{path}  {item.id}  {state}  {item.owner}  {item.title}")

@@ -12,7 +12,7 @@ Three kinds of target:
   created atomically. `output_problem(name)` words what is wrong with a name.
 * `write_atomic(path, data)` and `write_into(folder, name, data)`: a regular file at a path
   the caller chose, or a file inside a folder the person named (the folder may be a link, the
-  file may not).
+  file may not); `write_set(folder, files)`: a set of files there, all of them or none.
 
 Replacing a file means: a temporary file beside it, named `.<name>.kb-<8 hex digits>.tmp`,
 written, flushed to disk, renamed over the file, then the folder flushed. A kb killed before
@@ -27,12 +27,14 @@ import errno
 import os
 import re
 import secrets
+import shutil
 import stat
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from ..findings import KBError
+from .lock import wait_for
 
 NEW_FILE_MODE = 0o644
 _TEMP = re.compile(r"^\..+\.kb-[0-9a-f]{8}\.tmp$")
@@ -248,24 +250,152 @@ def remove_stale_temps(root: Path) -> list[str]:
 def write_into(folder: Path, name: str, data: str | bytes) -> None:
     """Replace `name` inside `folder` atomically; `folder` may be a link, `name` may not."""
     shown = str(folder / name)
+    fd = _open_named(folder, f"cannot write {shown}")
     try:
-        fd = os.open(folder, _DIR)
-        try:
-            _replace_in(fd, name, _bytes(data), shown)
-        finally:
-            os.close(fd)
-    except FileNotFoundError:
-        raise KBError(f"cannot write {shown}: folder {folder} does not exist") from None
-    except NotADirectoryError:
-        raise KBError(f"cannot write {shown}: {folder} is not a folder") from None
+        _replace_in(fd, name, _bytes(data), shown)
     except OSError as exc:
         raise KBError(f"cannot write {shown}: {_why(exc)}") from None
+    finally:
+        os.close(fd)
+
+
+def _open_named(folder: Path, failure: str) -> int:
+    """The folder a person named, opened (following a link); a KBError starting with `failure` if not."""
+    try:
+        return os.open(folder, _DIR)
+    except FileNotFoundError:
+        raise KBError(f"{failure}: folder {folder} does not exist") from None
+    except NotADirectoryError:
+        raise KBError(f"{failure}: {folder} is not a folder") from None
+    except OSError as exc:
+        raise KBError(f"{failure}: {_why(exc)}") from None
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
     """Replace the regular file `path` (or create it) atomically; its folder must exist."""
     path = Path(path)
     write_into(path.parent, path.name, data)
+
+
+# --- a set of files in a folder the person named: all of them or none -------------------------
+
+_BATCH = re.compile(r"^\.(?:.+\.)?kb-batch-[0-9a-f]{8}\.tmp$")
+
+
+def write_set(folder: Path, files: dict[str, str], timeout: float) -> None:
+    """Every file of `files` (name -> text) in `folder`, or none of them.
+
+    A missing folder is made whole in a temporary folder beside it and renamed
+    into place, so even a kill leaves all of it or nothing. Into an existing
+    folder (it may be a link; the files in it may not) the files are written in
+    a temporary folder inside it, then moved in one by one; a failure moves the
+    old files back (a kill while moving can leave some replaced, each whole).
+    Writers of one folder take turns (an flock on it, `timeout` seconds at most);
+    temporary folders a killed kb left there are removed first.
+    """
+    exists = os.path.isdir(folder)
+    target = folder if exists else folder.parent
+    fd = _open_named(target, f"cannot write into {folder}")
+    try:
+        wait_for(fd, timeout, f"another kb command is writing into {target}; try again when it has finished")
+        _remove_batches(fd, None if exists else folder.name)
+        if exists:
+            _swap_in(fd, folder, files)
+        else:
+            _make_whole(fd, folder, files)
+    except OSError as exc:
+        raise KBError(f"cannot write into {folder}: {_why(exc)}; nothing was written") from None
+    finally:
+        os.close(fd)
+
+
+def _remove_batches(fd: int, name: str | None) -> None:
+    """Temporary folders of kb's batch naming in the open folder (for `name`, or any); the caller holds its flock."""
+    for entry in os.listdir(fd):
+        if _BATCH.match(entry) and (name is None or entry.startswith(f".{name}.kb-batch-")):
+            with contextlib.suppress(OSError):
+                shutil.rmtree(entry, dir_fd=fd)
+
+
+def _new_batch(fd: int, prefix: str) -> str:
+    for _ in range(16):
+        name = f"{prefix}kb-batch-{secrets.token_hex(4)}.tmp"
+        try:
+            os.mkdir(name, 0o755, dir_fd=fd)
+            return name
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary folder name")  # pragma: no cover
+
+
+def _fill(parent: int, batch: str, files: dict[str, str]) -> int:
+    """Write every file into the temporary folder `batch`; its open fd."""
+    tfd = _open_sub(parent, batch, batch)
+    try:
+        for name, text in files.items():
+            _replace_in(tfd, name, _bytes(text), name, exclusive=True)
+        os.fsync(tfd)
+        return tfd
+    except BaseException:
+        os.close(tfd)
+        raise
+
+
+def _make_whole(parent: int, folder: Path, files: dict[str, str]) -> None:
+    batch = _new_batch(parent, f".{folder.name}.")
+    try:
+        os.close(_fill(parent, batch, files))
+        os.rename(batch, folder.name, src_dir_fd=parent, dst_dir_fd=parent)
+        os.fsync(parent)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(batch, dir_fd=parent)
+        raise
+
+
+def _swap_in(fd: int, folder: Path, files: dict[str, str]) -> None:
+    for name in files:
+        try:
+            st = os.stat(name, dir_fd=fd, follow_symlinks=False)
+        except FileNotFoundError:
+            continue
+        if not stat.S_ISREG(st.st_mode):
+            raise KBError(f"{folder / name} is {_kind(st.st_mode)}, not a file; nothing was written")
+    batch = _new_batch(fd, ".")
+    try:
+        tfd = _fill(fd, batch, files)
+        try:
+            _move_in(fd, tfd, list(files))
+        finally:
+            os.close(tfd)
+    finally:
+        with contextlib.suppress(OSError):
+            shutil.rmtree(batch, dir_fd=fd)
+
+
+def _move_in(fd: int, tfd: int, names: list[str]) -> None:
+    """Rename each file from the temporary folder over the folder's; on any failure put the old ones back."""
+    done: list[tuple[str, bool]] = []
+    try:
+        for name in names:
+            try:
+                os.link(name, name + ".old", src_dir_fd=fd, dst_dir_fd=tfd, follow_symlinks=False)
+                had = True
+            except FileNotFoundError:
+                had = False
+            os.replace(name, name, src_dir_fd=tfd, dst_dir_fd=fd)
+            done.append((name, had))
+        os.fsync(fd)
+    except BaseException:
+        for name, had in reversed(done):
+            with contextlib.suppress(OSError):
+                if had:
+                    os.replace(name + ".old", name, src_dir_fd=tfd, dst_dir_fd=fd)
+                else:
+                    os.unlink(name, dir_fd=fd)
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+        raise
 
 
 # --- -o FILE ---------------------------------------------------------------------------
