@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from pathlib import Path
 from typing import Any
 
 import click
 
-from ..output import json_report, text_table
+from ..output import csv_text, json_report, text_table
 from ..reviews import STATE_LABEL, review_items
 from .common import emit, open_kb, output_option, root_option, today_option
 
@@ -34,11 +32,7 @@ def _text(rows: list[dict[str, Any]]) -> str:
 
 
 def _csv(rows: list[dict[str, Any]]) -> str:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=_COLUMNS, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buf.getvalue()
+    return csv_text(_COLUMNS, ([r.get(c) for c in _COLUMNS] for r in rows), lineterminator="\n")
 
 
 @click.command("reviews")
