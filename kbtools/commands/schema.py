@@ -30,18 +30,25 @@ def schema(check_only: bool, root: Path | None) -> int:
     return 0
 
 
-def _stale(kb: KnowledgeBase) -> list[tuple[str, str]]:
-    """(file name, wanted text) of every schema that differs from the models or is missing."""
+def _stale(kb: KnowledgeBase, strict: bool = False) -> list[tuple[str, str]]:
+    """(file name, wanted text) of every schema that differs from the models or is missing.
+
+    A file that is not UTF-8 differs; with `strict` (a check) it stops the command instead, saying so.
+    """
     folder = kb.root / "schemas"
     stale = []
     for name, text in sorted(build_all().items()):
-        path = folder / name
         try:
-            current = path.read_text(encoding="utf-8")
+            current: str | None = (folder / name).read_bytes().decode("utf-8")
         except FileNotFoundError:
             current = None
+        except UnicodeDecodeError as exc:
+            if strict:
+                raise KBError(f"schemas/{name} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset "
+                              f"{exc.start}); run kb schema to write it again") from None
+            current = None
         except OSError as exc:
-            raise KBError(f"cannot read {path}: {exc.strerror}") from None
+            raise KBError(f"cannot read schemas/{name}: {exc.strerror}") from None
         if current != text:
             stale.append((name, text))
     return stale
@@ -50,7 +57,7 @@ def _stale(kb: KnowledgeBase) -> list[tuple[str, str]]:
 def _check(kb: KnowledgeBase) -> int:
     folder = kb.root / "schemas"
     wanted = build_all()
-    stale = [name for name, _ in _stale(kb)]
+    stale = [name for name, _ in _stale(kb, strict=True)]
     extra = sorted(p.name for p in folder.glob("*.schema.json") if p.name not in wanted) if folder.is_dir() else []
     for name in stale:
         click.echo(f"schemas/{name}: error: differs from the models; run kb schema [schema-stale]")
