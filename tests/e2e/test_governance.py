@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import signal
 import subprocess
@@ -9,6 +10,8 @@ import sys
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import REPO, codes
 
@@ -176,6 +179,69 @@ def test_new_scaffolds_the_next_free_id(kb):
     kb.run("new", "sop", "--department", "ops", "--title", "Third")
     assert (kb.root / "sops/ops/SOP-OPS-003.md").exists()
     assert kb.findings() == []
+
+
+@pytest.mark.parametrize("title, char", [
+    ("Two\nlines", "U+000A"), ("CRLF\r\nspill", "U+000D"), ("tab\there", "U+0009"), ("NEL\x85here", "U+0085"),
+    ("LS\u2028here", "U+2028"), ("PS\u2029here", "U+2029"), ("esc\x1b[31mred", "U+001B"),
+    ("bidi\u202egnp.exe", "U+202E"), ("nul\x00", "U+0000"),
+])
+def test_new_refuses_a_title_that_is_not_one_line_of_text(kb, title, char):
+    result = kb.run("new", "sop", "--department", "ops", "--title", title)
+    assert result.code == 2, result.err
+    assert "the title must be one line of text" in result.err and char in result.err, result.err
+    assert sorted(p.name for p in (kb.root / "sops/ops").iterdir()) == ["SOP-OPS-001.md"]
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(title=st.text(min_size=1, max_size=30))
+def test_any_title_makes_a_document_that_passes_the_check_or_is_refused_clearly(tmp_path_factory, capsys, title):
+    from conftest import FIXTURE, run_kb
+    from kbtools.checks import run_checks
+    from kbtools.load.loader import load
+
+    root = tmp_path_factory.mktemp("new") / "kb"
+    shutil.copytree(FIXTURE, root)
+    result = run_kb(["new", "article", "--department", "ops", "--title", title, "--root", str(root),
+                     "--today", "2026-11-22"], capsys)
+    made = root / "sops/ops/ART-OPS-001.md"
+    assert "internal error" not in result.err and "Traceback" not in result.err
+    if result.code == 0:
+        kb = load(root)
+        assert kb.docs["ART-OPS-001"].model.title == title.strip()
+        assert run_checks(kb, dt.date(2026, 11, 22)) == []
+    else:
+        assert result.code == 2, result.err
+        assert "title" in result.err or "would not pass kb check" in result.err, result.err
+        assert not made.exists()
+
+
+SPECIAL_TITLES = [
+    "key: value", "- dash", "# hash", "'single'", '"double"', "&anchor", "*alias", "!tag", "%directive", "@at",
+    "`code`", "{flow: map}", "[flow, list]", "| pipe", "> fold", "? question", "null", "true", "Off", "0x1F",
+    "0b101", "1_000", "1:20", "2026-01-01", "2026-01-01 10:00:00", "~", ".inf", "[x](javascript:alert(1))",
+    "<script>alert(1)</script>", "C# & F# ##", "a \\ backslash", "*bold* _it_ ~~s~~", "Résumé ✓ 日本語",
+    "\U0001F469\u200d\U0001F4BB with a joiner", "ends with colon:", "trailing #", "x #comment",
+]
+
+
+def test_new_writes_titles_with_special_characters_that_pass_the_check(kb):
+    from kbtools.load.loader import load
+
+    for n, title in enumerate(SPECIAL_TITLES, 2):
+        result = kb.run("new", "article", "--department", "ops", "--title", title)
+        assert result.code == 0, (title, result.err)
+        ident = f"ART-OPS-{n - 1:03d}"
+        assert load(kb.root).docs[ident].model.title == title
+    assert kb.findings() == [], "every new document passes kb check"
+
+
+def test_new_refuses_a_title_that_would_fail_the_check(kb):
+    result = kb.run("new", "sop", "--department", "ops", "--title", "Use href=javascript:void(0) links")
+    assert result.code == 2
+    assert "refusing to write sops/ops/SOP-OPS-002.md: it would not pass kb check" in result.err
+    assert "[unsafe-content]" in result.err
+    assert sorted(p.name for p in (kb.root / "sops/ops").iterdir()) == ["SOP-OPS-001.md"]
 
 
 def test_new_never_reuses_an_id_of_a_broken_file(kb):
