@@ -73,8 +73,9 @@ def _check(kb: KnowledgeBase) -> int:
     wanted = _wanted(kb)
     if wanted is None:
         return 1
-    if _current(kb) != wanted:
-        _report_stale(_current(kb), wanted)
+    current = _current(kb)
+    if current != wanted:
+        _report_stale(current, wanted)
         return 1
     click.echo(f"ok: {PATH} matches the registry")
     return 0

@@ -148,6 +148,9 @@ def _broken_naming(kb: KnowledgeBase, ref: str) -> list[str]:
     found = []
     for rel in suspects:
         path = kb.root / rel
+        if path.is_dir():  # a folder that could not be read: its files are unknown
+            found.append(f"{rel}/ (cannot be read)")
+            continue
         if not path.is_file():  # a pipe or device the loader skipped: never read
             continue
         try:

@@ -98,6 +98,26 @@ def test_any_spelling_of_the_owner_in_a_broken_file_counts(owned, owner_line):
     assert result.code == 1 and "training/TRN-909.yaml" in result.err
 
 
+def test_a_folder_that_cannot_be_read_stops_the_reassign(owned, monkeypatch):
+    """Its files are unknown, so some may be owned by FROM (root reads any folder: the failure is simulated)."""
+    import os
+
+    hidden = owned.root / "training/more"
+    hidden.mkdir()
+    real = os.scandir
+
+    def scandir(path="."):
+        if os.fspath(path) == str(hidden):
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    before = _contents(owned)
+    result = owned.run("owners", "reassign", "person:alice", "person:bob", today=None)
+    assert result.code == 1 and "training/more/ (cannot be read)" in result.err, result.err
+    assert _contents(owned) == before
+
+
 def test_a_broken_file_of_someone_else_does_not_stop_it(owned):
     owned.write("training/TRN-909.yaml", "id: TRN-909\nowner: person:alice-smith\ntitle: [unclosed\n")
     assert owned.run("owners", "reassign", "person:alice", "person:bob", today=None).code == 0
