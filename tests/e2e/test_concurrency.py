@@ -119,7 +119,7 @@ def test_a_writer_waits_for_the_lock_then_gives_up_with_a_clear_message(kb, monk
         assert "try again" in result.err
         assert kb.read(SOPS[0]) == before
         for argv in (["new", "sop", "--department", "ops", "--title", "x"], ["schema"], ["codeowners"],
-                     ["owners", "reassign", "team:ops-team", "person:alice"]):
+                     ["owners", "reassign", "team:ops-team", "person:alice"], ["recover", "--rollback"]):
             assert "another kb command is writing" in kb.run(*argv, today=None).err, argv
     finally:
         os.close(fd)
@@ -153,3 +153,25 @@ def test_stale_temporary_files_are_removed_by_the_next_writer(kb):
     assert kb.run("review", "SOP-OPS-001", "--by", "person:bob").code == 0
     assert [p for p in stale if p.exists()] == []
     assert all(p.exists() for p in kept)
+
+
+# What writes into the knowledge base, and what takes its lock.
+_WRITES = {"write_below", "write_all", "write_files", "finish", "discard", "remove_below"}
+_LOCKS = {"writing", "kb_lock"}
+
+
+def test_every_command_that_writes_into_the_knowledge_base_takes_the_lock():
+    """Read from the source, so that a command added later cannot forget it."""
+    import ast
+
+    from conftest import REPO
+
+    writers = {}
+    for path in sorted((REPO / "kbtools/commands").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
+        called = {getattr(n.func, "attr", getattr(n.func, "id", None)) for n in calls}
+        if called & _WRITES:
+            writers[path.stem] = bool(called & _LOCKS)
+    assert set(writers) == {"codeowners", "new", "owners", "recover", "review", "schema"}
+    assert all(writers.values()), writers
