@@ -118,6 +118,11 @@ GROUPS: tuple[Group, ...] = (
     Group("content safety", (
         _error("unsafe-content", "`<script>`, `on...=` handlers, `javascript:`/`data:` URLs in a document body"),
     )),
+    Group("writes", (
+        _error("interrupted-write",
+               "a write across several files (`kb owners reassign`) was interrupted half-way; "
+               "`kb recover --resume` finishes it, `kb recover --rollback` undoes it"),
+    )),
     Group("generated files", (
         _error("codeowners-owner", "`kb codeowners`: an owner without a GitHub handle, email or active member"),
         _error("codeowners-kmt", "`kb codeowners`: the `kmt_team` of `kb.yml` has no GitHub handle or active member"),

@@ -1,14 +1,20 @@
-"""Shapes every report shares: the versioned JSON envelope and aligned text tables.
+"""Shapes every report shares: the versioned JSON envelope, aligned text tables and CSV.
 
 JSON outputs carry `"version": 1` and only grow while it stays 1: keys are
 added, never renamed or removed. Text tables pad every column but the last,
-which holds free text (titles, notes).
+which holds free text (titles, notes). Every CSV the project writes (`kb
+reviews`, checklists in the CLI and the site's downloads) is made by
+`csv_text`, which neutralises every cell a spreadsheet would run as a formula.
 """
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
+import re
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 FORMAT_VERSION = 1
@@ -36,3 +42,31 @@ def text_table(rows: list[list[str]]) -> list[str]:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[-1] for row in rows]
     return [line.rstrip() for line in lines]
+
+
+# A cell starting with one of these is a formula to a spreadsheet (=, +, -, @, a tab or carriage return,
+# and their full-width and small forms, which some spreadsheets read as the same).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20",
+                 "\ufe66", "\ufe62", "\ufe63", "\ufe6b")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)\Z")
+
+
+def csv_cell(value: object) -> str:
+    """A cell's text, with a `'` in front when a spreadsheet would run it as a formula.
+
+    A plain number (`-3`, `+1.5`) is left alone: it cannot be a formula, and the
+    prefix would turn it into text.
+    """
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_START) and not _NUMBER.match(text):
+        return "'" + text
+    return text
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]], lineterminator: str = "\r\n") -> str:
+    """A CSV file: the header, then the rows, every cell through `csv_cell`."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator=lineterminator)
+    writer.writerow([csv_cell(h) for h in header])
+    writer.writerows([csv_cell(cell) for cell in row] for row in rows)
+    return buf.getvalue()

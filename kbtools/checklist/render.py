@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import json
 from typing import TYPE_CHECKING
 
+from ..output import csv_text
 from ..templates import environment
 from .model import Assignee, Checklist, ChecklistStep, StepRef
 
@@ -118,34 +117,27 @@ def markdown(cl: Checklist) -> str:
 
 
 def to_csv(cl: Checklist) -> str:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    """One row per item, field, approval (or bare step); every cell neutralised for spreadsheets."""
+    rows = []
     for step in cl.steps:
         base = [step.number, step.title]
         tail_role = step.role_name or ""
         assignee = _people(step.assignees)
         due = step.due.isoformat() if step.due else (f"{step.due_after} after start" if step.due_after else "")
-        rows = [["item", i.text + (f" ({i.condition})" if i.condition else "")] for i in step.items]
-        rows += [["field", f"{f.label}: " + (" | ".join(f.options) if f.options else f"({_FIELD_HINT[f.kind]})")]
-                 for f in step.fields]
+        items = [["item", i.text + (f" ({i.condition})" if i.condition else "")] for i in step.items]
+        items += [["field", f"{f.label}: " + (" | ".join(f.options) if f.options else f"({_FIELD_HINT[f.kind]})")]
+                  for f in step.fields]
         approval = ""
         if step.approval:
             a = step.approval
             approval = a.by_name + (f" ({_people(a.approvers)})" if a.approvers else "")
             covers = ", ".join(str(c.number) for c in a.covers)
-            rows.append(["approval", f"Approve steps {covers}"])
-        if not rows:
-            rows = [["step", step.title]]
-        for kind, text in rows:
-            writer.writerow([*base, kind, _csv_safe(text), tail_role, assignee, due,
-                             approval if kind == "approval" else ""])
-    return buf.getvalue()
-
-
-def _csv_safe(text: str) -> str:
-    """Spreadsheets run cells starting with = + - @ as formulas; keep them text."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+            items.append(["approval", f"Approve steps {covers}"])
+        if not items:
+            items = [["step", step.title]]
+        for kind, text in items:
+            rows.append([*base, kind, text, tail_role, assignee, due, approval if kind == "approval" else ""])
+    return csv_text(CSV_COLUMNS, rows)
 
 
 def to_json(cl: Checklist) -> str:

@@ -10,7 +10,7 @@ import click
 from ..checks import run_checks
 from ..checks.report import REPORTERS
 from ..findings import KBError
-from .common import emit, open_kb, root_option, today_option
+from .common import emit, open_kb, output_option, root_option, today_option
 
 
 def _scope(root: Path, paths: tuple[Path, ...]) -> list[str]:
@@ -35,10 +35,10 @@ def _in_scope(path: str, scope: list[str]) -> bool:
 @click.option("--changed-since", "since", metavar="REF",
               help="Only findings of files changed since git REF, and what those changes break elsewhere; "
                    "changed bodies or steps need a version bump and changelog entry.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report to a file.")
+@output_option("the report")
 @today_option
 @root_option
-def check(paths: tuple[Path, ...], fmt: str, strict: bool, since: str | None, output: Path | None,
+def check(paths: tuple[Path, ...], fmt: str, strict: bool, since: str | None, output: str | None,
           today: dt.date, root: Path | None) -> int:
     """Check schemas, ids, ownership, review dates, references and content safety.
 

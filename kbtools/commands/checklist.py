@@ -10,11 +10,12 @@ import click
 
 from ..checklist.build import build
 from ..checklist.render import FORMATS, render
-from ..edit.atomic import write_atomic
+from ..edit.atomic import write_set
+from ..edit.lock import timeout_setting
 from ..findings import KBError
 from ..kb import KnowledgeBase
 from ..reviews import review_items
-from .common import emit, open_kb, parse_date, root_option, today_option
+from .common import emit, open_kb, output_option, parse_date, root_option, today_option
 
 _SUFFIX = {"md": ".md", "html": ".html", "csv": ".csv", "json": ".json"}
 _SET = re.compile(r"^([a-z0-9][a-z0-9-]*)=(.+)$")
@@ -30,7 +31,7 @@ def _start(value: str | None, today: dt.date) -> dt.date:
 @click.argument("doc_id", required=False, metavar="ID")
 @click.option("--account", "account_id", metavar="ACC-ID", help="Fill the checklist in for this account.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE (atomically).")
+@output_option("the checklist")
 @click.option("--start", metavar="YYYY-MM-DD", help="Start date that relative due dates count from (default: today).")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="A run input, e.g. --set to=person:jdoe.")
 @click.option("--due", "batch", is_flag=True, help="One account-review checklist per account that is due.")
@@ -40,7 +41,7 @@ def _start(value: str | None, today: dt.date) -> dt.date:
               help="With --due: the folder to write to.")
 @today_option
 @root_option
-def checklist(doc_id: str | None, account_id: str | None, fmt: str, output: Path | None, start: str | None,
+def checklist(doc_id: str | None, account_id: str | None, fmt: str, output: str | None, start: str | None,
               sets: tuple[str, ...], batch: bool, within: int | None, out_dir: Path | None, today: dt.date,
               root: Path | None) -> int:
     """Generate a checklist from document ID's steps.
@@ -66,7 +67,7 @@ def checklist(doc_id: str | None, account_id: str | None, fmt: str, output: Path
     kb = open_kb(root)
     checklist = build(kb, doc_id, account_id=account_id, start=start_date, today=today, sets=inputs)
     emit(render(checklist, fmt), output)
-    if output is not None:
+    if output is not None and output != "-":
         click.echo(f"wrote {output}", err=True)
     return 0
 
@@ -95,11 +96,7 @@ def _batch(kb: KnowledgeBase, fmt: str, within: int | None, out_dir: Path, start
     for item in due:
         cl = build(kb, doc_id, account_id=item.id, start=start, today=today)
         made.append((item, out_dir / f"{item.id}{_SUFFIX[fmt]}", render(cl, fmt)))
-    for _item, path, text in made:
-        try:
-            write_atomic(path, text)
-        except OSError as exc:
-            raise KBError(f"cannot write {path}: {exc.strerror}") from None
+    write_set(out_dir, {path.name: text for _item, path, text in made}, timeout_setting())  # all or none
     for item, path, _text in made:
         state = "overdue" if item.state == "overdue" else f"due {item.due}"
         click.echo(f"{path}  {item.id}  {state}  {item.owner}  {item.title}")

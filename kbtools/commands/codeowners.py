@@ -7,10 +7,11 @@ from pathlib import Path
 
 import click
 
+from ..edit.atomic import write_below
 from ..edit.codeowners import PATH, generate
 from ..findings import KBError
 from ..kb import KnowledgeBase
-from .common import emit, open_kb, root_option
+from .common import open_kb, root_option, writing
 
 
 def _current(kb: KnowledgeBase) -> str | None:
@@ -43,25 +44,38 @@ def codeowners(check_only: bool, root: Path | None) -> int:
     Nothing is written when an owner has no GitHub handle, email or active
     member, or when a file could not be loaded (exit 1; run kb check).
     """
-    kb = open_kb(root)
+    if check_only:
+        return _check(open_kb(root))
+    with writing(root) as kb:
+        wanted = _wanted(kb)
+        if wanted is None:
+            return 1
+        if _current(kb) == wanted:
+            click.echo(f"{PATH} is up to date")
+            return 0
+        write_below(kb.root, PATH, wanted, create_dirs=True)
+    click.echo(f"wrote {PATH}")
+    return 0
+
+
+def _wanted(kb: KnowledgeBase) -> str | None:
+    """The file the registry gives, or None after printing what keeps an owner out of it."""
     wanted, problems = generate(kb)
     broken = [f for f in kb.findings if f.severity == "error"]
     for finding in problems:
         click.echo(finding.format(), err=True)
     if broken:
         click.echo(f"kb: {len(broken)} error(s) kept files out of the knowledge base; run kb check", err=True)
-    if problems or broken:
+    return None if problems or broken else wanted
+
+
+def _check(kb: KnowledgeBase) -> int:
+    wanted = _wanted(kb)
+    if wanted is None:
         return 1
     current = _current(kb)
-    if check_only:
-        if current != wanted:
-            _report_stale(current, wanted)
-            return 1
-        click.echo(f"ok: {PATH} matches the registry")
-        return 0
-    if current == wanted:
-        click.echo(f"{PATH} is up to date")
-        return 0
-    emit(wanted, kb.root / PATH)
-    click.echo(f"wrote {PATH}")
+    if current != wanted:
+        _report_stale(current, wanted)
+        return 1
+    click.echo(f"ok: {PATH} matches the registry")
     return 0

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from ..config import resolve_today, root_of
+from ..edit import journal
+from ..edit.atomic import output_problem, remove_stale_temps, write_output
+from ..edit.lock import kb_lock
 from ..findings import KBError
 from ..kb import KnowledgeBase
 from ..load.loader import load
@@ -52,14 +56,50 @@ def open_kb(root: Path | None) -> KnowledgeBase:
     return load(root_of(root))
 
 
-def emit(text: str, output: Path | None) -> None:
-    """Print, or write atomically to `output`."""
-    if output is None:
+@contextlib.contextmanager
+def writing(root: Path | None, *, dry_run: bool = False) -> Iterator[KnowledgeBase]:
+    """The knowledge base, loaded for a command that writes into it.
+
+    The lock is held for the whole `with` block, so the files are read, checked
+    and written with no other kb writing in between; temporary files a killed
+    kb left behind are removed first. While the journal of an interrupted write
+    is there, nothing starts (kb recover finishes or undoes it first). A dry run
+    neither locks nor removes anything (it may run where nothing can be written).
+    """
+    path = root_of(root)
+    if dry_run:
+        _refuse_when_interrupted(path)
+        yield load(path)
+        return
+    with kb_lock(path):
+        remove_stale_temps(path)
+        _refuse_when_interrupted(path)
+        yield load(path)
+
+
+def _refuse_when_interrupted(root: Path) -> None:
+    if problem := journal.pending_problem(root):
+        raise KBError(problem)
+
+
+def output_option(what: str) -> Callable[[F], F]:
+    """`-o/--output FILE`, the same for every command: checked before the command runs, written by `emit`."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        if value is not None and (problem := output_problem(value)):
+            raise click.BadParameter(problem)
+        return value
+
+    return click.option(
+        "-o", "--output", metavar="FILE", callback=callback,
+        help=f"Write {what} to FILE (- for standard output). A file is replaced atomically; "
+             "a link, device or pipe is written through.",
+    )
+
+
+def emit(text: str, output: str | None) -> None:
+    """Print `text`, or write it to the file named with `-o` (see `write_output`)."""
+    if output is None or output == "-":
         click.echo(text, nl=False)
         return
-    from ..edit.atomic import write_atomic
-
-    try:
-        write_atomic(output, text)
-    except OSError as exc:
-        raise KBError(f"cannot write {output}: {exc.strerror}") from None
+    write_output(output, text)

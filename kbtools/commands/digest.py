@@ -10,17 +10,17 @@ import click
 from ..digest import digest as build_digest
 from ..digest import markdown
 from ..output import json_text
-from .common import emit, open_kb, root_option, today_option
+from .common import emit, open_kb, output_option, root_option, today_option
 
 
 @click.command("digest")
 @click.option("--within", type=click.IntRange(min=0), metavar="DAYS",
               help="Items overdue or due within DAYS days (default: due_soon_days in kb.yml).")
 @click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the digest to a file.")
+@output_option("the digest")
 @today_option
 @root_option
-def digest(within: int | None, fmt: str, output: Path | None, today: dt.date, root: Path | None) -> int:
+def digest(within: int | None, fmt: str, output: str | None, today: dt.date, root: Path | None) -> int:
     """Per owner (person or team), what is overdue or due soon, with links to the site.
 
     Ready to paste into mail or chat; a team's recipients are its active

@@ -14,7 +14,7 @@ from ..findings import ContentError, KBError
 from ..kb import Entry, KnowledgeBase
 from ..models import add_duration
 from ..reviews import review_items
-from .common import open_kb, parse_date, root_option, today_option
+from .common import parse_date, root_option, today_option, writing
 
 
 def _target(kb: KnowledgeBase, ident: str) -> tuple[Entry[Any], str]:
@@ -51,33 +51,29 @@ def review(ident: str, by: str, note: str | None, date_: str | None, dry_run: bo
     Only the owner, a member of the owning team or a listed approver may
     review. Every other byte of the file stays as it was.
     """
-    kb = open_kb(root)
-    entry, key = _target(kb, ident)
-    person_id = _reviewer(kb, by)
-    when = _date(date_, today)
-    if not may_review(kb, entry, person_id):
-        allowed = ", ".join([entry.model.owner, *getattr(entry.model, "approvers", [])])
-        raise ContentError(f"{by} may not review {ident}: only {allowed} (or members of an owning team) may")
-    previous = getattr(entry.model, key)
-    if previous is not None and when < previous:
-        raise KBError(f"{ident} was last reviewed on {previous}; a review dated {when} would move it backwards")
+    with writing(root, dry_run=dry_run) as kb:
+        entry, key = _target(kb, ident)
+        person_id = _reviewer(kb, by)
+        when = _date(date_, today)
+        if not may_review(kb, entry, person_id):
+            allowed = ", ".join([entry.model.owner, *getattr(entry.model, "approvers", [])])
+            raise ContentError(f"{by} may not review {ident}: only {allowed} (or members of an owning team) may")
+        previous = getattr(entry.model, key)
+        if previous is not None and when < previous:
+            raise KBError(f"{ident} was last reviewed on {previous}; a review dated {when} would move it backwards")
 
-    fe = edit.start(kb, entry)
-    fe.set_or_add(key, previous.isoformat() if previous else None, when.isoformat(),
-                  after="effective" if key == "last_reviewed" else "status")
-    log = {"date": when.isoformat(), "by": by}
-    if note:
-        log["note"] = edit.yaml_scalar(note)
-    fe.append_to_list("reviews", log)
-    try:
+        fe = edit.start(kb, entry)
+        fe.set_or_add(key, previous.isoformat() if previous else None, when.isoformat(),
+                      after="effective" if key == "last_reviewed" else "status")
+        log = {"date": when.isoformat(), "by": by}
+        if note:
+            log["note"] = edit.yaml_scalar(note)
+        fe.append_to_list("reviews", log)
         change = edit.finish(kb, fe)
-    except edit.EditError as exc:
-        raise KBError(str(exc)) from None
-
-    if dry_run:
-        click.echo(change.diff(), nl=False)
-        return 0
-    edit.write_all(kb, [change])
+        if dry_run:
+            click.echo(change.diff(), nl=False)
+            return 0
+        edit.write_all(kb, [change], f"kb review {ident}")
     every = next((i.every for i in review_items(kb, today) if i.id == ident and i.field == key), None)
     due = f"; next review due {add_duration(when, every)}" if every else ""
     click.echo(f"{entry.path}: {key} {previous or 'unset'} -> {when}, reviewed by {by}{due}")

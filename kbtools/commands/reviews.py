@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from pathlib import Path
 from typing import Any
 
 import click
 
-from ..output import json_report, text_table
+from ..output import csv_text, json_report, text_table
 from ..reviews import STATE_LABEL, review_items
-from .common import emit, open_kb, root_option, today_option
+from .common import emit, open_kb, output_option, root_option, today_option
 
 _COLUMNS = ["state", "due", "days_left", "kind", "id", "owner", "last_review", "every", "title", "path"]
 
@@ -34,11 +32,7 @@ def _text(rows: list[dict[str, Any]]) -> str:
 
 
 def _csv(rows: list[dict[str, Any]]) -> str:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=_COLUMNS, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buf.getvalue()
+    return csv_text(_COLUMNS, ([r.get(c) for c in _COLUMNS] for r in rows), lineterminator="\n")
 
 
 @click.command("reviews")
@@ -46,11 +40,10 @@ def _csv(rows: list[dict[str, Any]]) -> str:
               help="Only items overdue or due within DAYS days.")
 @click.option("--owner", metavar="REF", help="Only items owned by REF (person:<id> or team:<id>).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the report to a file.")
+@output_option("the report")
 @today_option
 @root_option
-def reviews(within: int | None, owner: str | None, fmt: str, output: Path | None, today: dt.date,
+def reviews(within: int | None, owner: str | None, fmt: str, output: str | None, today: dt.date,
             root: Path | None) -> int:
     """Review status of every SOP and account: overdue, due soon, ok.
 

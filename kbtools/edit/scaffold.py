@@ -63,7 +63,16 @@ def scaffold(ident: str, doc_type: DocType, title: str, department: str, owner: 
     ]
     if doc_type in ("sop", "template", "process"):
         front[-4:-4] = ["steps:", "  - id: first-step", "    title: Describe the first step"]
-    body = [f"# {html.escape(title, quote=False)}", ""]
+    body = [f"# {heading_text(title)}", ""]
     for section in SECTIONS[doc_type]:
         body += [f"## {section}", "", "To be written.", ""]
     return "\n".join([*front, "---", "", *body])
+
+
+_MARKDOWN = re.compile(r"([\\`*_\[\]()#|~])")
+
+
+def heading_text(title: str) -> str:
+    """The title as the text of a Markdown heading that shows it as it is: markup is escaped
+    (`<`, `>`, `&` as entities; emphasis, code, links, `#` with a backslash)."""
+    return _MARKDOWN.sub(r"\\\1", html.escape(title, quote=False))

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
 import os
+import signal
+import subprocess
+import sys
 from html.parser import HTMLParser
 
 import pytest
@@ -247,6 +251,7 @@ def test_role_nobody_holds(kb):
 
 def test_output_file_is_replaced_atomically(kb):
     out = kb.root / "out" / "review.md"
+    out.parent.mkdir()
     result = kb.run("checklist", "SOP-OPS-001", "-o", str(out))
     assert result.code == 0 and out.read_text().startswith("## Review an account")
     assert [p.name for p in out.parent.iterdir()] == ["review.md"]
@@ -270,3 +275,90 @@ def test_batch_writes_one_checklist_per_due_account(capsys, tmp_path):
 def test_batch_needs_out(kb):
     result = kb.run("checklist", "--due")
     assert result.code == 2 and "--out" in result.err
+
+
+# --- batch: all or nothing -------------------------------------------------------------------
+
+DUE = ["ACC-00202.md", "ACC-00203.md", "ACC-00204.md"]
+
+
+def _batch(capsys, out):
+    return run_kb(["checklist", "--due", "--within", "30", "--out", str(out), "--root", str(SITE_FIXTURE),
+                   "--today", TODAY], capsys)
+
+
+def _folder(path) -> dict[str, str]:
+    return {p.name: ("<folder>" if p.is_dir() else p.read_text()) for p in sorted(path.iterdir())}
+
+
+def _fail_at(monkeypatch, name: str, n: int, code: int) -> None:
+    """os.<name> fails with `code` on its n-th call, and works before and after."""
+    real = getattr(os, name)
+    calls = []
+
+    def failing(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == n:
+            raise OSError(code, os.strerror(code))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(os, name, failing)
+
+
+def test_batch_with_one_file_in_the_way_writes_none(capsys, tmp_path):
+    out = tmp_path / "due"
+    out.mkdir()
+    (out / "ACC-00204.md").write_text("last quarter's\n")  # written first (overdue)
+    (out / "ACC-00202.md").mkdir()  # written last (due latest): cannot be
+    before = _folder(out)
+    result = _batch(capsys, out)
+    assert result.code == 2 and "ACC-00202.md is a folder" in result.err, result.err
+    assert _folder(out) == before
+
+
+@pytest.mark.parametrize("call, n, code", [
+    ("replace", 2, errno.ENOSPC),  # moving the second file in: the first is moved back
+    ("fsync", 3, errno.EIO),  # writing the second temporary file: nothing was moved yet
+], ids=["while-moving-in", "while-writing"])
+def test_batch_failing_half_way_leaves_the_folder_as_it_was(capsys, tmp_path, monkeypatch, call, n, code):
+    out = tmp_path / "due"
+    out.mkdir()
+    (out / "ACC-00204.md").write_text("last quarter's\n")
+    (out / "notes.txt").write_text("mine\n")
+    before = _folder(out)
+    _fail_at(monkeypatch, call, n, code)
+    result = _batch(capsys, out)
+    monkeypatch.undo()
+    assert result.code == 2 and f"{os.strerror(code)}; nothing was written" in result.err, result.err
+    assert _folder(out) == before
+
+
+def test_batch_into_a_new_folder_makes_it_whole(capsys, tmp_path):
+    out = tmp_path / "due"
+    assert _batch(capsys, out).code == 0
+    assert sorted(p.name for p in out.iterdir()) == DUE
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["due"]
+    result = _batch(capsys, tmp_path / "no" / "due")
+    assert result.code == 2 and "does not exist" in result.err
+
+
+_KILL_AT_RENAME = """
+import os, signal, sys
+os.rename = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)
+from kbtools.cli import main
+main(sys.argv[1:])
+"""
+
+
+def test_batch_killed_before_the_folder_is_in_place_leaves_nothing(capsys, tmp_path):
+    out = tmp_path / "due"
+    argv = ["checklist", "--due", "--out", str(out), "--root", str(SITE_FIXTURE), "--today", TODAY]
+    proc = subprocess.run([sys.executable, "-c", _KILL_AT_RENAME, *argv], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=60)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    assert not out.exists()
+    [stale] = [p.name for p in tmp_path.iterdir()]
+    assert stale.startswith(".due.kb-batch-") and stale.endswith(".tmp")
+    assert _batch(capsys, out).code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["due"], "the next run removes what a killed one left"
+    assert sorted(p.name for p in out.iterdir()) == DUE

@@ -329,6 +329,7 @@ def test_kb_yml_is_found_in_a_parent_folder(kb, monkeypatch):
 
 def test_check_output_file(kb, tmp_path):
     make_error(kb)
+    (tmp_path / "reports").mkdir()
     out = tmp_path / "reports" / "kb.json"
     res = kb.check("--format", "json", "-o", str(out))
     assert res.code == 1, "writing to a file keeps the exit code"
@@ -690,3 +691,57 @@ def test_console_script_version_and_help(tmp_path):
         assert proc.returncode == 0
         assert f"kb {command}" in proc.stdout
 
+
+
+# --------------------------------------------------------------------------
+# arguments that are not UTF-8 (argv is bytes; Python hands them over as surrogates)
+
+
+def _kb_bytes(kb, *argv: bytes) -> subprocess.CompletedProcess:
+    args = [os.fsencode(sys.executable), b"-m", b"kbtools", *argv, b"--root", os.fsencode(kb.root)]
+    return subprocess.run(args, capture_output=True, cwd=kb.root.parent, timeout=60)
+
+
+@pytest.mark.parametrize(
+    "argv, named",
+    [
+        ([b"review", b"SOP-OPS-001", b"--by", b"person:bob", b"--note", b"caf\xe9"], b"--note"),
+        ([b"review", b"SOP-OPS-001", b"--by", b"person:b\xf6b"], b"--by"),
+        ([b"review", b"SOP-OPS-001", b"--by=person:\xff", b"--dry-run"], b"--by"),
+        ([b"review", b"SOP-\xff", b"--by", b"person:bob"], b"ID"),
+        ([b"new", b"sop", b"--department", b"ops", b"--title", b"R\xe9sum\xe9"], b"--title"),
+        ([b"new", b"sop", b"--department", b"\xff", b"--title", b"x"], b"--department"),
+        ([b"owners", b"reassign", b"person:alice", b"person:\xff"], b"TO"),
+        ([b"check", b"sops/\xff"], b"PATHS"),
+        ([b"check", b"-o", b"report-\xff.txt"], b"-o"),
+        ([b"checklist", b"SOP-OPS-001", b"--set", b"to=\xff"], b"--set"),
+        ([b"checklist", b"--due", b"--out", b"due-\xff"], b"--out"),
+        ([b"reviews", b"--owner", b"team:\xff"], b"--owner"),
+    ],
+)
+def test_undecodable_arguments_exit_2_with_a_clear_message(kb, argv, named):
+    before = {p: p.read_bytes() for p in kb.root.rglob("*") if p.is_file()}
+    proc = _kb_bytes(kb, *argv)
+    assert proc.returncode == 2, proc.stderr
+    assert b"internal error" not in proc.stderr and b"Traceback" not in proc.stderr
+    assert proc.stderr.startswith(b"kb: error: " + named + b": b'"), proc.stderr
+    assert b"is not UTF-8 text" in proc.stderr
+    assert {p: p.read_bytes() for p in kb.root.rglob("*") if p.is_file()} == before
+    assert not any(b"\xff" in os.fsencode(p) for p in kb.root.iterdir())
+
+
+def test_a_schema_file_that_is_not_utf8(kb):
+    assert kb.run("schema", today=None).code == 0
+    (kb.root / "schemas/sop.schema.json").write_bytes(b"\xff{}")
+    result = kb.run("schema", "--check", today=None)
+    assert_usage_error(result, "schemas/sop.schema.json is not UTF-8 text (byte 0xff at offset 0)")
+    assert kb.run("schema", today=None).code == 0  # written again
+    assert kb.run("schema", "--check", today=None).code == 0
+
+
+def test_a_file_name_that_is_not_utf8_is_printed_escaped(kb):
+    text = (kb.root / SOP).read_text(encoding="utf-8").replace("SOP-OPS-001", "SOP-OPS-002")
+    (kb.root / os.fsdecode(b"sops/ops/\xff.md")).write_text(text, encoding="utf-8")
+    proc = _kb_bytes(kb, b"review", b"SOP-OPS-002", b"--by", b"person:bob", b"--today", TODAY.encode())
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith(b"sops/ops/\\udcff.md: last_reviewed 2026-06-01 -> ")

@@ -88,6 +88,7 @@ def test_unknown_owner_and_future_dates(kb):
 
 def test_output_file(kb):
     target = kb.root / "out" / "digest.json"
+    target.parent.mkdir()
     result = kb.run("digest", "--format", "json", "-o", str(target), today="2027-05-20")
     assert result.code == 0 and result.out == ""
     assert len(json.loads(target.read_text(encoding="utf-8"))["owners"]) == 2

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import signal
 import subprocess
 import sys
 
 import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import REPO, codes
 
@@ -177,6 +181,69 @@ def test_new_scaffolds_the_next_free_id(kb):
     assert kb.findings() == []
 
 
+@pytest.mark.parametrize("title, char", [
+    ("Two\nlines", "U+000A"), ("CRLF\r\nspill", "U+000D"), ("tab\there", "U+0009"), ("NEL\x85here", "U+0085"),
+    ("LS\u2028here", "U+2028"), ("PS\u2029here", "U+2029"), ("esc\x1b[31mred", "U+001B"),
+    ("bidi\u202egnp.exe", "U+202E"), ("nul\x00", "U+0000"),
+])
+def test_new_refuses_a_title_that_is_not_one_line_of_text(kb, title, char):
+    result = kb.run("new", "sop", "--department", "ops", "--title", title)
+    assert result.code == 2, result.err
+    assert "the title must be one line of text" in result.err and char in result.err, result.err
+    assert sorted(p.name for p in (kb.root / "sops/ops").iterdir()) == ["SOP-OPS-001.md"]
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(title=st.text(min_size=1, max_size=30))
+def test_any_title_makes_a_document_that_passes_the_check_or_is_refused_clearly(tmp_path_factory, capsys, title):
+    from conftest import FIXTURE, run_kb
+    from kbtools.checks import run_checks
+    from kbtools.load.loader import load
+
+    root = tmp_path_factory.mktemp("new") / "kb"
+    shutil.copytree(FIXTURE, root)
+    result = run_kb(["new", "article", "--department", "ops", "--title", title, "--root", str(root),
+                     "--today", "2026-11-22"], capsys)
+    made = root / "sops/ops/ART-OPS-001.md"
+    assert "internal error" not in result.err and "Traceback" not in result.err
+    if result.code == 0:
+        kb = load(root)
+        assert kb.docs["ART-OPS-001"].model.title == title.strip()
+        assert run_checks(kb, dt.date(2026, 11, 22)) == []
+    else:
+        assert result.code == 2, result.err
+        assert "title" in result.err or "would not pass kb check" in result.err, result.err
+        assert not made.exists()
+
+
+SPECIAL_TITLES = [
+    "key: value", "- dash", "# hash", "'single'", '"double"', "&anchor", "*alias", "!tag", "%directive", "@at",
+    "`code`", "{flow: map}", "[flow, list]", "| pipe", "> fold", "? question", "null", "true", "Off", "0x1F",
+    "0b101", "1_000", "1:20", "2026-01-01", "2026-01-01 10:00:00", "~", ".inf", "[x](javascript:alert(1))",
+    "<script>alert(1)</script>", "C# & F# ##", "a \\ backslash", "*bold* _it_ ~~s~~", "Résumé ✓ 日本語",
+    "\U0001F469\u200d\U0001F4BB with a joiner", "ends with colon:", "trailing #", "x #comment",
+]
+
+
+def test_new_writes_titles_with_special_characters_that_pass_the_check(kb):
+    from kbtools.load.loader import load
+
+    for n, title in enumerate(SPECIAL_TITLES, 2):
+        result = kb.run("new", "article", "--department", "ops", "--title", title)
+        assert result.code == 0, (title, result.err)
+        ident = f"ART-OPS-{n - 1:03d}"
+        assert load(kb.root).docs[ident].model.title == title
+    assert kb.findings() == [], "every new document passes kb check"
+
+
+def test_new_refuses_a_title_that_would_fail_the_check(kb):
+    result = kb.run("new", "sop", "--department", "ops", "--title", "Use href=javascript:void(0) links")
+    assert result.code == 2
+    assert "refusing to write sops/ops/SOP-OPS-002.md: it would not pass kb check" in result.err
+    assert "[unsafe-content]" in result.err
+    assert sorted(p.name for p in (kb.root / "sops/ops").iterdir()) == ["SOP-OPS-001.md"]
+
+
 def test_new_never_reuses_an_id_of_a_broken_file(kb):
     kb.write("sops/ops/old.md", "---\nid: SOP-OPS-007\ntitle: broken\n---\n")
     kb.run("new", "sop", "--department", "ops", "--title", "Next")
@@ -294,6 +361,28 @@ def test_review_keeps_a_block_note_whole(kb):
     assert kb.run("review", "ACC-00001", "--by", "person:alice").code == 0
     text = kb.read(ACCOUNT)
     assert "      # Section 2 still open\n  - date: 2026-11-22\n" in text
+
+
+def test_review_keeps_the_trailing_blank_lines_of_a_keep_block_scalar(kb):
+    kb.write(ACCOUNT, kb.read(ACCOUNT) + "reviews:\n  - date: 2026-10-01\n    by: person:alice\n"
+             "    note: |+\n      Checked the contract.\n\n\n")
+    before = kb.read(ACCOUNT)
+    assert kb.run("review", "ACC-00001", "--by", "person:alice").code == 0
+    after = kb.read(ACCOUNT)
+    assert after == before.replace("last_review: 2026-10-01", "last_review: 2026-11-22") + \
+        "  - date: 2026-11-22\n    by: person:alice\n"
+    assert yaml.safe_load(after)["reviews"][0]["note"] == "Checked the contract.\n\n\n"
+
+
+def test_review_keeps_crlf_a_bom_and_a_missing_last_newline(kb):
+    raw = kb.read(SOP).replace("\n", "\r\n").rstrip("\r\n").encode()
+    kb.write(SOP, b"\xef\xbb\xbf" + raw)
+    assert kb.run("review", "SOP-OPS-001", "--by", "person:bob").code == 0
+    after = (kb.root / SOP).read_bytes()
+    assert after.startswith(b"\xef\xbb\xbf") and after.endswith(b"Gather the records, then analyse the account.")
+    assert b"\n" not in after.replace(b"\r\n", b"")
+    assert after.replace(b"last_reviewed: 2026-11-22", b"last_reviewed: 2026-06-01").replace(
+        b"reviews:\r\n  - date: 2026-11-22\r\n    by: person:bob\r\n", b"") == b"\xef\xbb\xbf" + raw
 
 
 def test_reassign_keeps_quoting(kb):

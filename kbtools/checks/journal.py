@@ -1,0 +1,26 @@
+"""An interrupted write: the journal of a write across several files is still there.
+
+`kb owners reassign` records what it will write in `.kb-journal.json` before
+it touches a file and removes it after the last one; while it is there, some
+files may hold their new content and others their old (kb recover finishes
+or undoes the write).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..edit import journal
+from ..findings import Finding, KBError
+from . import Context, check
+
+
+@check("journal")
+def interrupted_write(ctx: Context) -> Iterator[Finding]:
+    try:
+        found = journal.read(ctx.kb.root)
+    except KBError as exc:
+        yield Finding(journal.NAME, 0, 0, "error", "interrupted-write", str(exc))
+        return
+    if found is not None:
+        yield Finding(journal.NAME, 0, 0, "error", "interrupted-write", found.describe(ctx.kb.root))
