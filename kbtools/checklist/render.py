@@ -91,7 +91,7 @@ def markdown(cl: Checklist) -> str:
         if step.guidance:
             out += [f"> {_md_escape(line)}" for line in step.guidance.splitlines()] + [""]
         for item in step.items:
-            cond = f" *({item.condition})*" if item.condition else ""
+            cond = f" *({_md_escape(item.condition)})*" if item.condition else ""
             out.append(f"- [ ] {_md_escape(item.text)}{cond}")
         for field in step.fields:
             hint = _FIELD_HINT[field.kind]

@@ -139,8 +139,6 @@ def test_no_output_file_holds_executable_markup(hostile_sites, theme_scripts, au
         assert (site / page / "index.html").is_file(), page
 
 
-@pytest.mark.xfail(strict=True, reason="kbtools/checklist/render.py writes an item's condition (describe_when) "
-                                       "into the Markdown checklist unescaped")
 def test_markdown_checklists_hold_no_markup(hostile_sites, theme_scripts):
     _, sites = hostile_sites
     problems, checked = _scan(sites["internal"], theme_scripts, (".md",))
