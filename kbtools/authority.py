@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .kb import Entry, KnowledgeBase
+from .models import Account
 
 
 def holds(kb: KnowledgeBase, person_id: str, ref: str) -> bool:
@@ -46,3 +47,20 @@ def owner_problem(kb: KnowledgeBase, ref: str) -> tuple[str, str] | None:
             return "empty-team", f"{ref} has no active member"
         return None
     return "unknown-owner", f"{ref}: write an owner as person:<id> or team:<id>"
+
+
+# The sales account management policy: strategic (1) and key (2) accounts are owned by an account manager.
+MANAGED_TIERS = (1, 2)
+
+
+def needs_account_manager(account: Account) -> bool:
+    """Must this account be owned by someone holding kb.yml's account_manager_role?"""
+    return account.status != "closed" and account.tier in MANAGED_TIERS
+
+
+def is_account_manager(kb: KnowledgeBase, ref: str) -> bool:
+    """Does `ref` name a person holding the account-manager role?"""
+    kind, _, ident = ref.partition(":")
+    person = kb.people.get(ident) if kind == "person" else None
+    return person is not None and kb.config.account_manager_role in person.model.roles
+

@@ -70,6 +70,14 @@ REGISTRY_FILES: dict[str, RegistryFile] = {
     )
 }
 
+SCHEMAS_FOLDER = "schemas"  # the JSON Schemas `kb schema` writes from the models
+
+
+def document_path(department: str, ident: str) -> str:
+    """Where `kb new` puts a document: its department's folder under sops/."""
+    return f"sops/{department}/{ident}.md"
+
+
 # What a change to the knowledge base can touch (the site's preview watches these).
 WATCHED = (CONFIG_FILE, *(folder.name for folder in FOLDERS))
 

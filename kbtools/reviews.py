@@ -57,6 +57,11 @@ class ReviewItem:
         }
 
 
+def accounts_due(kb: KnowledgeBase, today: dt.date, within: int) -> list[ReviewItem]:
+    """Account reviews overdue, dated in the future, or due within `within` days, soonest first."""
+    return [i for i in review_items(kb, today) if i.kind == "account" and i.due_within(within)]
+
+
 def state_of(last: dt.date | None, due: dt.date | None, today: dt.date, window: int) -> State:
     if last is not None and last > today:
         return "future"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .. import models
-from ..authority import owner_problem
+from ..authority import is_account_manager, needs_account_manager, owner_problem
 from ..findings import Finding
 from ..kb import Entry
 from . import Context, check
@@ -36,10 +36,9 @@ def account_managers(ctx: Context) -> Iterator[Finding]:
     role = kb.config.account_manager_role
     for entry in kb.accounts.values():
         acc = entry.model
-        if acc.status == "closed" or acc.tier not in (1, 2):
-            continue
-        person = kb.people.get(acc.owner.partition(":")[2])
-        if person is not None and role not in person.model.roles:
+        if not needs_account_manager(acc) or acc.owner.partition(":")[2] not in kb.people:
+            continue  # an owner who is not in the registry is the ownership check's finding
+        if not is_account_manager(kb, acc.owner):
             yield entry.finding(
                 "error", "owner-role",
                 f"tier {acc.tier} accounts are owned by an account manager: {acc.owner} does not hold role {role!r}",

@@ -14,10 +14,9 @@ from ..edit.atomic import write_set
 from ..edit.lock import timeout_setting
 from ..findings import KBError
 from ..kb import KnowledgeBase
-from ..reviews import review_items
-from .common import emit, open_kb, output_option, parse_date, root_option, today_option
+from ..reviews import accounts_due
+from .common import emit, note_left_out, open_kb, output_option, parse_date, root_option, today_option
 
-_SUFFIX = {"md": ".md", "html": ".html", "csv": ".csv", "json": ".json"}
 _SET = re.compile(r"^([a-z0-9][a-z0-9-]*)=(.+)$")
 
 
@@ -90,16 +89,17 @@ def _batch(kb: KnowledgeBase, fmt: str, within: int | None, out_dir: Path, start
         raise KBError("kb.yml names no account_review_checklist: "
                       "set it to the document whose steps make an account review")
     window = kb.config.due_soon_days if within is None else within
-    due = [i for i in review_items(kb, today) if i.kind == "account" and i.due_within(window)]
+    due = accounts_due(kb, today, window)
     # Build everything first: on any problem, nothing is written.
     made = []
     for item in due:
         cl = build(kb, doc_id, account_id=item.id, start=start, today=today)
-        made.append((item, out_dir / f"{item.id}{_SUFFIX[fmt]}", render(cl, fmt)))
+        made.append((item, out_dir / f"{item.id}.{fmt}", render(cl, fmt)))
     write_set(out_dir, {path.name: text for _item, path, text in made}, timeout_setting())  # all or none
     for item, path, _text in made:
         state = "overdue" if item.state == "overdue" else f"due {item.due}"
         click.echo(f"{path}  {item.id}  {state}  {item.owner}  {item.title}")
     click.echo(f"{len(made)} account-review checklist(s) from {doc_id} written to {out_dir} "
                f"(accounts overdue or due within {window} days)")
+    note_left_out(kb, "these checklists")
     return 0

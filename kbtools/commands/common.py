@@ -56,6 +56,16 @@ def open_kb(root: Path | None) -> KnowledgeBase:
     return load(root_of(root))
 
 
+def note_left_out(kb: KnowledgeBase, what: str) -> bool:
+    """Say on standard error when files failed to load and so are missing from `what`; True when any did.
+
+    Every command that reports on the knowledge base without checking it says this the same way.
+    """
+    if kb.findings:
+        click.echo(f"kb: {len(kb.findings)} problem(s) kept some files out of {what}; run kb check", err=True)
+    return bool(kb.findings)
+
+
 @contextlib.contextmanager
 def writing(root: Path | None, *, dry_run: bool = False) -> Iterator[KnowledgeBase]:
     """The knowledge base, loaded for a command that writes into it.

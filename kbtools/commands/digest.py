@@ -10,7 +10,7 @@ import click
 from ..digest import digest as build_digest
 from ..digest import markdown
 from ..output import json_text
-from .common import emit, open_kb, output_option, root_option, today_option
+from .common import emit, note_left_out, open_kb, output_option, root_option, today_option
 
 
 @click.command("digest")
@@ -29,6 +29,5 @@ def digest(within: int | None, fmt: str, output: str | None, today: dt.date, roo
     kb = open_kb(root)
     data = build_digest(kb, today, kb.config.due_soon_days if within is None else within)
     emit(json_text(data) if fmt == "json" else markdown(data), output)
-    if kb.findings:
-        click.echo(f"kb: {len(kb.findings)} problem(s) kept some files out of this digest; run kb check", err=True)
+    note_left_out(kb, "this digest")
     return 0

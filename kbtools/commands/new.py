@@ -10,6 +10,7 @@ import click
 
 from ..authority import owner_problem
 from ..checks import run_checks
+from ..config import document_path
 from ..edit.atomic import write_below
 from ..edit.scaffold import default_owner, next_id, scaffold
 from ..findings import Finding, KBError
@@ -44,7 +45,7 @@ def new(doc_type: DocType, department: str, title: str, owner: str | None, today
         elif problem := owner_problem(kb, owner):
             raise KBError(f"cannot own a document: {problem[1]}")
         ident = next_id(kb, doc_type, dept.model.id_code)
-        rel = f"sops/{department}/{ident}.md"
+        rel = document_path(department, ident)
         text = scaffold(ident, doc_type, title, department, owner, today)
         if problems := scaffold_problems(kb, rel, text, today):
             raise KBError(f"refusing to write {rel}: it would not pass kb check: "

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from ..authority import owner_problem
+from ..authority import is_account_manager, needs_account_manager, owner_problem
 from ..config import folder_of
 from ..edit import inplace as edit
 from ..findings import ContentError, KBError
@@ -18,11 +18,11 @@ from ..models import Account
 from ..output import json_report, text_table
 from ..reviews import review_items
 from ..workload import workloads
-from .common import emit, open_kb, root_option, today_option, writing
+from .common import emit, note_left_out, open_kb, root_option, today_option, writing
 
 
 def owner_rows(kb: KnowledgeBase, today: dt.date) -> list[dict[str, Any]]:
-    """Per owner (teams, then people, by reference): what they own, what is due, what is wrong."""
+    """Per owner (people, then teams, by reference): what they own, what is due, what is wrong."""
     found = workloads(kb.docs.values(), kb.accounts.values(), kb.training.values(), review_items(kb, today))
     limit = kb.config.owner_workload_limit
     rows = []
@@ -65,6 +65,7 @@ def owners(ctx: click.Context, fmt: str, today: dt.date, root: Path | None) -> i
         emit(json_report(today, limit=kb.config.owner_workload_limit, owners=rows), None)
     else:
         emit(_text(rows, kb.config.owner_workload_limit), None)
+    note_left_out(kb, "this list")
     return 0
 
 
@@ -115,11 +116,10 @@ def _handover(kb: KnowledgeBase, from_ref: str, to_ref: str) -> list[edit.Change
     accounts = [e.model.id for e in owned if isinstance(e.model, Account)]
     if accounts and not to_ref.startswith("person:"):
         raise KBError(f"accounts are owned by a person, not {to_ref} ({', '.join(accounts)})")
-    role = kb.config.account_manager_role
-    needs_am = [e.model.id for e in owned if isinstance(e.model, Account) and e.model.tier in (1, 2)]
-    if needs_am and not (to_ref.startswith("person:") and role in kb.people[to_ref[7:]].model.roles):
+    needs_am = [e.model.id for e in owned if isinstance(e.model, Account) and needs_account_manager(e.model)]
+    if needs_am and not is_account_manager(kb, to_ref):
         raise ContentError(f"{to_ref} cannot own tier 1-2 accounts ({', '.join(needs_am)}): "
-                           f"they must be owned by a person holding role {role!r}")
+                           f"they must be owned by a person holding role {kb.config.account_manager_role!r}")
     changes = []
     for entry in owned:
         fe = edit.start(kb, entry)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -12,14 +13,14 @@ from ..authority import may_review
 from ..edit import inplace as edit
 from ..findings import ContentError, KBError
 from ..kb import Entry, KnowledgeBase
-from ..models import add_duration
+from ..models import ACCOUNT_ID_RE, add_duration
 from ..reviews import review_items
 from .common import parse_date, root_option, today_option, writing
 
 
 def _target(kb: KnowledgeBase, ident: str) -> tuple[Entry[Any], str]:
     """The record and the key that holds its review date."""
-    if ident.upper().startswith("ACC-"):
+    if re.match(ACCOUNT_ID_RE, ident.upper()):
         return kb.require("account", ident.upper()), "last_review"
     return kb.require("document", ident.upper()), "last_reviewed"
 

@@ -10,7 +10,7 @@ import click
 
 from ..output import csv_text, json_report, text_table
 from ..reviews import STATE_LABEL, review_items
-from .common import emit, open_kb, output_option, root_option, today_option
+from .common import emit, note_left_out, open_kb, output_option, root_option, today_option
 
 _COLUMNS = ["state", "due", "days_left", "kind", "id", "owner", "last_review", "every", "title", "path"]
 
@@ -66,6 +66,5 @@ def reviews(within: int | None, owner: str | None, fmt: str, output: str | None,
     else:
         out = _text(rows)
     emit(out, output)
-    if kb.findings:
-        click.echo(f"kb: {len(kb.findings)} problem(s) kept some files out of this report; run kb check", err=True)
-    return 1 if kb.findings or any(i.state in ("overdue", "future") for i in items) else 0
+    left_out = note_left_out(kb, "this report")
+    return 1 if left_out or any(i.state in ("overdue", "future") for i in items) else 0

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ..config import SCHEMAS_FOLDER
 from ..edit.atomic import write_below
 from ..findings import KBError
 from ..kb import KnowledgeBase
@@ -35,7 +36,7 @@ def _stale(kb: KnowledgeBase, strict: bool = False) -> list[tuple[str, str]]:
 
     A file that is not UTF-8 differs; with `strict` (a check) it stops the command instead, saying so.
     """
-    folder = kb.root / "schemas"
+    folder = kb.root / SCHEMAS_FOLDER
     stale = []
     for name, text in sorted(build_all().items()):
         try:
@@ -55,7 +56,7 @@ def _stale(kb: KnowledgeBase, strict: bool = False) -> list[tuple[str, str]]:
 
 
 def _check(kb: KnowledgeBase) -> int:
-    folder = kb.root / "schemas"
+    folder = kb.root / SCHEMAS_FOLDER
     wanted = build_all()
     stale = [name for name, _ in _stale(kb, strict=True)]
     extra = sorted(p.name for p in folder.glob("*.schema.json") if p.name not in wanted) if folder.is_dir() else []

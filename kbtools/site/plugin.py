@@ -5,7 +5,7 @@
       - kb:
           audience: !ENV [KB_AUDIENCE, internal]   # public | internal
           root: .                                   # the folder holding kb.yml
-          today: 2026-11-22                         # default: $KB_TODAY, else the machine's date
+          today: "2026-11-22"                       # default: $KB_TODAY, else the machine's date
           files:                                    # audiences of files under docs/ that are not pages
             help/: public                           # (see docfiles; undeclared: internal, assets/: public)
 

@@ -586,6 +586,14 @@ def test_reviews_broken_file_is_flagged_on_stderr(kb):
     assert [i["id"] for i in res.json()["items"]] == ["ACC-00001", "ACC-00001"]
 
 
+@pytest.mark.parametrize(("command", "code"), [(["reviews"], 1), (["digest"], 0), (["owners"], 0)])
+def test_every_report_says_the_same_when_a_file_is_left_out(kb, command, code):
+    kb.edit(SOP, "audience: internal", "audience: everyone")
+    res = kb.run(*command)
+    assert res.code == code
+    assert "1 problem(s) kept some files out of" in res.err and "run kb check" in res.err
+
+
 @pytest.mark.parametrize(
     ("last", "every", "due"),
     [
