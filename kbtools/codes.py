@@ -73,7 +73,9 @@ GROUPS: tuple[Group, ...] = (
     )),
     Group("ids", (
         _error("duplicate-id", "an id already used by another record of its kind; ids are never shared or reused"),
-        _error("file-name", "an account file not named after its id"),
+        _error("file-name", "a file or folder name with a control character, a leading or trailing space or a "
+                            "backslash (the file is not read; its id is kept), or an account file not named after "
+                            "its id"),
     )),
     Group("owners", (
         _error("unknown-owner", "an owner that is not a `person:` or `team:` in `org/`"),
@@ -119,7 +121,10 @@ GROUPS: tuple[Group, ...] = (
         _error("unsafe-content", "`<script>`, `on...=` handlers, `javascript:`/`data:` URLs in a document body"),
     )),
     Group("generated files", (
-        _error("codeowners-owner", "`kb codeowners`: an owner without a GitHub handle, email or active member"),
+        _error("codeowners-owner", "`kb codeowners`: an owner without a GitHub handle, email or active member, "
+                                   "or with one CODEOWNERS cannot hold"),
+        _error("codeowners-path", "`kb codeowners`: a file path CODEOWNERS cannot express (a newline, tab, control "
+                                  "character); nothing is written"),
         _error("codeowners-kmt", "`kb codeowners`: the `kmt_team` of `kb.yml` has no GitHub handle or active member"),
         _error("codeowners-stale",
                "`kb codeowners --check`: `.github/CODEOWNERS` is missing or differs from the registry"),

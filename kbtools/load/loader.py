@@ -22,12 +22,27 @@ from .. import models
 from ..config import FOLDERS, REGISTRY_FILES, Folder, RecordKind, RegistryFile, folder_of, load_config
 from ..findings import Finding
 from ..kb import DocEntry, Entry, KnowledgeBase
+from . import names
 from .validation import findings_from
 from .yamlsrc import Pos, YAMLSourceError, decode, parse, split_front_matter
 
 M = TypeVar("M", bound=BaseModel)
 
-_RAW_DOC_ID = re.compile(r"^id:[ \t]*[\"']?(" + models.DOC_ID + r")\b", re.M)
+# The id a record file names, found in its raw text or bytes when the file does not load
+# (`Loader._hold_ids`): a line `id: <id>`, in the first RAW_ID_WINDOW characters.
+RAW_ID_WINDOW = 65536
+
+
+def _raw_id(pattern: str) -> tuple[re.Pattern[str], re.Pattern[bytes]]:
+    source = r"^id:[ \t]*[\"']?(" + pattern + r")(?![\w-])"
+    return re.compile(source, re.M), re.compile(source.encode("ascii"), re.M)
+
+
+RAW_IDS: dict[RecordKind, tuple[re.Pattern[str], re.Pattern[bytes]]] = {
+    "document": _raw_id(models.DOC_ID),
+    "account": _raw_id(models.ACCOUNT_ID_RE.strip("^$")),
+    "training": _raw_id(models.TRAINING_ID_RE.strip("^$")),
+}
 # The model of each record kind, and of each registry file as a whole (it words a malformed file's problem).
 MODELS: dict[RecordKind, type[BaseModel]] = {
     "document": models.Sop, "account": models.Account, "training": models.Training,
@@ -69,33 +84,71 @@ class Loader:
         self.overrides = overrides or {}
 
     def files(self, folder: Folder) -> list[str]:
-        """The record files of a folder, sorted; links, pipes and devices are reported and skipped."""
+        """The record files of a folder, sorted; links, pipes and devices are reported and skipped.
+
+        A file or folder whose name cannot be written down safely (`names.problem`) is reported
+        and not read, but a record file under such a name still holds its id (`_hold`).
+        """
         found: list[str] = []
-        stack = [self.root / folder.name]
+        stack: list[tuple[Path, bool]] = [(self.root / folder.name, False)]
         while stack:
-            current = stack.pop()
+            current, refused = stack.pop()
             try:
                 with os.scandir(current) as it:
                     for item in it:
                         if item.name.startswith("."):
                             continue
-                        if item.is_dir(follow_symlinks=False):
-                            stack.append(Path(item.path))
-                        elif item.name.endswith(folder.suffixes):
-                            rel = Path(item.path).relative_to(self.root).as_posix()
+                        rel = Path(item.path).relative_to(self.root).as_posix()
+                        is_dir = item.is_dir(follow_symlinks=False)
+                        why = None if refused else names.problem(item.name)
+                        if why:
+                            what = "folder" if is_dir else "file"
+                            inside = "; nothing in it is read" if is_dir else "; the file is not read"
+                            self._fail(names.shown(rel), "file-name",
+                                       f"{what} name '{names.shown(item.name)}' {why}: rename it{inside}")
+                        if is_dir:
+                            stack.append((Path(item.path), refused or why is not None))
+                        elif refused or why:
                             if item.is_file(follow_symlinks=False):
-                                found.append(rel)
-                            else:  # a link, pipe or device: never read it
+                                self._hold(rel, folder)
+                        elif item.name.endswith(folder.suffixes):
+                            if not item.is_file(follow_symlinks=False):  # a link, pipe or device: never read it
                                 self.kb.findings.append(Finding(
                                     rel, 0, 0, "warning", "not-a-file",
                                     "not a regular file (a link, pipe or device); skipped"))
+                            else:
+                                found.append(rel)
             except FileNotFoundError:
                 continue
             except OSError as exc:
-                self._fail(current.relative_to(self.root).as_posix(), "read", f"cannot read folder: {exc.strerror}")
+                where = names.shown(current.relative_to(self.root).as_posix())
+                self._fail(where, "read", f"cannot read folder: {exc.strerror}")
         found.sort()
         self.kb.files.extend(found)
         return found
+
+    def _hold(self, rel: str, folder: Folder) -> None:
+        """Keep the id of a record file that is not loaded, so that it is neither "unknown" nor reused."""
+        if folder.kind is None or folder.kind not in RAW_IDS:
+            return
+        try:
+            with open(self.root / rel, "rb") as f:
+                head = f.read(RAW_ID_WINDOW)
+        except OSError:
+            head = b""
+        self._hold_ids(folder.kind, rel, head)
+
+    def _hold_ids(self, kind: RecordKind, rel: str, text: bytes | str) -> None:
+        """Add the id a record file names (in its text, and for accounts and training in its name) to `broken`."""
+        pattern = RAW_IDS[kind]
+        if isinstance(text, bytes):
+            found = [m.decode("ascii") for m in pattern[1].findall(text, 0, RAW_ID_WINDOW)[:1]]
+        else:
+            found = pattern[0].findall(text, 0, RAW_ID_WINDOW)[:1]
+        if kind != "document":  # accounts and training are named by their ids
+            found.append(rel.rsplit("/", 1)[-1].rsplit(".", 1)[0])
+        for ident in found:
+            self.kb.broken.add(f"{kind}:{ident}")
 
     def load_file(self, rel: str, folder: Folder) -> None:
         if folder.kind is None:
@@ -168,8 +221,7 @@ class Loader:
         if text is None:
             return
         # A document that does not load still holds its id: never reused, not "unknown".
-        for ident in _RAW_DOC_ID.findall(text, 0, 4096)[:1]:
-            self.kb.broken.add(f"document:{ident}")
+        self._hold_ids("document", rel, text)
         try:
             front, front_line, body, body_line = split_front_matter(text)
         except YAMLSourceError as exc:

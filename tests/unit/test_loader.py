@@ -300,3 +300,40 @@ def test_a_broken_person_is_not_reported_again_as_unknown(kb):
 def test_an_unparseable_document_keeps_its_id(kb):
     kb.edit(SOP, "title: Review an account", "title: [unclosed")
     assert codes(kb.findings()) == ["yaml-syntax"]  # training and glossary links to it are not "unknown"
+
+
+# --- file and folder names --------------------------------------------------------
+
+
+@pytest.mark.parametrize("name, shown", [
+    ("x\n.md", "x\\x0a.md"),
+    ("\tlead.md", "\\x09lead.md"),
+    ("x\r.md", "x\\x0d.md"),
+    (" lead.md", " lead.md"),
+    ("trail.md ", "trail.md "),
+    ("back\\slash.md", "back\\slash.md"),
+    ("no\u00a0break.md", "no\\xa0break.md"),
+    ("right\u202eto-left.md", "right\\u202eto-left.md"),
+    ("line\u2028sep.md", "line\\u2028sep.md"),
+])
+def test_a_file_name_tools_cannot_write_is_refused_and_its_id_kept(kb, name, shown):
+    (kb.root / SOP).rename(kb.root / "sops/ops" / name)
+    fs = kb.findings()
+    # the file is not read; the training and glossary links to SOP-OPS-001 are not "unknown"
+    assert [(f["path"], f["code"], f["line"]) for f in fs] == [(f"sops/ops/{shown}", "file-name", 0)]
+    assert f"'{shown}'" in fs[0]["message"]
+    assert kb.check().code == 1
+
+
+def test_a_folder_name_tools_cannot_write_is_refused_once(kb):
+    (kb.root / "sops/ops").rename(kb.root / "sops/o\tps")
+    (kb.root / "accounts/x\n").mkdir()
+    (kb.root / "accounts/ACC-00001.yaml").rename(kb.root / "accounts/x\n/ACC-00001.yaml")
+    fs = kb.findings()
+    assert [(f["path"], f["code"]) for f in fs] == [("accounts/x\\x0a", "file-name"), ("sops/o\\x09ps", "file-name")]
+    assert "nothing in it is read" in fs[0]["message"]
+
+
+def test_names_with_spaces_and_brackets_inside_are_fine(kb):
+    (kb.root / SOP).rename(kb.root / "sops/ops/Review copy [draft] #2!.md")
+    assert kb.findings() == []
