@@ -337,3 +337,29 @@ def test_a_folder_name_tools_cannot_write_is_refused_once(kb):
 def test_names_with_spaces_and_brackets_inside_are_fine(kb):
     (kb.root / SOP).rename(kb.root / "sops/ops/Review copy [draft] #2!.md")
     assert kb.findings() == []
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github", "junit"])
+def test_names_that_are_not_utf8_are_findings_in_every_format(kb, fmt):
+    import json
+    import os
+    import xml.etree.ElementTree as ET
+
+    os.rename(kb.root / SOP, os.fsdecode(os.fsencode(kb.root / "sops/ops") + b"/Caf\xe9.md"))
+    os.mkdir(os.fsencode(kb.root / "accounts") + b"/d\xff")
+    os.rename(kb.root / ACCOUNT, os.fsencode(kb.root / "accounts") + b"/d\xff/ACC-00001.yaml")
+    (kb.root / "org" / os.fsdecode(b"x\xfe.yaml")).write_text("people: []\n")
+    result = kb.check("--format", fmt)
+    assert result.code == 1 and "Traceback" not in result.out + result.err and result.err == ""
+    result.out.encode("utf-8")  # printable: no lone surrogates
+    if fmt != "json":
+        assert "Caf\\xe9.md" in result.out and "d\\xff" in result.out and "x\\xfe.yaml" in result.out
+    else:
+        fs = json.loads(result.out)["findings"]
+        assert [(f["path"], f["code"]) for f in fs] == [
+            ("accounts/d\\xff", "file-name"), ("org/x\\xfe.yaml", "file-name"), ("sops/ops/Caf\\xe9.md", "file-name")]
+        assert "is not valid UTF-8" in fs[0]["message"]
+    if fmt == "junit":
+        ET.fromstring(result.out)
+    codeowners = kb.run("codeowners", today=None)
+    assert codeowners.code == 1 and "Traceback" not in codeowners.err and "internal error" not in codeowners.err
