@@ -68,6 +68,9 @@ class KnowledgeBase:
     # "kind:id" of records whose files failed to load (document:SOP-CSC-001, person:jdoe):
     # they exist, their own errors are reported, references to them are not.
     broken: set[str] = field(default_factory=set)
+    # Kinds whose registry file (org/people.yaml, ...) did not load: their records are partial, so
+    # a check that needs all of them (a team's active members) cannot tell.
+    incomplete: set[RecordKind] = field(default_factory=set)
     findings: list[Finding] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -33,16 +34,28 @@ M = TypeVar("M", bound=BaseModel)
 RAW_ID_WINDOW = 65536
 
 
-def _raw_id(pattern: str) -> tuple[re.Pattern[str], re.Pattern[bytes]]:
-    source = r"^id:[ \t]*[\"']?(" + pattern + r")(?![\w-])"
-    return re.compile(source, re.M), re.compile(source.encode("ascii"), re.M)
+def _raw_id(pattern: str) -> re.Pattern[str]:
+    return re.compile(r"^id:[ \t]*[\"']?(" + pattern + r")(?![\w-])", re.M)
 
 
-RAW_IDS: dict[RecordKind, tuple[re.Pattern[str], re.Pattern[bytes]]] = {
+RAW_IDS: dict[RecordKind, re.Pattern[str]] = {
     "document": _raw_id(models.DOC_ID),
     "account": _raw_id(models.ACCOUNT_ID_RE.strip("^$")),
     "training": _raw_id(models.TRAINING_ID_RE.strip("^$")),
 }
+# The same in a registry file: `id: <slug>` (`term: <text>` in the glossary) at the start of a line,
+# after a list's `- ` or inside a flow mapping.
+_RAW_KEY = r"(?:^[ \t]*(?:-[ \t]+)?|[{,][ \t]*)"
+_RAW_REGISTRY_ID = re.compile(_RAW_KEY + r"id:[ \t]*[\"']?([a-z0-9][a-z0-9-]*)", re.M)
+_RAW_TERM = re.compile(_RAW_KEY + r"term:[ \t]*(?:\"([^\"\n]+)\"|'([^'\n]+)'|([^\s#,{}\[\]'\"][^\n#,{}]*))", re.M)
+
+
+def _raw_text(raw: str | bytes) -> str:
+    """What was read, as text to look for ids in: bytes that are not UTF-8 are dropped, so that a
+    damaged line (`\\xffid: SOP-CSC-001`) still names its id."""
+    return raw.decode("utf-8", "ignore") if isinstance(raw, bytes) else raw
+
+
 # The model of each record kind, and of each registry file as a whole (it words a malformed file's problem).
 MODELS: dict[RecordKind, type[BaseModel]] = {
     "document": models.Sop, "account": models.Account, "training": models.Training,
@@ -138,13 +151,9 @@ class Loader:
             head = b""
         self._hold_ids(folder.kind, rel, head)
 
-    def _hold_ids(self, kind: RecordKind, rel: str, text: bytes | str) -> None:
+    def _hold_ids(self, kind: RecordKind, rel: str, raw: str | bytes) -> None:
         """Add the id a record file names (in its text, and for accounts and training in its name) to `broken`."""
-        pattern = RAW_IDS[kind]
-        if isinstance(text, bytes):
-            found = [m.decode("ascii") for m in pattern[1].findall(text, 0, RAW_ID_WINDOW)[:1]]
-        else:
-            found = pattern[0].findall(text, 0, RAW_ID_WINDOW)[:1]
+        found = RAW_IDS[kind].findall(_raw_text(raw[:RAW_ID_WINDOW]))[:1]
         if kind != "document":  # accounts and training are named by their ids
             found.append(rel.rsplit("/", 1)[-1].rsplit(".", 1)[0])
         for ident in found:
@@ -163,7 +172,9 @@ class Loader:
     def _fail(self, rel: str, code: str, message: str, line: int = 0, col: int = 0) -> None:
         self.kb.findings.append(Finding(rel, line, col, "error", code, message))
 
-    def _text(self, rel: str) -> str | None:
+    def _text(self, rel: str, hold: Callable[[str | bytes], None]) -> str | None:
+        """The file's text, or None after reporting why not; `hold` gets what was read of a file that
+        cannot be decoded, to keep the ids it names."""
         if rel in self.overrides:
             text = self.overrides[rel]
         else:
@@ -176,6 +187,7 @@ class Loader:
                 text = decode(data)
             except YAMLSourceError as exc:
                 self._fail(rel, exc.code, exc.message, exc.line, exc.col)
+                hold(data)
                 return None
         if not text.strip():
             self._fail(rel, "empty-file", "file is empty", 1, 1)
@@ -199,10 +211,6 @@ class Loader:
             return None
         return value, pos
 
-    def _file_mapping(self, rel: str) -> tuple[dict[str, Any], Pos] | None:
-        text = self._text(rel)
-        return None if text is None else self._mapping(rel, text)
-
     def _validate(self, model: type[M], data: dict[str, Any], rel: str, pos: Pos,
                   base: tuple[str | int, ...] = (), kind: RecordKind | None = None) -> M | None:
         try:
@@ -217,10 +225,10 @@ class Loader:
     # -- record kinds ------------------------------------------------------------------
 
     def _document(self, rel: str) -> None:
-        text = self._text(rel)
+        # A document that does not load still holds its id: never reused, not "unknown".
+        text = self._text(rel, lambda raw: self._hold_ids("document", rel, raw))
         if text is None:
             return
-        # A document that does not load still holds its id: never reused, not "unknown".
         self._hold_ids("document", rel, text)
         try:
             front, front_line, body, body_line = split_front_matter(text)
@@ -238,16 +246,22 @@ class Loader:
         self._add("document", sop.id, DocEntry(sop, rel, pos, (), body, body_line))
 
     def _named_record(self, rel: str, kind: RecordKind) -> None:
-        """An account or training file, named by its id: a file that does not load still holds that id."""
+        """An account or training file, named by its id: a file that does not load still holds that id,
+        and the id its text names."""
         stem = rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-        self.kb.broken.add(f"{kind}:{stem}")
-        found = self._file_mapping(rel)
+        text = self._text(rel, lambda raw: self._hold_ids(kind, rel, raw))
+        if text is None:
+            self.kb.broken.add(f"{kind}:{stem}")
+            return
+        found = self._mapping(rel, text)
         if found is None:
+            self._hold_ids(kind, rel, text)
             return
         data, pos = found
         record = self._validate(MODELS[kind], data, rel, pos, (), kind)
-        if record is not None:
-            self.kb.broken.discard(f"{kind}:{stem}")
+        if record is None:
+            self.kb.broken.add(f"{kind}:{stem}")
+        else:
             self._add(kind, record.id, Entry(record, rel, pos))  # type: ignore[attr-defined]
 
     def _registry(self, rel: str) -> None:
@@ -258,8 +272,12 @@ class Loader:
                 Finding(rel, 0, 0, "warning", "unknown-file", f"not a registry file; org/ holds {known}")
             )
             return
-        found = self._file_mapping(rel)
+        text = self._text(rel, lambda raw: self._hold_registry(spec, raw))
+        if text is None:
+            return
+        found = self._mapping(rel, text)
         if found is None:
+            self._hold_registry(spec, text)
             return
         data, pos = found
         items = data.get(spec.key)
@@ -270,6 +288,17 @@ class Loader:
                 return
         for i, item in enumerate(items):
             self._registry_item(rel, spec, pos, i, item)
+
+    def _hold_registry(self, spec: RegistryFile, raw: str | bytes) -> None:
+        """Keep the ids (or terms) a registry file names when it does not load: its records are partial."""
+        text = _raw_text(raw)
+        self.kb.incomplete.add(spec.kind)
+        if spec.kind == "term":
+            for quoted, single, plain in _RAW_TERM.findall(text):
+                self.kb.broken.add(f"term:{(quoted or single or plain.rstrip()).casefold()}")
+        else:
+            for ident in _RAW_REGISTRY_ID.findall(text):
+                self.kb.broken.add(f"{spec.kind}:{ident}")
 
     def _registry_item(self, rel: str, spec: RegistryFile, pos: Pos, i: int, item: object) -> None:
         base = (spec.key, i)

@@ -363,3 +363,45 @@ def test_names_that_are_not_utf8_are_findings_in_every_format(kb, fmt):
         ET.fromstring(result.out)
     codeowners = kb.run("codeowners", today=None)
     assert codeowners.code == 1 and "Traceback" not in codeowners.err and "internal error" not in codeowners.err
+
+
+# --- a file that does not load keeps its ids: nothing cascades, nothing is reused ---------
+
+MINIMAL_FILES = ["sops/ops/SOP-OPS-001.md", "accounts/ACC-00001.yaml", "training/TRN-901.yaml", "org/people.yaml",
+                 "org/teams.yaml", "org/roles.yaml", "org/departments.yaml", "org/glossary.yaml"]
+
+
+def _damage(data: bytes, how: str) -> bytes:
+    if how == "a byte that is not UTF-8":
+        return data.replace(b"\n", b"\n\xff", 1)
+    if how == "a byte on every line":
+        return data.replace(b"\n", b"\n\xe9")
+    lines = data.split(b"\n")
+    return b"\n".join([*lines[:3], b"x: [unclosed", *lines[3:]])
+
+
+@pytest.mark.parametrize("how", ["a byte that is not UTF-8", "a byte on every line", "a YAML syntax error"])
+@pytest.mark.parametrize("rel", MINIMAL_FILES)
+def test_a_file_that_does_not_load_is_the_only_finding(kb, rel, how):
+    path = kb.root / rel
+    path.write_bytes(_damage(path.read_bytes(), how))
+    fs = kb.findings()
+    wanted = "yaml-syntax" if how == "a YAML syntax error" else "encoding"
+    assert [(f["path"], f["code"]) for f in fs] == [(rel, wanted)]
+
+
+def test_kb_new_never_reuses_the_id_of_a_file_that_cannot_be_decoded(kb):
+    path = kb.root / SOP
+    path.write_bytes(path.read_bytes().replace(b"Review an account", b"Review an acc\xf6unt"))
+    assert kb.run("new", "sop", "--department", "ops", "--title", "Next").code == 0
+    assert sorted(p.name for p in (kb.root / "sops/ops").iterdir()) == ["SOP-OPS-001.md", "SOP-OPS-002.md"]
+
+
+def test_an_account_keeps_the_id_its_text_names(kb):
+    # named after another id: the id inside is held as well as the file name's
+    kb.write("accounts/ACC-00009.yaml", b"id: ACC-00002\nname: Caf\xe9\n")
+    kb.write("training/TRN-902.yaml", kb.read("training/TRN-901.yaml").replace("TRN-901", "TRN-902"))
+    from kbtools.load.loader import load
+
+    loaded = load(kb.root)
+    assert {"account:ACC-00002", "account:ACC-00009"} <= loaded.broken
