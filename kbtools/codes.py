@@ -110,7 +110,8 @@ GROUPS: tuple[Group, ...] = (
     Group("consistency", (
         _warning("retired-reference", "a related link to a retired document"),
         _warning("changelog-version", "the version differs from the newest changelog entry's"),
-        _warning("unknown-file", "a stray file in `org/` (not a registry file)"),
+        _warning("unknown-file", "a file that is not read: in `org/` not a registry file, in `sops/` not `.md`, in "
+                                 "`accounts/` not `.yaml` or `.yml`; `.MD`, `.markdown`, `.YAML` anywhere"),
         _error("id-department", "a document id's department part differs from its department's `code`"),
     )),
     Group("changes (`--changed-since`)", (

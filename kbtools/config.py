@@ -34,19 +34,32 @@ YAML_SUFFIXES = (".yaml", ".yml")
 
 @dataclass(frozen=True, slots=True)
 class Folder:
-    """A top-level folder of records: what it holds and which files count."""
+    """A top-level folder of records: what it holds and which files count.
+
+    Every other file in it is reported (`unknown-file`), but for `attachments`, the folder's
+    other files (training materials' notes and slides): there only the spellings a record file
+    might have been given by mistake (`.YAML`, a `variants` suffix) are reported.
+    """
 
     name: str
     kind: RecordKind | None  # None for org/, where each file holds a list of one kind
     suffixes: tuple[str, ...]
+    variants: tuple[str, ...] = ()  # other spellings of the suffix, reported in any case
+    attachments: bool = False
+
+    def misspelt(self, file_name: str) -> bool:
+        """Does the name end in a spelling of the suffix that is not read (`.MD`, `.markdown`, `.Yml`)?"""
+        suffix = file_name[file_name.rfind("."):].casefold() if "." in file_name else ""
+        return suffix in self.suffixes + self.variants and not file_name.endswith(self.suffixes)
 
 
 # In load order: the registry first, so everything else can refer to it.
+_MARKDOWN_VARIANTS = (".markdown", ".mdown", ".mkd", ".mkdn", ".mdwn", ".mdtext", ".mdtxt")
 FOLDERS: tuple[Folder, ...] = (
     Folder("org", None, YAML_SUFFIXES),
-    Folder("sops", "document", (".md",)),
+    Folder("sops", "document", (".md",), _MARKDOWN_VARIANTS),
     Folder("accounts", "account", YAML_SUFFIXES),
-    Folder("training", "training", YAML_SUFFIXES),
+    Folder("training", "training", YAML_SUFFIXES, attachments=True),
 )
 
 

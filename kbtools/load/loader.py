@@ -24,7 +24,7 @@ from ..config import FOLDERS, REGISTRY_FILES, Folder, RecordKind, RegistryFile, 
 from ..findings import Finding
 from ..kb import DocEntry, Entry, KnowledgeBase
 from . import names
-from .validation import findings_from
+from .validation import did_you_mean, findings_from
 from .yamlsrc import Pos, YAMLSourceError, decode, parse, split_front_matter
 
 M = TypeVar("M", bound=BaseModel)
@@ -103,6 +103,7 @@ class Loader:
         and not read, but a record file under such a name still holds its id (`_hold`).
         """
         found: list[str] = []
+        unread: list[str] = []  # files reported instead of read: they count as checked
         stack: list[tuple[Path, bool]] = [(self.root / folder.name, False)]
         while stack:
             current, refused = stack.pop()
@@ -119,26 +120,52 @@ class Loader:
                             inside = "; nothing in it is read" if is_dir else "; the file is not read"
                             self._fail(names.shown(rel), "file-name",
                                        f"{what} name '{names.shown(item.name)}' {why}: rename it{inside}")
+                            if not is_dir:
+                                unread.append(names.shown(rel))
                         if is_dir:
                             stack.append((Path(item.path), refused or why is not None))
                         elif refused or why:
                             if item.is_file(follow_symlinks=False):
                                 self._hold(rel, folder)
-                        elif item.name.endswith(folder.suffixes):
-                            if not item.is_file(follow_symlinks=False):  # a link, pipe or device: never read it
-                                self.kb.findings.append(Finding(
-                                    rel, 0, 0, "warning", "not-a-file",
-                                    "not a regular file (a link, pipe or device); skipped"))
-                            else:
-                                found.append(rel)
+                        elif not self._reads(folder, item.name):
+                            if self._stray(rel, item.name, folder):
+                                unread.append(rel)
+                        elif not item.is_file(follow_symlinks=False):  # a link, pipe or device: never read it
+                            self.kb.findings.append(Finding(
+                                rel, 0, 0, "warning", "not-a-file",
+                                "not a regular file (a link, pipe or device); skipped"))
+                        else:
+                            found.append(rel)
             except FileNotFoundError:
                 continue
             except OSError as exc:
                 where = names.shown(current.relative_to(self.root).as_posix())
                 self._fail(where, "read", f"cannot read folder: {exc.strerror}")
         found.sort()
-        self.kb.files.extend(found)
+        self.kb.files.extend(sorted(found + unread))
         return found
+
+    @staticmethod
+    def _reads(folder: Folder, file_name: str) -> bool:
+        if folder.kind is None:
+            return file_name in REGISTRY_FILES
+        return file_name.endswith(folder.suffixes)
+
+    def _stray(self, rel: str, file_name: str, folder: Folder) -> bool:
+        """Report a file the folder holds but the loader does not read (`unknown-file`); False for an attachment."""
+        if folder.kind is None:
+            known = ", ".join(REGISTRY_FILES)
+            message = f"not a registry file; org/ holds {known}{did_you_mean(file_name, REGISTRY_FILES)}"
+        elif folder.misspelt(file_name):
+            right = file_name[: file_name.rfind(".")] + folder.suffixes[0]
+            message = (f"not read: {folder.name}/ reads files ending in {' or '.join(folder.suffixes)} "
+                       f"(case matters); rename it to {right}")
+        elif folder.attachments:
+            return False  # a training material's notes or slides
+        else:
+            message = f"not read: {folder.name}/ holds only files ending in {' or '.join(folder.suffixes)}"
+        self.kb.findings.append(Finding(rel, 0, 0, "warning", "unknown-file", message))
+        return True
 
     def _hold(self, rel: str, folder: Folder) -> None:
         """Keep the id of a record file that is not loaded, so that it is neither "unknown" nor reused."""
@@ -265,13 +292,7 @@ class Loader:
             self._add(kind, record.id, Entry(record, rel, pos))  # type: ignore[attr-defined]
 
     def _registry(self, rel: str) -> None:
-        spec = REGISTRY_FILES.get(rel.rsplit("/", 1)[-1])
-        if spec is None:
-            known = ", ".join(REGISTRY_FILES)
-            self.kb.findings.append(
-                Finding(rel, 0, 0, "warning", "unknown-file", f"not a registry file; org/ holds {known}")
-            )
-            return
+        spec = REGISTRY_FILES[rel.rsplit("/", 1)[-1]]  # files() reads no other names
         text = self._text(rel, lambda raw: self._hold_registry(spec, raw))
         if text is None:
             return

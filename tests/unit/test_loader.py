@@ -405,3 +405,35 @@ def test_an_account_keeps_the_id_its_text_names(kb):
 
     loaded = load(kb.root)
     assert {"account:ACC-00002", "account:ACC-00009"} <= loaded.broken
+
+
+# --- stray files: reported, not ignored -------------------------------------------
+
+
+@pytest.mark.parametrize("rel, hint", [
+    ("sops/ops/SOP-OPS-002.MD", "rename it to SOP-OPS-002.md"),
+    ("sops/ops/SOP-OPS-002.Md", "rename it to SOP-OPS-002.md"),
+    ("sops/ops/SOP-OPS-002.markdown", "rename it to SOP-OPS-002.md"),
+    ("sops/ops/notes.txt", "holds only files ending in .md"),
+    ("sops/README", "holds only files ending in .md"),
+    ("accounts/ACC-00002.YAML", "rename it to ACC-00002.yaml"),
+    ("accounts/ACC-00002.Yml", "rename it to ACC-00002.yaml"),
+    ("accounts/ACC-00002.json", "holds only files ending in .yaml or .yml"),
+    ("training/TRN-902.YAML", "rename it to TRN-902.yaml"),
+    ("training/TRN-902.yML", "rename it to TRN-902.yaml"),
+    ("org/People.yaml", "did you mean 'people.yaml'?"),
+    ("org/people.YAML", "did you mean 'people.yaml'?"),
+    ("org/notes.txt", "org/ holds departments.yaml"),
+])
+def test_a_stray_file_is_a_warning(kb, rel, hint):
+    kb.write(rel, kb.read(ACCOUNT).replace("ACC-00001", "ACC-00002"))
+    fs = kb.findings()
+    assert [(f["path"], f["code"], f["severity"]) for f in fs] == [(rel, "unknown-file", "warning")]
+    assert hint in fs[0]["message"]
+    assert kb.check().code == 0 and kb.check("--strict").code == 1
+
+
+def test_training_attachments_are_not_strays(kb):
+    kb.write("training/notes/shadowing.md", "# Notes\n")
+    kb.write("training/slides.pdf", b"%PDF-1.4\n")
+    assert kb.findings() == []
