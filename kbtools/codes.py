@@ -58,7 +58,7 @@ GROUPS: tuple[Group, ...] = (
         _error("yaml-syntax", "the YAML does not parse (also: more than one document, a malformed value)"),
         _error("yaml-tab", "a tab character in indentation"),
         _error("yaml-tag", "a tag beyond plain YAML (`!!python/...`, custom tags, `<<` merge keys)"),
-        _error("yaml-alias", "aliases expand to too many nodes (an alias bomb)"),
+        _error("yaml-alias", "aliases expand to too many nodes (an alias bomb), or an alias inside what it names"),
         _error("yaml-depth", "nesting deeper than the limit"),
         _error("yaml-key", "a mapping key that is not a plain scalar (a complex key)"),
         _error("duplicate-key", "a key repeated in one mapping"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from conftest import codes, only
@@ -67,8 +69,59 @@ def test_small_aliases_are_fine(kb):
 def test_deep_nesting_is_refused(kb):
     kb.write(ACCOUNT, "id: " + "[" * 200 + "]" * 200 + "\n")
     f = finding_for(kb, ACCOUNT)[0]
-    assert f["code"] in ("yaml-depth", "yaml-syntax")
-    assert f["line"] == 1
+    assert (f["code"], f["line"], f["col"]) == ("yaml-depth", 1, 68)  # the 65th '['
+
+
+DEEP = {  # each nests 990 levels: below libyaml 0.2.6's own limit of 1000, so only our limit stops them
+    "flow sequences": ("id: " + "[" * 990 + "]" * 990, (1, 68)),
+    "flow mappings": ("id: " + "{a: " * 990 + "}" * 990, (1, 257)),
+    "block sequences": ("- " * 990 + "x", (1, 129)),
+    "indentation": ("a:\n" + "".join(" " * i + "b:\n" for i in range(1, 990)), (65, 65)),
+    "an alias that contains itself": ("a: &r [1, *r]", (1, 11)),
+}
+PARSE_IN_A_SMALL_STACK = """
+import sys, threading
+from kbtools.load.yamlsrc import parse, YAMLSourceError
+threading.stack_size(256 * 1024)  # a thread's stack: PyYAML's C composer recursed once per level and overflowed it
+found = []
+def run():
+    try:
+        parse(sys.stdin.read())
+    except YAMLSourceError as exc:
+        found.append(f"{exc.code} {exc.line}:{exc.col}")
+thread = threading.Thread(target=run)
+thread.start()
+thread.join()
+print(*found)
+"""
+
+
+@pytest.mark.parametrize("kind", DEEP)
+def test_deep_nesting_stops_before_any_recursion(kind):
+    import subprocess
+    import sys
+
+    text, (line, col) = DEEP[kind]
+    run = subprocess.run([sys.executable, "-c", PARSE_IN_A_SMALL_STACK], input=text, capture_output=True, text=True,
+                         timeout=60)
+    assert run.returncode == 0, f"exit {run.returncode} (-11: SIGSEGV) {run.stderr[-500:]}"
+    code = "yaml-alias" if "alias" in kind else "yaml-depth"
+    assert run.stdout.split() == [code, f"{line}:{col}"]
+
+
+def test_kb_check_reports_25000_brackets_as_yaml_depth(kb):
+    import subprocess
+    import sys
+
+    kb.write(ACCOUNT, "id: " + "[" * 25_000 + "\n")
+    kb.write(SOP, kb.read(SOP).replace("title: Review an account", "title: " + "{a: " * 25_000))
+    run = subprocess.run([sys.executable, "-m", "kbtools", "check", "--root", str(kb.root), "--today", "2026-11-22"],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1, run.stderr[-500:]
+    # the 64th '[' (col 68); libyaml 0.2.6 stops first at its own limit, while it looks ahead for a key
+    assert re.search(ACCOUNT + r":1:(68|1004): error: nesting deeper than 64 levels \[yaml-depth\]", run.stdout)
+    assert f"{SOP}:3:260: error: nesting deeper than 64 levels [yaml-depth]" in run.stdout  # the 64th '{a: '
+    assert "Traceback" not in run.stdout + run.stderr
 
 
 def test_non_utf8_bytes_point_at_the_byte(kb):
