@@ -57,6 +57,8 @@ GROUPS: tuple[Group, ...] = (
     Group("YAML", (
         _error("yaml-syntax", "the YAML does not parse (also: more than one document, a malformed value)"),
         _error("yaml-tab", "a tab character in indentation"),
+        _error("yaml-line-break", "U+0085, U+2028, U+2029 or a lone carriage return: a line break to YAML that "
+                                  "editors do not show"),
         _error("yaml-tag", "a tag beyond plain YAML (`!!python/...`, custom tags, `<<` merge keys)"),
         _error("yaml-alias", "aliases expand to too many nodes (an alias bomb), or an alias inside what it names"),
         _error("yaml-depth", "nesting deeper than the limit"),

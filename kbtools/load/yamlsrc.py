@@ -196,6 +196,7 @@ def parse(text: str, line_offset: int = 0, *, max_depth: int = MAX_DEPTH,
     for collections nested deeper than `max_depth` and for aliases that
     expand to more than `max_aliases` nodes.
     """
+    _line_breaks(text, line_offset)
     parser = _Parser(text)
     try:
         return _Builder(line_offset, max_depth, max_aliases).build(parser.get_event)
@@ -217,6 +218,40 @@ def parse(text: str, line_offset: int = 0, *, max_depth: int = MAX_DEPTH,
         raise YAMLSourceError("yaml-syntax", f"invalid YAML: {first}", line_offset + 1, 1) from None
     finally:
         parser.dispose()
+
+
+# Line breaks to YAML 1.1 (libyaml) that editors, git and our line numbers do not count: NEL, LS, PS,
+# and a carriage return without a line feed.
+_HIDDEN_BREAK = re.compile("[\x85\u2028\u2029]|\r(?!\n)")
+_BREAK_NAMES = {"\x85": "U+0085 (NEXT LINE)", "\u2028": "U+2028 (LINE SEPARATOR)",
+                "\u2029": "U+2029 (PARAGRAPH SEPARATOR)", "\r": "a carriage return without a line feed"}
+_BREAK_ESCAPES = {"\x85": "\\N", "\u2028": "\\L", "\u2029": "\\P", "\r": "\\r"}
+
+
+def _line_breaks(text: str, line_offset: int) -> None:
+    """Refuse a line break that only YAML sees.
+
+    libyaml ends a line at U+0085, U+2028, U+2029 and a lone CR; nobody reading
+    the file does. A key after one moves to another mapping without a visible
+    sign (a changelog entry's `summary:` became the document's, and the entry
+    was "missing required key 'summary'"), a quoted value changes, and every
+    line number after it is one too high.
+    """
+    if "\r" not in text and "\x85" not in text and "\u2028" not in text and "\u2029" not in text:
+        return
+    found = _HIDDEN_BREAK.search(text)
+    if found is None:
+        return
+    at = found.start()
+    line = text.count("\n", 0, at) + 1 + line_offset
+    col = at - (text.rfind("\n", 0, at) + 1) + 1
+    char = found.group()
+    raise YAMLSourceError(
+        "yaml-line-break",
+        f"{_BREAK_NAMES[char]} is a line break to YAML, but not to editors; remove it "
+        f"(inside double quotes write it as {_BREAK_ESCAPES[char]})",
+        line, col,
+    )
 
 
 def _syntax_error(exc: yaml.MarkedYAMLError, line_offset: int) -> YAMLSourceError:

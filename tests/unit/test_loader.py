@@ -490,3 +490,38 @@ def test_training_attachments_are_not_strays(kb):
     kb.write("training/notes/shadowing.md", "# Notes\n")
     kb.write("training/slides.pdf", b"%PDF-1.4\n")
     assert kb.findings() == []
+
+
+# --- line breaks only YAML sees --------------------------------------------------------
+
+HIDDEN_BREAKS = ["\u2028", "\u2029", "\x85", "\r"]
+
+
+@pytest.mark.parametrize("char", HIDDEN_BREAKS)
+def test_a_hidden_line_break_in_a_quoted_title_is_reported_where_it_is(kb, char):
+    kb.edit(SOP, 'title: "Approval: status"', f'title: "Approval:{char}status"')
+    fs = kb.findings()
+    assert [(f["code"], f["line"], f["col"]) for f in fs] == [("yaml-line-break", 30, 22)]
+    assert "line break to YAML" in fs[0]["message"]
+
+
+@pytest.mark.parametrize("char", HIDDEN_BREAKS)
+def test_a_hidden_line_break_does_not_move_a_key_into_another_mapping(kb, char):
+    # libyaml ends the line at the character: `summary` became the document's and the entry "missing" it
+    kb.edit(SOP, '  - {version: "1.1", date: 2026-01-10, summary: Added the approval gate}\n'
+                 '  - {version: "1.0", date: 2025-06-01, summary: First version}',
+            '  - {version: "1.0", date: 2025-06-01, summary: First version}\n'
+            f'  - version: "1.1"\n    date: 2026-01-10\n    {char}summary: Added the approval gate')
+    fs = kb.findings()
+    assert [(f["code"], f["line"], f["col"]) for f in fs] == [("yaml-line-break", 36, 5)]
+
+
+@pytest.mark.parametrize("rel", [ACCOUNT, "org/people.yaml"])
+def test_hidden_line_breaks_in_yaml_files_and_crlf_line_endings(kb, rel):
+    kb.write(rel, kb.read(rel).replace("\n", "\r\n"))
+    assert kb.findings() == []  # Windows line endings are fine
+    kb.write(rel, kb.read(rel).replace("\r\n", "\n", 2).replace("name: ", "name: \u2029", 1))
+    f = only(kb.findings(), "yaml-line-break")
+    line = next(i for i, text in enumerate(kb.read(rel).split("\n"), 1) if "name: " in text)
+    assert (f["path"], f["line"], f["col"]) == (rel, line, kb.read(rel).split("\n")[line - 1].index("\u2029") + 1)
+    assert "U+2029" in f["message"]
