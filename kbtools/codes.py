@@ -121,7 +121,8 @@ GROUPS: tuple[Group, ...] = (
         _error("changelog-missing", "a new version without its changelog entry"),
     )),
     Group("content safety", (
-        _error("unsafe-content", "`<script>`, `on...=` handlers, `javascript:`/`data:` URLs in a document body"),
+        _error("unsafe-content", "`<script>`, `on...=` handlers, `javascript:`/`vbscript:`/`data:` URLs in a document "
+                                 "body, however spelt (character references, escapes, control characters)"),
     )),
     Group("generated files", (
         _error("codeowners-owner", "`kb codeowners`: an owner without a GitHub handle, email or active member, "
