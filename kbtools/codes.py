@@ -49,6 +49,11 @@ GROUPS: tuple[Group, ...] = (
         _error("read", "a file or folder cannot be read"),
         _warning("not-a-file", "a link, pipe or device where a file is expected; skipped"),
     )),
+    Group("limits (`limits:` in `kb.yml`)", (
+        _error("file-too-large", "a file larger than `limits.file_bytes` (default 2 MiB); not read, its id is kept"),
+        _error("line-too-long", "a line longer than `limits.line_chars` (default 4,000); the file is not read"),
+        _warning("limit-raised", "`kb.yml` raises a limit above its default (each has a ceiling in code)"),
+    )),
     Group("file shape", (
         _error("front-matter",
                "a document's front matter is missing, not opened by a bare `---` line, or unterminated"),
@@ -60,8 +65,9 @@ GROUPS: tuple[Group, ...] = (
         _error("yaml-line-break", "U+0085, U+2028, U+2029 or a lone carriage return: a line break to YAML that "
                                   "editors do not show"),
         _error("yaml-tag", "a tag beyond plain YAML (`!!python/...`, custom tags, `<<` merge keys)"),
-        _error("yaml-alias", "aliases expand to too many nodes (an alias bomb), or an alias inside what it names"),
-        _error("yaml-depth", "nesting deeper than the limit"),
+        _error("yaml-alias", "aliases expand to more than `limits.yaml_aliases` nodes (an alias bomb), or an alias "
+                             "inside what it names"),
+        _error("yaml-depth", "nesting deeper than `limits.yaml_depth` (default 64)"),
         _error("yaml-key", "a mapping key that is not a plain scalar (a complex key)"),
         _error("duplicate-key", "a key repeated in one mapping"),
     )),

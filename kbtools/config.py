@@ -17,7 +17,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, field_validator
 
-from .findings import KBError
+from .findings import Finding, KBError
+from .load import limits as size_limits
+from .load.limits import Limits
 from .load.validation import findings_from
 from .load.yamlsrc import YAMLSourceError, decode, parse
 from .models import DOC_TYPES, Audience, DocId, DocType, Duration, Record, Slug, Text, Tier, iso_date
@@ -132,6 +134,11 @@ class Config(Record):
         None, description="where the site is published; the digest's, the pages API's and the site's links start here"
     )
     kmt_team: Slug = Field("kmt", description="the team that governs every document (kb codeowners)")
+    limits: Limits = Field(
+        default_factory=Limits,
+        description="sizes files are read up to (bytes, line length, YAML nesting and aliases); lower them here, "
+                    "raising one above its default is a warning",
+    )
 
     @field_validator("review_every")
     @classmethod
@@ -151,23 +158,38 @@ class Config(Record):
 
 def load_config(root: Path) -> Config:
     """Read kb.yml. A config that cannot be used stops the command (exit 2)."""
+    return read_config(root)[0]
+
+
+def read_config(root: Path) -> tuple[Config, list[Finding]]:
+    """Read kb.yml (exit 2 when it cannot be used), with a warning for each limit it raises.
+
+    kb.yml itself is read within the default limits: it cannot raise its own.
+    """
+    default = size_limits.DEFAULT
     try:
-        data = (root / CONFIG_FILE).read_bytes()
+        with open(root / CONFIG_FILE, "rb") as f:
+            data = f.read(default.file_bytes + 1)
     except OSError as exc:
         raise KBError(f"{CONFIG_FILE}: cannot read: {exc.strerror}") from None
     try:
-        value, pos = parse(decode(data))
+        text = decode(data)
+        problems = size_limits.text_findings(CONFIG_FILE, text, default)
+        if problems:
+            raise KBError("\n".join(f.format() for f in problems))
+        value, pos = parse(text, max_depth=default.yaml_depth, max_aliases=default.yaml_aliases)
     except YAMLSourceError as exc:
         raise KBError(f"{CONFIG_FILE}:{exc.line}:{exc.col}: error: {exc.message} [{exc.code}]") from None
     if value is None:
-        return Config()
+        return Config(), []
     if not isinstance(value, dict):
         raise KBError(f"{CONFIG_FILE}: error: the file must be a mapping of settings")
     try:
-        return Config.model_validate(value)
+        config = Config.model_validate(value)
     except ValidationError as exc:
         problems = findings_from(exc, Config, value, CONFIG_FILE, pos)
         raise KBError("\n".join(f.format() for f in problems)) from None
+    return config, size_limits.raised(config.limits, pos)
 
 
 # --- where the knowledge base is ---------------------------------------------------

@@ -20,9 +20,10 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .. import models
-from ..config import FOLDERS, REGISTRY_FILES, Folder, RecordKind, RegistryFile, folder_of, load_config
+from ..config import FOLDERS, REGISTRY_FILES, Folder, RecordKind, RegistryFile, folder_of, read_config
 from ..findings import Finding
 from ..kb import DocEntry, Entry, KnowledgeBase
+from . import limits as size_limits
 from . import names
 from .validation import did_you_mean, findings_from
 from .yamlsrc import Pos, YAMLSourceError, decode, parse, split_front_matter
@@ -70,7 +71,8 @@ REGISTRY_MODELS: dict[str, type[BaseModel]] = {
 
 def load(root: Path) -> KnowledgeBase:
     """Read kb.yml (exit 2 when it is unusable), then every record file under `root`."""
-    kb = KnowledgeBase(root=root, config=load_config(root))
+    config, warnings = read_config(root)
+    kb = KnowledgeBase(root=root, config=config, findings=warnings)
     loader = Loader(kb)
     for folder in FOLDERS:
         for rel in loader.files(folder):
@@ -201,14 +203,30 @@ class Loader:
 
     def _text(self, rel: str, hold: Callable[[str | bytes], None]) -> str | None:
         """The file's text, or None after reporting why not; `hold` gets what was read of a file that
-        cannot be decoded, to keep the ids it names."""
+        is not read on (too large, a line too long, not UTF-8), to keep the ids it names.
+
+        Never more than the file size limit is read, and a file over a limit is not parsed.
+        """
+        limits = self.kb.config.limits
         if rel in self.overrides:
             text = self.overrides[rel]
+            size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+            if size > limits.file_bytes:
+                head = text[: limits.file_bytes + 1].encode("utf-8", "surrogatepass")
+                self.kb.findings.append(size_limits.too_large(rel, size, head, limits))
+                hold(text)
+                return None
         else:
             try:
-                data = (self.root / rel).read_bytes()
+                with open(self.root / rel, "rb") as f:
+                    data = f.read(limits.file_bytes + 1)
+                    size = max(len(data), os.fstat(f.fileno()).st_size)
             except OSError as exc:
                 self._fail(rel, "read", f"cannot read file: {exc.strerror}")
+                return None
+            if len(data) > limits.file_bytes:
+                self.kb.findings.append(size_limits.too_large(rel, size, data, limits))
+                hold(data)
                 return None
             try:
                 text = decode(data)
@@ -216,6 +234,11 @@ class Loader:
                 self._fail(rel, exc.code, exc.message, exc.line, exc.col)
                 hold(data)
                 return None
+        long_line = size_limits.long_line(text, limits.line_chars)
+        if long_line is not None:
+            self.kb.findings.append(size_limits.line_finding(rel, *long_line, limits))
+            hold(text)
+            return None
         if not text.strip():
             self._fail(rel, "empty-file", "file is empty", 1, 1)
             return None
@@ -225,7 +248,8 @@ class Loader:
                  what: str = "file") -> tuple[dict[str, Any], Pos] | None:
         """The YAML mapping in `text` and its positions, or None after reporting why not."""
         try:
-            value, pos = parse(text, line_offset)
+            limits = self.kb.config.limits
+            value, pos = parse(text, line_offset, max_depth=limits.yaml_depth, max_aliases=limits.yaml_aliases)
         except YAMLSourceError as exc:
             self._fail(rel, exc.code, exc.message, exc.line, exc.col)
             return None

@@ -90,6 +90,9 @@ def unpack(p: int) -> tuple[int, int]:
     return p >> _SHIFT, p & _MASK
 
 
+_KEY_ORDER: list[tuple[Pos, dict[Hashable, int]] | None] = [None]  # Pos.key_start's: the last large mapping
+
+
 class Pos:
     """Where a collection starts, and where each of its keys and values are.
 
@@ -123,7 +126,15 @@ class Pos:
         keys, items = self.keys, self.items
         if keys is None or not isinstance(items, dict):
             raise TypeError("only a mapping has key positions")
-        return unpack(self.marks[keys[list(items).index(key)]])
+        if len(items) <= 16:
+            return unpack(self.marks[keys[list(items).index(key)]])
+        # A large mapping is usually asked about many keys in a row (a finding for each unknown one):
+        # the order of its keys is worked out once and kept for the last mapping asked.
+        last = _KEY_ORDER[0]
+        if last is None or last[0] is not self:
+            last = (self, {k: i for i, k in enumerate(items)})
+            _KEY_ORDER[0] = last
+        return unpack(self.marks[keys[last[1][key]]])
 
     def value_start(self, key_or_index: Hashable) -> tuple[int, int]:
         items = self.items
@@ -216,6 +227,34 @@ def parse(text: str, line_offset: int = 0, *, max_depth: int = MAX_DEPTH,
     except yaml.YAMLError as exc:
         first = str(exc).splitlines()[0] if str(exc) else "invalid YAML"
         raise YAMLSourceError("yaml-syntax", f"invalid YAML: {first}", line_offset + 1, 1) from None
+    finally:
+        parser.dispose()
+
+
+def deepest(text: str, line_offset: int, max_depth: int) -> tuple[int, int] | None:
+    """(line, column) where collections nest deeper than `max_depth`, else None; nothing is built.
+
+    For YAML another parser will read (MkDocs reads the front matter of hand-written pages with
+    PyYAML's recursive composer): the events stop at the same place for both, so a text this finds
+    no problem in cannot make that parser recurse deeper than `max_depth` either.
+    """
+    parser = _Parser(text)
+    depth = 0
+    try:
+        while True:
+            event: Any = parser.get_event()
+            cls = event.__class__
+            if cls is MappingStartEvent or cls is SequenceStartEvent:
+                depth += 1
+                if depth > max_depth:
+                    mark = event.start_mark
+                    return mark.line + 1 + line_offset, mark.column + 1
+            elif cls is MappingEndEvent or cls is SequenceEndEvent:
+                depth -= 1
+            elif cls is StreamEndEvent:
+                return None
+    except yaml.YAMLError:
+        return None  # the other parser stops here too
     finally:
         parser.dispose()
 
