@@ -132,6 +132,8 @@ class Loader:
                         elif not self._reads(folder, item.name):
                             if self._stray(rel, item.name, folder):
                                 unread.append(rel)
+                                if item.is_file(follow_symlinks=False):  # SOP-CSC-009.MD still names its id
+                                    self._hold(rel, folder)
                         elif not item.is_file(follow_symlinks=False):  # a link, pipe or device: never read it
                             self.kb.findings.append(Finding(
                                 rel, 0, 0, "warning", "not-a-file",
@@ -170,15 +172,23 @@ class Loader:
         return True
 
     def _hold(self, rel: str, folder: Folder) -> None:
-        """Keep the id of a record file that is not loaded, so that it is neither "unknown" nor reused."""
-        if folder.kind is None or folder.kind not in RAW_IDS:
-            return
+        """Keep the ids a file that is not loaded names (a record file under a name that is refused or
+        misspelt, org/People.yaml), so that they are neither "unknown" nor reused."""
+        spec = None
+        if folder.kind is None:
+            stem, dot, suffix = rel.rsplit("/", 1)[-1].casefold().rpartition(".")
+            spec = REGISTRY_FILES.get(stem + ".yaml") if dot + suffix in folder.suffixes else None
+            if spec is None:
+                return
         try:
             with open(self.root / rel, "rb") as f:
-                head = f.read(RAW_ID_WINDOW)
+                head = f.read(RAW_ID_WINDOW if spec is None else self.kb.config.limits.file_bytes)
         except OSError:
             head = b""
-        self._hold_ids(folder.kind, rel, head)
+        if spec is not None:  # partial only if the file itself is missing, not beside its misspelling
+            self._hold_registry(spec, head, incomplete=not (self.root / folder.name / spec.name).is_file())
+        elif folder.kind is not None:
+            self._hold_ids(folder.kind, rel, head)
 
     def _hold_ids(self, kind: RecordKind, rel: str, raw: str | bytes) -> None:
         """Add the id a record file names (in its text, and for accounts and training in its name) to `broken`."""
@@ -334,10 +344,11 @@ class Loader:
         for i, item in enumerate(items):
             self._registry_item(rel, spec, pos, i, item)
 
-    def _hold_registry(self, spec: RegistryFile, raw: str | bytes) -> None:
+    def _hold_registry(self, spec: RegistryFile, raw: str | bytes, incomplete: bool = True) -> None:
         """Keep the ids (or terms) a registry file names when it does not load: its records are partial."""
         text = _raw_text(raw)
-        self.kb.incomplete.add(spec.kind)
+        if incomplete:
+            self.kb.incomplete.add(spec.kind)
         if spec.kind == "term":
             for quoted, single, plain in _RAW_TERM.findall(text):
                 self.kb.broken.add(f"term:{(quoted or single or plain.rstrip()).casefold()}")

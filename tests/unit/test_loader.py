@@ -523,3 +523,14 @@ def test_hidden_line_breaks_in_yaml_files_and_crlf_line_endings(kb, rel):
     line = next(i for i, text in enumerate(kb.read(rel).split("\n"), 1) if "name: " in text)
     assert (f["path"], f["line"], f["col"]) == (rel, line, kb.read(rel).split("\n")[line - 1].index("\u2029") + 1)
     assert "U+2029" in f["message"]
+
+
+@pytest.mark.parametrize("old, new", [
+    (SOP, "sops/ops/SOP-OPS-001.MD"), (SOP, "sops/ops/SOP-OPS-001.markdown"), (SOP, "sops/ops/SOP-OPS-001.txt"),
+    ("training/TRN-901.yaml", "training/TRN-901.YAML"), ("org/people.yaml", "org/People.yaml"),
+    ("org/glossary.yaml", "org/glossary.YML"),
+])
+def test_a_stray_file_keeps_the_ids_it_names(kb, old, new):
+    # found by bench/fuzz.py: a document renamed to .Yml made every link to it an unknown-document error
+    (kb.root / old).rename(kb.root / new)
+    assert [(f["path"], f["code"]) for f in kb.findings()] == [(new, "unknown-file")]
