@@ -49,6 +49,11 @@ GROUPS: tuple[Group, ...] = (
         _error("read", "a file or folder cannot be read"),
         _warning("not-a-file", "a link, pipe or device where a file is expected; skipped"),
     )),
+    Group("limits (`limits:` in `kb.yml`)", (
+        _error("file-too-large", "a file larger than `limits.file_bytes` (default 2 MiB); not read, its id is kept"),
+        _error("line-too-long", "a line longer than `limits.line_chars` (default 4,000); the file is not read"),
+        _warning("limit-raised", "`kb.yml` raises a limit above its default (each has a ceiling in code)"),
+    )),
     Group("file shape", (
         _error("front-matter",
                "a document's front matter is missing, not opened by a bare `---` line, or unterminated"),
@@ -57,9 +62,12 @@ GROUPS: tuple[Group, ...] = (
     Group("YAML", (
         _error("yaml-syntax", "the YAML does not parse (also: more than one document, a malformed value)"),
         _error("yaml-tab", "a tab character in indentation"),
+        _error("yaml-line-break", "U+0085, U+2028, U+2029 or a lone carriage return: a line break to YAML that "
+                                  "editors do not show"),
         _error("yaml-tag", "a tag beyond plain YAML (`!!python/...`, custom tags, `<<` merge keys)"),
-        _error("yaml-alias", "aliases expand to too many nodes (an alias bomb)"),
-        _error("yaml-depth", "nesting deeper than the limit"),
+        _error("yaml-alias", "aliases expand to more than `limits.yaml_aliases` nodes (an alias bomb), or an alias "
+                             "inside what it names"),
+        _error("yaml-depth", "nesting deeper than `limits.yaml_depth` (default 64)"),
         _error("yaml-key", "a mapping key that is not a plain scalar (a complex key)"),
         _error("duplicate-key", "a key repeated in one mapping"),
     )),
@@ -73,7 +81,9 @@ GROUPS: tuple[Group, ...] = (
     )),
     Group("ids", (
         _error("duplicate-id", "an id already used by another record of its kind; ids are never shared or reused"),
-        _error("file-name", "an account file not named after its id"),
+        _error("file-name", "a file or folder name with a control character, a leading or trailing space or a "
+                            "backslash (the file is not read; its id is kept), or an account file not named after "
+                            "its id"),
     )),
     Group("owners", (
         _error("unknown-owner", "an owner that is not a `person:` or `team:` in `org/`"),
@@ -108,7 +118,8 @@ GROUPS: tuple[Group, ...] = (
     Group("consistency", (
         _warning("retired-reference", "a related link to a retired document"),
         _warning("changelog-version", "the version differs from the newest changelog entry's"),
-        _warning("unknown-file", "a stray file in `org/` (not a registry file)"),
+        _warning("unknown-file", "a file that is not read: in `org/` not a registry file, in `sops/` not `.md`, in "
+                                 "`accounts/` not `.yaml` or `.yml`; `.MD`, `.markdown`, `.YAML` anywhere"),
         _error("id-department", "a document id's department part differs from its department's `code`"),
     )),
     Group("changes (`--changed-since`)", (
@@ -116,7 +127,8 @@ GROUPS: tuple[Group, ...] = (
         _error("changelog-missing", "a new version without its changelog entry"),
     )),
     Group("content safety", (
-        _error("unsafe-content", "`<script>`, `on...=` handlers, `javascript:`/`data:` URLs in a document body"),
+        _error("unsafe-content", "`<script>`, `on...=` handlers, `javascript:`/`vbscript:`/`data:` URLs in a document "
+                                 "body, however spelt (character references, escapes, control characters)"),
     )),
     Group("writes", (
         _error("interrupted-write",
@@ -124,7 +136,10 @@ GROUPS: tuple[Group, ...] = (
                "`kb recover --resume` finishes it, `kb recover --rollback` undoes it"),
     )),
     Group("generated files", (
-        _error("codeowners-owner", "`kb codeowners`: an owner without a GitHub handle, email or active member"),
+        _error("codeowners-owner", "`kb codeowners`: an owner without a GitHub handle, email or active member, "
+                                   "or with one CODEOWNERS cannot hold"),
+        _error("codeowners-path", "`kb codeowners`: a file path CODEOWNERS cannot express (a newline, tab, control "
+                                  "character); nothing is written"),
         _error("codeowners-kmt", "`kb codeowners`: the `kmt_team` of `kb.yml` has no GitHub handle or active member"),
         _error("codeowners-stale",
                "`kb codeowners --check`: `.github/CODEOWNERS` is missing or differs from the registry"),

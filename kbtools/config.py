@@ -17,7 +17,9 @@ from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, field_validator
 
-from .findings import KBError
+from .findings import Finding, KBError
+from .load import limits as size_limits
+from .load.limits import Limits
 from .load.validation import findings_from
 from .load.yamlsrc import YAMLSourceError, decode, parse
 from .models import DOC_TYPES, Audience, DocId, DocType, Duration, Record, Slug, Text, Tier, iso_date
@@ -34,19 +36,32 @@ YAML_SUFFIXES = (".yaml", ".yml")
 
 @dataclass(frozen=True, slots=True)
 class Folder:
-    """A top-level folder of records: what it holds and which files count."""
+    """A top-level folder of records: what it holds and which files count.
+
+    Every other file in it is reported (`unknown-file`), but for `attachments`, the folder's
+    other files (training materials' notes and slides): there only the spellings a record file
+    might have been given by mistake (`.YAML`, a `variants` suffix) are reported.
+    """
 
     name: str
     kind: RecordKind | None  # None for org/, where each file holds a list of one kind
     suffixes: tuple[str, ...]
+    variants: tuple[str, ...] = ()  # other spellings of the suffix, reported in any case
+    attachments: bool = False
+
+    def misspelt(self, file_name: str) -> bool:
+        """Does the name end in a spelling of the suffix that is not read (`.MD`, `.markdown`, `.Yml`)?"""
+        suffix = file_name[file_name.rfind("."):].casefold() if "." in file_name else ""
+        return suffix in self.suffixes + self.variants and not file_name.endswith(self.suffixes)
 
 
 # In load order: the registry first, so everything else can refer to it.
+_MARKDOWN_VARIANTS = (".markdown", ".mdown", ".mkd", ".mkdn", ".mdwn", ".mdtext", ".mdtxt")
 FOLDERS: tuple[Folder, ...] = (
     Folder("org", None, YAML_SUFFIXES),
-    Folder("sops", "document", (".md",)),
+    Folder("sops", "document", (".md",), _MARKDOWN_VARIANTS),
     Folder("accounts", "account", YAML_SUFFIXES),
-    Folder("training", "training", YAML_SUFFIXES),
+    Folder("training", "training", YAML_SUFFIXES, attachments=True),
 )
 
 
@@ -127,6 +142,11 @@ class Config(Record):
         None, description="where the site is published; the digest's, the pages API's and the site's links start here"
     )
     kmt_team: Slug = Field("kmt", description="the team that governs every document (kb codeowners)")
+    limits: Limits = Field(
+        default_factory=Limits,
+        description="sizes files are read up to (bytes, line length, YAML nesting and aliases); lower them here, "
+                    "raising one above its default is a warning",
+    )
 
     @field_validator("review_every")
     @classmethod
@@ -146,23 +166,38 @@ class Config(Record):
 
 def load_config(root: Path) -> Config:
     """Read kb.yml. A config that cannot be used stops the command (exit 2)."""
+    return read_config(root)[0]
+
+
+def read_config(root: Path) -> tuple[Config, list[Finding]]:
+    """Read kb.yml (exit 2 when it cannot be used), with a warning for each limit it raises.
+
+    kb.yml itself is read within the default limits: it cannot raise its own.
+    """
+    default = size_limits.DEFAULT
     try:
-        data = (root / CONFIG_FILE).read_bytes()
+        with open(root / CONFIG_FILE, "rb") as f:
+            data = f.read(default.file_bytes + 1)
     except OSError as exc:
         raise KBError(f"{CONFIG_FILE}: cannot read: {exc.strerror}") from None
     try:
-        value, pos = parse(decode(data))
+        text = decode(data)
+        problems = size_limits.text_findings(CONFIG_FILE, text, default)
+        if problems:
+            raise KBError("\n".join(f.format() for f in problems))
+        value, pos = parse(text, max_depth=default.yaml_depth, max_aliases=default.yaml_aliases)
     except YAMLSourceError as exc:
         raise KBError(f"{CONFIG_FILE}:{exc.line}:{exc.col}: error: {exc.message} [{exc.code}]") from None
     if value is None:
-        return Config()
+        return Config(), []
     if not isinstance(value, dict):
         raise KBError(f"{CONFIG_FILE}: error: the file must be a mapping of settings")
     try:
-        return Config.model_validate(value)
+        config = Config.model_validate(value)
     except ValidationError as exc:
         problems = findings_from(exc, Config, value, CONFIG_FILE, pos)
         raise KBError("\n".join(f.format() for f in problems)) from None
+    return config, size_limits.raised(config.limits, pos)
 
 
 # --- where the knowledge base is ---------------------------------------------------

@@ -68,8 +68,15 @@ class KnowledgeBase:
     # "kind:id" of records whose files failed to load (document:SOP-CSC-001, person:jdoe):
     # they exist, their own errors are reported, references to them are not.
     broken: set[str] = field(default_factory=set)
+    # Kinds whose registry file (org/people.yaml, ...) did not load: their records are partial, so
+    # a check that needs all of them (a team's active members) cannot tell.
+    incomplete: set[RecordKind] = field(default_factory=set)
     findings: list[Finding] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    # team id -> (members, active members), built when first asked for (`_teams`)
+    _by_team: dict[str | None, tuple[tuple[Entry[models.Person], ...], tuple[Entry[models.Person], ...]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
+    _by_team_of: tuple[int, int] = field(default=(0, -1), init=False, repr=False, compare=False)
 
     def table(self, kind: RecordKind) -> dict[str, Any]:
         """The records of one kind, by id."""
@@ -84,11 +91,23 @@ class KnowledgeBase:
 
     # -- people and teams ------------------------------------------------------------
 
-    def members(self, team_id: str) -> list[Entry[models.Person]]:
-        return [p for p in self.people.values() if p.model.team == team_id]
+    def members(self, team_id: str) -> tuple[Entry[models.Person], ...]:
+        return self._teams().get(team_id, ((), ()))[0]
 
-    def active_members(self, team_id: str) -> list[Entry[models.Person]]:
-        return [p for p in self.members(team_id) if p.model.active]
+    def active_members(self, team_id: str) -> tuple[Entry[models.Person], ...]:
+        return self._teams().get(team_id, ((), ()))[1]
+
+    def _teams(self) -> dict[str | None, tuple[tuple[Entry[models.Person], ...], tuple[Entry[models.Person], ...]]]:
+        """Team id -> (members, active members): one pass over the people, not one per question
+        (again when people were added since: the loader only adds)."""
+        state = (id(self.people), len(self.people))
+        if self._by_team_of != state:
+            grouped: dict[str | None, list[Entry[models.Person]]] = {}
+            for person in self.people.values():
+                grouped.setdefault(person.model.team, []).append(person)
+            self._by_team = {team: (tuple(ps), tuple(p for p in ps if p.model.active)) for team, ps in grouped.items()}
+            self._by_team_of = state
+        return self._by_team
 
     def resolves(self, ref: str) -> bool:
         """Does a person:/team:/role: reference name something that exists?"""

@@ -3,7 +3,13 @@
 `changed_findings` keeps the findings in changed files, plus findings in
 other files that the change caused (they are new compared with a check of the
 knowledge base as it was at the ref). `version_findings` requires a version
-bump and a matching changelog entry when a document's body or steps changed.
+bump and a matching changelog entry when a document's body or steps changed;
+the document as it was is found by its id, wherever its file was then, so
+renaming or moving a file does not make an edited document look new.
+
+The tree at the ref is unpacked into a temporary folder; links in it (which
+may point anywhere, `/etc/passwd` or `../../..`) are skipped, never followed,
+with a warning for those in the knowledge base's folders.
 """
 
 from __future__ import annotations
@@ -17,15 +23,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, overload
 
+from ..config import CONFIG_FILE, WATCHED
 from ..findings import Finding, KBError
 from ..kb import DocEntry, KnowledgeBase
-from ..load.loader import load, load_text
+from ..load.loader import load
+from ..load.names import shown
 
 
 @dataclass(frozen=True)
 class Diff:
-    changed: set[str]  # paths (relative to the knowledge-base root) added, modified or renamed
-    renamed_from: dict[str, str]  # new path -> old path
+    changed: set[str]  # paths (relative to the knowledge-base root) added, modified, renamed or deleted
 
 
 @overload
@@ -58,19 +65,16 @@ def diff_since(root: Path, ref: str) -> Diff:
         return path[len(prefix):] if path.startswith(prefix) else None
 
     changed: set[str] = set()
-    renamed: dict[str, str] = {}
     out = _git(root, "diff", "--name-status", "-M", "-z", ref, "--", ".")
     parts = out.split("\0")
     i = 0
     while i < len(parts) - 1:
         status = parts[i]
-        if status.startswith(("R", "C")):
-            old, new = rel(parts[i + 1]), rel(parts[i + 2])
+        if status.startswith(("R", "C")):  # the new path; the document it was is matched by its id
+            new = rel(parts[i + 2])
             i += 3
             if new:
                 changed.add(new)
-                if old and status.startswith("R"):
-                    renamed[new] = old
         else:
             path = rel(parts[i + 1])  # deleted files too: what they break elsewhere shows as new
             i += 2
@@ -80,25 +84,50 @@ def diff_since(root: Path, ref: str) -> Diff:
     for path in _git(root, "ls-files", "--others", "--exclude-standard", "-z", "--", ".").split("\0"):
         if path:
             changed.add(path)
-    return Diff(changed, renamed)
+    return Diff(changed)
 
 
-def baseline(kb: KnowledgeBase, ref: str, today: dt.date) -> list[Finding]:
-    """Findings of the knowledge base as it was at `ref` (empty if it had none)."""
+@dataclass
+class Baseline:
+    """The knowledge base as it was at the ref: its findings, its records (None when it had no kb.yml
+    or could not be loaded) and the warnings for the links it held."""
+
+    findings: list[Finding]
+    kb: KnowledgeBase | None
+    skipped: list[Finding]
+
+
+def baseline(kb: KnowledgeBase, ref: str, today: dt.date) -> Baseline:
+    """The knowledge base as it was at `ref`, checked."""
     from . import run_checks
 
     # run in the knowledge-base folder, git archives that folder with paths relative to it
     archive = _git(kb.root, "archive", "--format=tar", ref, binary=True)
+    skipped: list[Finding] = []
+
+    def regular(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
+        """Unpack files and folders only: a link may point anywhere; it is reported, never followed."""
+        if member.isfile() or member.isdir():
+            try:
+                return tarfile.data_filter(member, dest)
+            except tarfile.FilterError:
+                pass
+        if member.name.split("/", 1)[0] in WATCHED:
+            skipped.append(Finding(shown(member.name), 0, 0, "warning", "not-a-file",
+                                   f"a link or special file at {ref}; skipped when comparing with {ref}"))
+        return None
+
     with tempfile.TemporaryDirectory(prefix="kb-base-") as tmp:
         with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-            tar.extractall(tmp, filter="data")
+            tar.extractall(tmp, filter=regular)
         old_root = Path(tmp)
-        if not (old_root / "kb.yml").is_file():
-            return []
+        if not (old_root / CONFIG_FILE).is_file():
+            return Baseline([], None, skipped)
         try:
-            return run_checks(load(old_root), today)
+            old = load(old_root)
         except KBError:
-            return []
+            return Baseline([], None, skipped)
+        return Baseline(run_checks(old, today), old, skipped)
 
 
 def _key(f: Finding) -> tuple[str, str, str]:
@@ -107,9 +136,13 @@ def _key(f: Finding) -> tuple[str, str, str]:
 
 def changed_findings(kb: KnowledgeBase, ref: str, today: dt.date, findings: list[Finding]) -> list[Finding]:
     diff = diff_since(kb.root, ref)
-    before = {_key(f) for f in baseline(kb, ref, today)}
+    old = baseline(kb, ref, today)
+    before = {_key(f) for f in old.findings}
     kept = [f for f in findings if f.path in diff.changed or _key(f) not in before]
-    kept += version_findings(kb, ref, diff)
+    now = {_key(f) for f in kept}
+    kept += [f for f in old.skipped if _key(f) not in now]
+    if old.kb is not None:
+        kept += version_findings(kb, ref, diff, old.kb)
     kept.sort(key=Finding.sort_key)
     return kept
 
@@ -118,22 +151,18 @@ def _version_tuple(version: str) -> tuple[int, ...]:
     return tuple(int(p) for p in version.split("."))
 
 
-def version_findings(kb: KnowledgeBase, ref: str, diff: Diff) -> list[Finding]:
-    """A changed body or steps needs a higher version and a changelog entry for it."""
+def version_findings(kb: KnowledgeBase, ref: str, diff: Diff, old_kb: KnowledgeBase) -> list[Finding]:
+    """A changed body or steps needs a higher version and a changelog entry for it.
+
+    The document as it was at `ref` is the one with the same id then, wherever its file was.
+    """
     found: list[Finding] = []
-    by_path = {e.path: e for e in kb.docs.values()}
-    for path in sorted(diff.changed):
-        entry = by_path.get(path)
-        if entry is None:
+    for entry in sorted(kb.docs.values(), key=lambda e: e.path):
+        if entry.path not in diff.changed:
             continue
-        old_path = diff.renamed_from.get(path, path)
-        try:
-            old_text = _git(kb.root, "show", f"{ref}:./{old_path}")
-        except KBError:
-            continue  # a new file
-        old, _ = load_text(kb, path, old_text)
-        if not isinstance(old, DocEntry) or not _content_changed(old, entry):
-            continue
+        old = old_kb.docs.get(entry.model.id)
+        if old is None or not _content_changed(old, entry):
+            continue  # a new document, or only its metadata changed
         new_sop, old_sop = entry.model, old.model
         if new_sop.status == "draft" and old_sop.status == "draft":
             continue

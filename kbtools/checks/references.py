@@ -8,7 +8,6 @@ from typing import Any
 from ..config import RecordKind
 from ..findings import Finding
 from ..kb import DocEntry, Entry, split_ref
-from ..load.validation import did_you_mean
 from ..models import ACCOUNT_TEAM_SLOTS
 from . import Context, check
 
@@ -18,10 +17,7 @@ _CODE: dict[RecordKind, str] = {
 _WHAT = {"term": "glossary term"}
 
 
-def _missing(
-    entry: Entry[Any], code: str, what: str, value: str, choices: Iterable[object], *keys: str | int
-) -> Finding:
-    hint = did_you_mean(value, choices)
+def _missing(entry: Entry[Any], code: str, what: str, value: str, hint: str, *keys: str | int) -> Finding:
     return entry.finding("error", code, f"unknown {what} {value!r}{hint}", *keys)
 
 
@@ -33,12 +29,13 @@ def _unknown(
     if kind == "term":
         if kb.term_lookup(ident) is not None or kb.is_broken(kind, ident.casefold()):
             return
-        choices: Iterable[str] = [e.model.term for e in kb.terms.values()]
+        choices: Iterable[str] = (e.model.term for e in kb.terms.values())  # read only for a hint
     else:
         if ident in kb.table(kind) or kb.is_broken(kind, ident):
             return
         choices = kb.table(kind)
-    yield _missing(entry, code or _CODE[kind], _WHAT.get(kind, kind), ident, choices, *keys)
+    hint = ctx.hint(entry.path, ident, choices)
+    yield _missing(entry, code or _CODE[kind], _WHAT.get(kind, kind), ident, hint, *keys)
 
 
 def _ref(ctx: Context, entry: Entry[Any], ref: str, *keys: str | int) -> Iterator[Finding]:
@@ -95,8 +92,11 @@ def document_references(ctx: Context) -> Iterator[Finding]:
 
 
 def _steps(ctx: Context, entry: DocEntry) -> Iterator[Finding]:
+    steps = entry.model.steps
+    declared = [inp.id for inp in entry.model.inputs]
+    last = {step.id: i for i, step in enumerate(steps)}  # where each id is used last
     seen: dict[str, int] = {}
-    for i, step in enumerate(entry.model.steps):
+    for i, step in enumerate(steps):
         if step.id in seen:
             yield entry.finding(
                 "error", "duplicate-step", f"step id {step.id!r} is used twice (first at step {seen[step.id] + 1})",
@@ -107,9 +107,9 @@ def _steps(ctx: Context, entry: DocEntry) -> Iterator[Finding]:
         if step.assignee is not None:
             kind, _, ident = step.assignee.partition(":")
             if kind == "input":
-                declared = [inp.id for inp in entry.model.inputs]
                 if ident not in declared:
-                    yield _missing(entry, "unknown-input", "input", ident, declared, "steps", i, "assignee")
+                    hint = ctx.hint(entry.path, ident, declared)
+                    yield _missing(entry, "unknown-input", "input", ident, hint, "steps", i, "assignee")
             else:
                 yield from _ref(ctx, entry, step.assignee, "steps", i, "assignee")
         if step.approval is not None:
@@ -117,12 +117,12 @@ def _steps(ctx: Context, entry: DocEntry) -> Iterator[Finding]:
             for j, covered in enumerate(step.approval.covers):
                 if covered in seen:
                     continue
-                later = [s.id for s in entry.model.steps[i:]]
-                if covered in later:
+                if last.get(covered, -1) >= i:
                     msg = (f"approval gate {step.id!r} covers {covered!r}, which is not an earlier step; "
                            "a gate approves only steps before it")
                 else:
-                    msg = f"approval gate {step.id!r} covers unknown step {covered!r}{did_you_mean(covered, seen)}"
+                    hint = ctx.hint(entry.path, covered, seen)
+                    msg = f"approval gate {step.id!r} covers unknown step {covered!r}{hint}"
                 yield entry.finding("error", "bad-approval", msg, "steps", i, "approval", "covers", j)
         seen.setdefault(step.id, i)
 
@@ -134,7 +134,8 @@ def account_references(ctx: Context) -> Iterator[Finding]:
     for entry in kb.accounts.values():
         acc = entry.model
         if acc.segment not in segments:
-            yield _missing(entry, "unknown-segment", "segment", acc.segment, segments, "segment")
+            hint = ctx.hint(entry.path, acc.segment, segments)
+            yield _missing(entry, "unknown-segment", "segment", acc.segment, hint, "segment")
         closed = acc.status == "closed"
         if acc.team is not None:
             for key in ACCOUNT_TEAM_SLOTS:
@@ -153,6 +154,7 @@ def account_references(ctx: Context) -> Iterator[Finding]:
 @check("training-references")
 def training_references(ctx: Context) -> Iterator[Finding]:
     kb = ctx.kb
+    steps_of: dict[str, list[str]] = {}  # a document's step ids, in order, read once
     for entry in kb.training.values():
         material = entry.model
         if material.file is not None and not (kb.root / material.file).is_file():
@@ -162,12 +164,15 @@ def training_references(ctx: Context) -> Iterator[Finding]:
             if doc is None:
                 yield from _unknown(ctx, entry, "document", link.sop, "links", i, "sop")
                 continue
-            step_ids = [s.id for s in doc.model.steps]
+            step_ids = steps_of.get(link.sop)
+            if step_ids is None:
+                step_ids = steps_of[link.sop] = [s.id for s in doc.model.steps]
+            known = set(step_ids)
             for j, step in enumerate(link.steps):
-                if step not in step_ids:
+                if step not in known:
                     yield entry.finding(
                         "error", "unknown-step",
-                        f"{link.sop} has no step {step!r}{did_you_mean(step, step_ids)}",
+                        f"{link.sop} has no step {step!r}{ctx.hint(entry.path, step, step_ids)}",
                         "links", i, "steps", j,
                     )
 

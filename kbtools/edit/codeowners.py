@@ -5,6 +5,11 @@ team governs the registry, the policy settings, the schemas and every
 document; each document's owner and each account's owner review their own
 files. In CODEOWNERS the last matching line wins, so the KMT team is repeated
 on every document line to keep governing it.
+
+Every line written is one the generator meant: a path that CODEOWNERS cannot
+express (a newline, a tab, a control character; `load.names`) or an owner
+that is not a plain `@handle` or email address is refused with a finding, and
+nothing is written.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from collections.abc import Iterable
 from .. import models
 from ..findings import Finding
 from ..kb import Entry, KnowledgeBase
+from ..load import names
 
 PATH = ".github/CODEOWNERS"
 HEADER = (
@@ -23,12 +29,21 @@ HEADER = (
     "# or the owner, then run `kb codeowners`. CI fails when this file is stale.\n"
 )
 KMT_PATHS = ("sops/", "org/", "kb.yml", "schemas/", PATH)  # relative to the root
-_SPECIAL = re.compile(r"([\\ *?\[\]#!])")
+_SPECIAL = re.compile(r"([ *?\[\]#!])")
+# What an owner may be: a GitHub @user or @org/team, or an email address without spaces, '#' or '\'.
+_OWNER = re.compile(r"@[A-Za-z0-9][A-Za-z0-9-]*(?:/[A-Za-z0-9][A-Za-z0-9_.-]*)?|[^\s@#\\]+@[^\s@#\\]+")
 
 
-def escape(path: str) -> str:
-    """A file path as a CODEOWNERS pattern that matches only that file."""
+def escape(path: str) -> str | None:
+    """A file path as a CODEOWNERS pattern that matches only that file; None when it cannot be written."""
+    if names.path_problem(path):
+        return None
     return "/" + _SPECIAL.sub(r"\\\1", path)
+
+
+def owner_ok(owner: str) -> bool:
+    """Can `owner` be written as one owner of a CODEOWNERS line, and be read back as that owner?"""
+    return owner.isprintable() and _OWNER.fullmatch(owner) is not None
 
 
 def _at(handle: str) -> str:
@@ -62,7 +77,10 @@ def handles(kb: KnowledgeBase, ref: str) -> list[str]:
 
 
 def _rule(path: str, owners: list[str]) -> tuple[str, str]:
-    return escape(path), " ".join(dict.fromkeys(owners))
+    pattern = escape(path)
+    if pattern is None:  # callers check the path first
+        raise ValueError(f"'{names.shown(path)}' cannot be written to CODEOWNERS")
+    return pattern, " ".join(dict.fromkeys(o for o in owners if owner_ok(o)))
 
 
 def _owned(
@@ -71,11 +89,22 @@ def _owned(
 ) -> list[tuple[str, str]]:
     rules = []
     for entry in sorted(entries, key=lambda e: e.path):
+        why = names.path_problem(entry.path)
+        if why:
+            problems.append(Finding(names.shown(entry.path), 0, 0, "error", "codeowners-path",
+                                    f"this path cannot be written to CODEOWNERS: {why}; rename the file"))
+            continue
         owner = entry.model.owner
         found = handles(kb, owner)
         if not found:
             problems.append(entry.finding(
                 "error", "codeowners-owner", f"owner {owner} has no GitHub handle, email or active member", "owner"))
+        for handle in found:
+            if not owner_ok(handle):
+                problems.append(entry.finding(
+                    "error", "codeowners-owner",
+                    f"owner {owner}: '{names.shown(handle)}' is not a GitHub @handle or an email address "
+                    "that CODEOWNERS can hold", "owner"))
         rules.append(_rule(entry.path, found + extra))
     return rules
 
@@ -97,6 +126,11 @@ def generate(kb: KnowledgeBase) -> tuple[str, list[Finding]]:
     if not kmt:
         problems.append(Finding("kb.yml", 0, 0, "error", "codeowners-kmt",
                                 f"kmt_team: {kmt_ref} is not a team with a GitHub handle or active members"))
+    for handle in kmt:
+        if not owner_ok(handle):
+            problems.append(Finding("kb.yml", 0, 0, "error", "codeowners-kmt",
+                                    f"kmt_team: '{names.shown(handle)}' is not a GitHub @handle or an email address "
+                                    "that CODEOWNERS can hold"))
     docs = list(kb.docs.values()) + [e for kind, e in kb.duplicates if kind == "document"]
     accounts = list(kb.accounts.values()) + [e for kind, e in kb.duplicates if kind == "account"]
     text = _format([
@@ -106,4 +140,6 @@ def generate(kb: KnowledgeBase) -> tuple[str, list[Finding]]:
          _owned(docs, kb, kmt, problems)),
         ("Accounts: the account owner.", _owned(accounts, kb, [], problems)),
     ])
+    if not all(line.isprintable() for line in text.split("\n")):  # every value above was checked; never write one
+        problems.append(Finding(PATH, 0, 0, "error", "codeowners-path", "a generated line holds a control character"))
     return text, problems

@@ -13,21 +13,50 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from .. import models
-from ..config import FOLDERS, REGISTRY_FILES, Folder, RecordKind, RegistryFile, folder_of, load_config
+from ..config import FOLDERS, REGISTRY_FILES, Folder, RecordKind, RegistryFile, folder_of, read_config
 from ..findings import Finding
 from ..kb import DocEntry, Entry, KnowledgeBase
-from .validation import findings_from
+from . import limits as size_limits
+from . import names
+from .validation import did_you_mean, findings_from
 from .yamlsrc import Pos, YAMLSourceError, decode, parse, split_front_matter
 
 M = TypeVar("M", bound=BaseModel)
 
-_RAW_DOC_ID = re.compile(r"^id:[ \t]*[\"']?(" + models.DOC_ID + r")\b", re.M)
+# The id a record file names, found in its raw text or bytes when the file does not load
+# (`Loader._hold_ids`): a line `id: <id>`, in the first RAW_ID_WINDOW characters.
+RAW_ID_WINDOW = 65536
+
+
+def _raw_id(pattern: str) -> re.Pattern[str]:
+    return re.compile(r"^id:[ \t]*[\"']?(" + pattern + r")(?![\w-])", re.M)
+
+
+RAW_IDS: dict[RecordKind, re.Pattern[str]] = {
+    "document": _raw_id(models.DOC_ID),
+    "account": _raw_id(models.ACCOUNT_ID_RE.strip("^$")),
+    "training": _raw_id(models.TRAINING_ID_RE.strip("^$")),
+}
+# The same in a registry file: `id: <slug>` (`term: <text>` in the glossary) at the start of a line,
+# after a list's `- ` or inside a flow mapping.
+_RAW_KEY = r"(?:^[ \t]*(?:-[ \t]+)?|[{,][ \t]*)"
+_RAW_REGISTRY_ID = re.compile(_RAW_KEY + r"id:[ \t]*[\"']?([a-z0-9][a-z0-9-]*)", re.M)
+_RAW_TERM = re.compile(_RAW_KEY + r"term:[ \t]*(?:\"([^\"\n]+)\"|'([^'\n]+)'|([^\s#,{}\[\]'\"][^\n#,{}]*))", re.M)
+
+
+def _raw_text(raw: str | bytes) -> str:
+    """What was read, as text to look for ids in: bytes that are not UTF-8 are dropped, so that a
+    damaged line (`\\xffid: SOP-CSC-001`) still names its id."""
+    return raw.decode("utf-8", "ignore") if isinstance(raw, bytes) else raw
+
+
 # The model of each record kind, and of each registry file as a whole (it words a malformed file's problem).
 MODELS: dict[RecordKind, type[BaseModel]] = {
     "document": models.Sop, "account": models.Account, "training": models.Training,
@@ -42,7 +71,8 @@ REGISTRY_MODELS: dict[str, type[BaseModel]] = {
 
 def load(root: Path) -> KnowledgeBase:
     """Read kb.yml (exit 2 when it is unusable), then every record file under `root`."""
-    kb = KnowledgeBase(root=root, config=load_config(root))
+    config, warnings = read_config(root)
+    kb = KnowledgeBase(root=root, config=config, findings=warnings)
     loader = Loader(kb)
     for folder in FOLDERS:
         for rel in loader.files(folder):
@@ -69,33 +99,104 @@ class Loader:
         self.overrides = overrides or {}
 
     def files(self, folder: Folder) -> list[str]:
-        """The record files of a folder, sorted; links, pipes and devices are reported and skipped."""
+        """The record files of a folder, sorted; links, pipes and devices are reported and skipped.
+
+        A file or folder whose name cannot be written down safely (`names.problem`) is reported
+        and not read, but a record file under such a name still holds its id (`_hold`).
+        """
         found: list[str] = []
-        stack = [self.root / folder.name]
+        unread: list[str] = []  # files reported instead of read: they count as checked
+        stack: list[tuple[Path, bool]] = [(self.root / folder.name, False)]
         while stack:
-            current = stack.pop()
+            current, refused = stack.pop()
             try:
                 with os.scandir(current) as it:
                     for item in it:
                         if item.name.startswith("."):
                             continue
-                        if item.is_dir(follow_symlinks=False):
-                            stack.append(Path(item.path))
-                        elif item.name.endswith(folder.suffixes):
-                            rel = Path(item.path).relative_to(self.root).as_posix()
+                        rel = Path(item.path).relative_to(self.root).as_posix()
+                        is_dir = item.is_dir(follow_symlinks=False)
+                        why = None if refused else names.problem(item.name)
+                        if why:
+                            what = "folder" if is_dir else "file"
+                            inside = "; nothing in it is read" if is_dir else "; the file is not read"
+                            self._fail(names.shown(rel), "file-name",
+                                       f"{what} name '{names.shown(item.name)}' {why}: rename it{inside}")
+                            if not is_dir:
+                                unread.append(names.shown(rel))
+                        if is_dir:
+                            stack.append((Path(item.path), refused or why is not None))
+                        elif refused or why:
                             if item.is_file(follow_symlinks=False):
-                                found.append(rel)
-                            else:  # a link, pipe or device: never read it
-                                self.kb.findings.append(Finding(
-                                    rel, 0, 0, "warning", "not-a-file",
-                                    "not a regular file (a link, pipe or device); skipped"))
+                                self._hold(rel, folder)
+                        elif not self._reads(folder, item.name):
+                            if self._stray(rel, item.name, folder):
+                                unread.append(rel)
+                                if item.is_file(follow_symlinks=False):  # SOP-CSC-009.MD still names its id
+                                    self._hold(rel, folder)
+                        elif not item.is_file(follow_symlinks=False):  # a link, pipe or device: never read it
+                            self.kb.findings.append(Finding(
+                                rel, 0, 0, "warning", "not-a-file",
+                                "not a regular file (a link, pipe or device); skipped"))
+                        else:
+                            found.append(rel)
             except FileNotFoundError:
                 continue
             except OSError as exc:
-                self._fail(current.relative_to(self.root).as_posix(), "read", f"cannot read folder: {exc.strerror}")
+                where = names.shown(current.relative_to(self.root).as_posix())
+                self._fail(where, "read", f"cannot read folder: {exc.strerror}")
         found.sort()
-        self.kb.files.extend(found)
+        self.kb.files.extend(sorted(found + unread))
         return found
+
+    @staticmethod
+    def _reads(folder: Folder, file_name: str) -> bool:
+        if folder.kind is None:
+            return file_name in REGISTRY_FILES
+        return file_name.endswith(folder.suffixes)
+
+    def _stray(self, rel: str, file_name: str, folder: Folder) -> bool:
+        """Report a file the folder holds but the loader does not read (`unknown-file`); False for an attachment."""
+        if folder.kind is None:
+            known = ", ".join(REGISTRY_FILES)
+            message = f"not a registry file; org/ holds {known}{did_you_mean(file_name, REGISTRY_FILES)}"
+        elif folder.misspelt(file_name):
+            right = file_name[: file_name.rfind(".")] + folder.suffixes[0]
+            message = (f"not read: {folder.name}/ reads files ending in {' or '.join(folder.suffixes)} "
+                       f"(case matters); rename it to {right}")
+        elif folder.attachments:
+            return False  # a training material's notes or slides
+        else:
+            message = f"not read: {folder.name}/ holds only files ending in {' or '.join(folder.suffixes)}"
+        self.kb.findings.append(Finding(rel, 0, 0, "warning", "unknown-file", message))
+        return True
+
+    def _hold(self, rel: str, folder: Folder) -> None:
+        """Keep the ids a file that is not loaded names (a record file under a name that is refused or
+        misspelt, org/People.yaml), so that they are neither "unknown" nor reused."""
+        spec = None
+        if folder.kind is None:
+            stem, dot, suffix = rel.rsplit("/", 1)[-1].casefold().rpartition(".")
+            spec = REGISTRY_FILES.get(stem + ".yaml") if dot + suffix in folder.suffixes else None
+            if spec is None:
+                return
+        try:
+            with open(self.root / rel, "rb") as f:
+                head = f.read(RAW_ID_WINDOW if spec is None else self.kb.config.limits.file_bytes)
+        except OSError:
+            head = b""
+        if spec is not None:  # partial only if the file itself is missing, not beside its misspelling
+            self._hold_registry(spec, head, incomplete=not (self.root / folder.name / spec.name).is_file())
+        elif folder.kind is not None:
+            self._hold_ids(folder.kind, rel, head)
+
+    def _hold_ids(self, kind: RecordKind, rel: str, raw: str | bytes) -> None:
+        """Add the id a record file names (in its text, and for accounts and training in its name) to `broken`."""
+        found = RAW_IDS[kind].findall(_raw_text(raw[:RAW_ID_WINDOW]))[:1]
+        if kind != "document":  # accounts and training are named by their ids
+            found.append(rel.rsplit("/", 1)[-1].rsplit(".", 1)[0])
+        for ident in found:
+            self.kb.broken.add(f"{kind}:{ident}")
 
     def load_file(self, rel: str, folder: Folder) -> None:
         if folder.kind is None:
@@ -110,20 +211,44 @@ class Loader:
     def _fail(self, rel: str, code: str, message: str, line: int = 0, col: int = 0) -> None:
         self.kb.findings.append(Finding(rel, line, col, "error", code, message))
 
-    def _text(self, rel: str) -> str | None:
+    def _text(self, rel: str, hold: Callable[[str | bytes], None]) -> str | None:
+        """The file's text, or None after reporting why not; `hold` gets what was read of a file that
+        is not read on (too large, a line too long, not UTF-8), to keep the ids it names.
+
+        Never more than the file size limit is read, and a file over a limit is not parsed.
+        """
+        limits = self.kb.config.limits
         if rel in self.overrides:
             text = self.overrides[rel]
+            size = len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+            if size > limits.file_bytes:
+                head = text[: limits.file_bytes + 1].encode("utf-8", "surrogatepass")
+                self.kb.findings.append(size_limits.too_large(rel, size, head, limits))
+                hold(text)
+                return None
         else:
             try:
-                data = (self.root / rel).read_bytes()
+                with open(self.root / rel, "rb") as f:
+                    data = f.read(limits.file_bytes + 1)
+                    size = max(len(data), os.fstat(f.fileno()).st_size)
             except OSError as exc:
                 self._fail(rel, "read", f"cannot read file: {exc.strerror}")
+                return None
+            if len(data) > limits.file_bytes:
+                self.kb.findings.append(size_limits.too_large(rel, size, data, limits))
+                hold(data)
                 return None
             try:
                 text = decode(data)
             except YAMLSourceError as exc:
                 self._fail(rel, exc.code, exc.message, exc.line, exc.col)
+                hold(data)
                 return None
+        long_line = size_limits.long_line(text, limits.line_chars)
+        if long_line is not None:
+            self.kb.findings.append(size_limits.line_finding(rel, *long_line, limits))
+            hold(text)
+            return None
         if not text.strip():
             self._fail(rel, "empty-file", "file is empty", 1, 1)
             return None
@@ -133,7 +258,8 @@ class Loader:
                  what: str = "file") -> tuple[dict[str, Any], Pos] | None:
         """The YAML mapping in `text` and its positions, or None after reporting why not."""
         try:
-            value, pos = parse(text, line_offset)
+            limits = self.kb.config.limits
+            value, pos = parse(text, line_offset, max_depth=limits.yaml_depth, max_aliases=limits.yaml_aliases)
         except YAMLSourceError as exc:
             self._fail(rel, exc.code, exc.message, exc.line, exc.col)
             return None
@@ -145,10 +271,6 @@ class Loader:
                 self._fail(rel, "not-a-mapping", f"{what} must be a mapping of keys, not {_kind(value)}", line, 1)
             return None
         return value, pos
-
-    def _file_mapping(self, rel: str) -> tuple[dict[str, Any], Pos] | None:
-        text = self._text(rel)
-        return None if text is None else self._mapping(rel, text)
 
     def _validate(self, model: type[M], data: dict[str, Any], rel: str, pos: Pos,
                   base: tuple[str | int, ...] = (), kind: RecordKind | None = None) -> M | None:
@@ -164,12 +286,11 @@ class Loader:
     # -- record kinds ------------------------------------------------------------------
 
     def _document(self, rel: str) -> None:
-        text = self._text(rel)
+        # A document that does not load still holds its id: never reused, not "unknown".
+        text = self._text(rel, lambda raw: self._hold_ids("document", rel, raw))
         if text is None:
             return
-        # A document that does not load still holds its id: never reused, not "unknown".
-        for ident in _RAW_DOC_ID.findall(text, 0, 4096)[:1]:
-            self.kb.broken.add(f"document:{ident}")
+        self._hold_ids("document", rel, text)
         try:
             front, front_line, body, body_line = split_front_matter(text)
         except YAMLSourceError as exc:
@@ -186,28 +307,32 @@ class Loader:
         self._add("document", sop.id, DocEntry(sop, rel, pos, (), body, body_line))
 
     def _named_record(self, rel: str, kind: RecordKind) -> None:
-        """An account or training file, named by its id: a file that does not load still holds that id."""
+        """An account or training file, named by its id: a file that does not load still holds that id,
+        and the id its text names."""
         stem = rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-        self.kb.broken.add(f"{kind}:{stem}")
-        found = self._file_mapping(rel)
+        text = self._text(rel, lambda raw: self._hold_ids(kind, rel, raw))
+        if text is None:
+            self.kb.broken.add(f"{kind}:{stem}")
+            return
+        found = self._mapping(rel, text)
         if found is None:
+            self._hold_ids(kind, rel, text)
             return
         data, pos = found
         record = self._validate(MODELS[kind], data, rel, pos, (), kind)
-        if record is not None:
-            self.kb.broken.discard(f"{kind}:{stem}")
+        if record is None:
+            self.kb.broken.add(f"{kind}:{stem}")
+        else:
             self._add(kind, record.id, Entry(record, rel, pos))  # type: ignore[attr-defined]
 
     def _registry(self, rel: str) -> None:
-        spec = REGISTRY_FILES.get(rel.rsplit("/", 1)[-1])
-        if spec is None:
-            known = ", ".join(REGISTRY_FILES)
-            self.kb.findings.append(
-                Finding(rel, 0, 0, "warning", "unknown-file", f"not a registry file; org/ holds {known}")
-            )
+        spec = REGISTRY_FILES[rel.rsplit("/", 1)[-1]]  # files() reads no other names
+        text = self._text(rel, lambda raw: self._hold_registry(spec, raw))
+        if text is None:
             return
-        found = self._file_mapping(rel)
+        found = self._mapping(rel, text)
         if found is None:
+            self._hold_registry(spec, text)
             return
         data, pos = found
         items = data.get(spec.key)
@@ -218,6 +343,18 @@ class Loader:
                 return
         for i, item in enumerate(items):
             self._registry_item(rel, spec, pos, i, item)
+
+    def _hold_registry(self, spec: RegistryFile, raw: str | bytes, incomplete: bool = True) -> None:
+        """Keep the ids (or terms) a registry file names when it does not load: its records are partial."""
+        text = _raw_text(raw)
+        if incomplete:
+            self.kb.incomplete.add(spec.kind)
+        if spec.kind == "term":
+            for quoted, single, plain in _RAW_TERM.findall(text):
+                self.kb.broken.add(f"term:{(quoted or single or plain.rstrip()).casefold()}")
+        else:
+            for ident in _RAW_REGISTRY_ID.findall(text):
+                self.kb.broken.add(f"{spec.kind}:{ident}")
 
     def _registry_item(self, rel: str, spec: RegistryFile, pos: Pos, i: int, item: object) -> None:
         base = (spec.key, i)

@@ -31,6 +31,8 @@ _PATTERN_HELP = {
     models.HANDLE_RE: "a GitHub handle like jdoe or northwind/kmt",
 }
 
+HINTS = 20  # did-you-mean suggestions per file; each compares the word with every choice
+
 _TYPE_NAMES = {
     "string_type": "text",
     "int_type": "a whole number",
@@ -155,13 +157,14 @@ def findings_from(
     # A union reports every branch. Type errors at a place that has deeper
     # errors are noise (the value had the right shape, something inside was
     # wrong); type errors at the same place merge into "expected X or Y".
-    paths = [r[0] for r in raw]
+    # every place that has something deeper below it (a set: thousands of errors cost no more than one each)
+    above = {path[:k] for path, _value, _err in raw for k in range(len(path))}
     expected: dict[tuple[Hashable, ...], list[str]] = {}
     kept: list[tuple[tuple[Hashable, ...], object, ErrorDetails]] = []
     for real, value, err in raw:
         name = _TYPE_NAMES.get(err["type"])
         if name is not None:
-            if any(len(p) > len(real) and p[: len(real)] == real for p in paths):
+            if real in above:
                 continue
             names = expected.setdefault(real, [])
             if names:
@@ -172,7 +175,8 @@ def findings_from(
         kept.append((real, value, err))
     out: dict[tuple[int, int, str, tuple[Hashable, ...], tuple[int | str, ...]], Finding] = {}
     for real, value, err in kept:
-        finding = _one(real, value, err, model, path, pos, base, " or ".join(expected.get(real, [])))
+        hint = len(out) < HINTS  # did-you-mean for the first findings of a file only
+        finding = _one(real, value, err, model, path, pos, base, " or ".join(expected.get(real, [])), hint)
         out.setdefault((finding.line, finding.col, finding.code, real, tuple(err["loc"])[-1:]), finding)
     return list(out.values())
 
@@ -194,6 +198,7 @@ def _one(
     pos: Pos | None,
     base: tuple[Hashable, ...],
     expected: str = "",
+    hint: bool = True,
 ) -> Finding:
     etype = err["type"]
     ctx = err.get("ctx") or {}
@@ -213,11 +218,11 @@ def _one(
 
     if etype == "extra_forbidden":
         owner = _model_at(model, real[:-1])
-        hint = did_you_mean(last, keys_of(owner)) if owner else ""
+        suggestion = did_you_mean(last, keys_of(owner)) if owner and hint else ""
         line, col = _locate(pos, base, real, key=True)
         where = dotted(real[:-1])
         inside = f" in {where}" if where else ""
-        return Finding(path, line, col, "error", "unknown-key", f"unknown key {last!r}{inside}{hint}")
+        return Finding(path, line, col, "error", "unknown-key", f"unknown key {last!r}{inside}{suggestion}")
 
     if etype == "missing":
         line, col = _locate(pos, base, real, key=True)
@@ -235,10 +240,10 @@ def _one(
     if etype == "literal_error":
         choices = re.findall(r"'([^']*)'|(\d+)", str(ctx.get("expected", "")))
         options = [a or b for a, b in choices]
-        hint = did_you_mean(value, options) if isinstance(value, str) else ""
+        suggestion = did_you_mean(value, options) if hint and isinstance(value, str) else ""
         return Finding(
             path, line, col, "error", "invalid-value",
-            f"{name}: {_describe(value)} is not allowed; expected one of {', '.join(options)}{hint}",
+            f"{name}: {_describe(value)} is not allowed; expected one of {', '.join(options)}{suggestion}",
         )
 
     if etype in _TYPE_NAMES:

@@ -1,12 +1,19 @@
 """Safe YAML parsing that remembers where every key and value came from.
 
-libyaml (PyYAML's C parser) builds the node tree; this module turns the nodes
-into plain Python values itself, so that it can
+libyaml (PyYAML's C parser) reads the text into parse events; this module
+builds plain Python values from the events itself, so that it can
 
 * record the line and column of every key and value (`Pos`),
 * reject duplicate keys, which PyYAML accepts silently,
 * construct nothing but plain YAML (no `!!python/...` or custom tags),
 * bound alias expansion and nesting depth.
+
+The values are built with an explicit stack, never by recursion, and nesting
+deeper than the limit is refused at the event that opens the collection one
+level too deep. PyYAML's composer (`get_single_node`) is not used: it recurses
+once per level in C, and with a libyaml that has no nesting limit of its own
+(0.2.5 and older) 25,000 `[` on one line overflow the C stack and kill the
+process (SIGSEGV). libyaml's parser itself keeps its state on the heap.
 
 Sequences become tuples (the models are immutable). Positions are 1-based.
 Scalars keep a packed int (`line << 20 | col`) and collections a `Pos`
@@ -20,27 +27,39 @@ import re
 import sys
 from array import array
 from collections.abc import Callable, Hashable, Sequence
+from typing import Any
 
 import yaml
 import yaml.reader
 from yaml.constructor import SafeConstructor
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.events import (
+    AliasEvent,
+    DocumentEndEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
+from yaml.nodes import ScalarNode
 from yaml.resolver import Resolver
 
 try:
     from yaml._yaml import CParser as _Parser  # what yaml.cyaml re-exports; its stubs declare it here
 except ImportError:  # pragma: no cover - libyaml is a hard requirement in practice
-    from yaml.composer import Composer
     from yaml.parser import Parser
     from yaml.reader import Reader
     from yaml.scanner import Scanner
 
-    class _Parser(Reader, Scanner, Parser, Composer):  # type: ignore[no-redef]
+    class _Parser(Reader, Scanner, Parser):  # type: ignore[no-redef]
         def __init__(self, stream: str) -> None:
             Reader.__init__(self, stream)
             Scanner.__init__(self)
             Parser.__init__(self)
-            Composer.__init__(self)
+
+        def dispose(self) -> None:
+            pass
 
 MAX_DEPTH = 64
 MAX_ALIAS_EXPANSION = 10_000
@@ -58,6 +77,8 @@ _SCALARS: dict[str, Callable[[ScalarNode], object]] = {
 }
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _INT = "tag:yaml.org,2002:int"
+_NULL = "tag:yaml.org,2002:null"
+_MERGE = "tag:yaml.org,2002:merge"
 _SHIFT = 20
 _MASK = (1 << _SHIFT) - 1
 # first character of a scalar -> the (tag, pattern) pairs that may resolve it
@@ -65,34 +86,11 @@ _IMPLICIT: dict[str | None, list[tuple[str, re.Pattern[str]]]] = Resolver.yaml_i
 _intern = sys.intern
 
 
-class _Loader(_Parser, Resolver):
-    """libyaml's parser with YAML 1.1 tag resolution, minus the per-node overhead.
-
-    Same tags as PyYAML's SafeLoader: only the implicit resolvers for the
-    scalar's first character are tried, and path resolvers (unused) are skipped.
-    """
-
-    def __init__(self, stream: str) -> None:
-        _Parser.__init__(self, stream)
-
-    def descend_resolver(self, current_node: Node | None, current_index: object) -> None:
-        pass
-
-    def ascend_resolver(self) -> None:
-        pass
-
-    def resolve(self, kind: type[Node], value: str, implicit: tuple[bool, bool]) -> str:
-        if kind is ScalarNode:
-            if implicit[0]:
-                for tag, regexp in _IMPLICIT.get(value[:1] or "", ()):
-                    if regexp.match(value):
-                        return tag
-            return _STR
-        return _SEQ if kind is SequenceNode else _MAP
-
-
 def unpack(p: int) -> tuple[int, int]:
     return p >> _SHIFT, p & _MASK
+
+
+_KEY_ORDER: list[tuple[Pos, dict[Hashable, int]] | None] = [None]  # Pos.key_start's: the last large mapping
 
 
 class Pos:
@@ -128,7 +126,15 @@ class Pos:
         keys, items = self.keys, self.items
         if keys is None or not isinstance(items, dict):
             raise TypeError("only a mapping has key positions")
-        return unpack(self.marks[keys[list(items).index(key)]])
+        if len(items) <= 16:
+            return unpack(self.marks[keys[list(items).index(key)]])
+        # A large mapping is usually asked about many keys in a row (a finding for each unknown one):
+        # the order of its keys is worked out once and kept for the last mapping asked.
+        last = _KEY_ORDER[0]
+        if last is None or last[0] is not self:
+            last = (self, {k: i for i, k in enumerate(items)})
+            _KEY_ORDER[0] = last
+        return unpack(self.marks[keys[last[1][key]]])
 
     def value_start(self, key_or_index: Hashable) -> tuple[int, int]:
         items = self.items
@@ -192,17 +198,25 @@ def decode(data: bytes) -> str:
         ) from None
 
 
-def parse(text: str, line_offset: int = 0) -> tuple[object, Pos | None]:
+def parse(text: str, line_offset: int = 0, *, max_depth: int = MAX_DEPTH,
+          max_aliases: int = MAX_ALIAS_EXPANSION) -> tuple[object, Pos | None]:
     """Parse one YAML document into (value, positions).
 
     `line_offset` is added to every line (for front matter inside Markdown).
-    Raises YAMLSourceError for anything that is not plain, well-formed YAML.
+    Raises YAMLSourceError for anything that is not plain, well-formed YAML,
+    for collections nested deeper than `max_depth` and for aliases that
+    expand to more than `max_aliases` nodes.
     """
-    loader = _Loader(text)
+    _line_breaks(text, line_offset)
+    parser = _Parser(text)
     try:
-        node = loader.get_single_node()
+        return _Builder(line_offset, max_depth, max_aliases).build(parser.get_event)
     except yaml.MarkedYAMLError as exc:
-        raise _syntax_error(exc, line_offset) from None
+        error = _syntax_error(exc, line_offset)
+        if "maximum nesting depth" in (exc.problem or ""):  # libyaml's own limit (0.2.6: 1000 levels), met
+            # while it looks ahead for a key; the same problem as ours, where libyaml stopped
+            error = YAMLSourceError("yaml-depth", f"nesting deeper than {max_depth} levels", error.line, error.col)
+        raise error from None
     except yaml.reader.ReaderError as exc:
         before = text[: exc.position]
         line = before.count("\n") + 1 + line_offset
@@ -214,11 +228,69 @@ def parse(text: str, line_offset: int = 0) -> tuple[object, Pos | None]:
         first = str(exc).splitlines()[0] if str(exc) else "invalid YAML"
         raise YAMLSourceError("yaml-syntax", f"invalid YAML: {first}", line_offset + 1, 1) from None
     finally:
-        loader.dispose()
-    if node is None:
-        return None, None
-    value, pos = _Builder(line_offset).build(node, 0)
-    return value, pos if isinstance(pos, Pos) else None
+        parser.dispose()
+
+
+def deepest(text: str, line_offset: int, max_depth: int) -> tuple[int, int] | None:
+    """(line, column) where collections nest deeper than `max_depth`, else None; nothing is built.
+
+    For YAML another parser will read (MkDocs reads the front matter of hand-written pages with
+    PyYAML's recursive composer): the events stop at the same place for both, so a text this finds
+    no problem in cannot make that parser recurse deeper than `max_depth` either.
+    """
+    parser = _Parser(text)
+    depth = 0
+    try:
+        while True:
+            event: Any = parser.get_event()
+            cls = event.__class__
+            if cls is MappingStartEvent or cls is SequenceStartEvent:
+                depth += 1
+                if depth > max_depth:
+                    mark = event.start_mark
+                    return mark.line + 1 + line_offset, mark.column + 1
+            elif cls is MappingEndEvent or cls is SequenceEndEvent:
+                depth -= 1
+            elif cls is StreamEndEvent:
+                return None
+    except yaml.YAMLError:
+        return None  # the other parser stops here too
+    finally:
+        parser.dispose()
+
+
+# Line breaks to YAML 1.1 (libyaml) that editors, git and our line numbers do not count: NEL, LS, PS,
+# and a carriage return without a line feed.
+_HIDDEN_BREAK = re.compile("[\x85\u2028\u2029]|\r(?!\n)")
+_BREAK_NAMES = {"\x85": "U+0085 (NEXT LINE)", "\u2028": "U+2028 (LINE SEPARATOR)",
+                "\u2029": "U+2029 (PARAGRAPH SEPARATOR)", "\r": "a carriage return without a line feed"}
+_BREAK_ESCAPES = {"\x85": "\\N", "\u2028": "\\L", "\u2029": "\\P", "\r": "\\r"}
+
+
+def _line_breaks(text: str, line_offset: int) -> None:
+    """Refuse a line break that only YAML sees.
+
+    libyaml ends a line at U+0085, U+2028, U+2029 and a lone CR; nobody reading
+    the file does. A key after one moves to another mapping without a visible
+    sign (a changelog entry's `summary:` became the document's, and the entry
+    was "missing required key 'summary'"), a quoted value changes, and every
+    line number after it is one too high.
+    """
+    if "\r" not in text and "\x85" not in text and "\u2028" not in text and "\u2029" not in text:
+        return
+    found = _HIDDEN_BREAK.search(text)
+    if found is None:
+        return
+    at = found.start()
+    line = text.count("\n", 0, at) + 1 + line_offset
+    col = at - (text.rfind("\n", 0, at) + 1) + 1
+    char = found.group()
+    raise YAMLSourceError(
+        "yaml-line-break",
+        f"{_BREAK_NAMES[char]} is a line break to YAML, but not to editors; remove it "
+        f"(inside double quotes write it as {_BREAK_ESCAPES[char]})",
+        line, col,
+    )
 
 
 def _syntax_error(exc: yaml.MarkedYAMLError, line_offset: int) -> YAMLSourceError:
@@ -241,109 +313,180 @@ def _syntax_error(exc: yaml.MarkedYAMLError, line_offset: int) -> YAMLSourceErro
     return YAMLSourceError("yaml-syntax", f"invalid YAML: {problem}{context}", line, col)
 
 
+class _Open:
+    """A collection being built: its value so far, its children's positions, a key awaiting its value."""
+
+    __slots__ = ("anchor", "at", "items", "key", "key_at", "keys", "mapping", "value", "weight")
+
+    def __init__(self, mapping: bool, at: int, anchor: str | None) -> None:
+        self.mapping = mapping
+        self.at = at  # index of the collection's start in `marks`
+        self.anchor = anchor
+        self.value: dict[Hashable, object] | list[object] = {} if mapping else []
+        self.items: dict[Hashable, int | Pos] | list[int | Pos] = {} if mapping else []
+        self.keys: list[int] = []
+        self.key: object = _NO_KEY  # a mapping's key whose value comes next
+        self.key_at = 0
+        self.weight = 1  # nodes in this collection, aliased ones counted each time
+
+
+_NO_KEY = object()
+# what an anchor names: (value, position, weight: None for a scalar)
+_Anchored = tuple[object, "int | Pos", "int | None"]
+
+
 class _Builder:
-    __slots__ = ("aliased", "count", "marks", "offset", "seen")
+    __slots__ = ("aliases", "anchors", "expanded", "marks", "max_depth", "offset")
 
-    def __init__(self, line_offset: int) -> None:
+    def __init__(self, line_offset: int, max_depth: int, max_aliases: int) -> None:
         self.offset = line_offset
+        self.max_depth = max_depth
+        self.aliases = max_aliases
         self.marks = array("Q")
-        self.seen: set[int] = set()
-        self.count = 0
-        self.aliased = False
+        self.anchors: dict[str, _Anchored] = {}
+        self.expanded = 0
 
-    def _at(self, node: Node) -> int:
-        """Record where `node` starts; return the record's index."""
-        mark = node.start_mark
-        marks = self.marks
-        marks.append(((mark.line + 1 + self.offset) << _SHIFT) | min(mark.column + 1, _MASK))
-        return len(marks) - 1
-
-    def _fail(self, node: Node, code: str, message: str) -> YAMLSourceError:
-        mark = node.start_mark
+    def _fail(self, mark: yaml.Mark | None, code: str, message: str) -> YAMLSourceError:
+        if mark is None:
+            return YAMLSourceError(code, message, self.offset + 1, 1)
         return YAMLSourceError(code, message, mark.line + 1 + self.offset, mark.column + 1)
 
-    def scalar(self, node: ScalarNode) -> tuple[object, int]:
-        tag = node.tag
-        value = node.value
-        if tag == _STR:
-            return value, self._at(node)
+    def build(self, next_event: Callable[[], object]) -> tuple[object, Pos | None]:
+        """Values from the events of a stream holding at most one document."""
+        next_event()  # the stream's start
+        event = next_event()
+        if event.__class__ is StreamEndEvent:
+            return None, None
+        result = self._document(next_event)
+        event = next_event()
+        if event.__class__ is not StreamEndEvent:
+            raise self._fail(getattr(event, "start_mark", None), "yaml-syntax",
+                             "more than one YAML document in the file; keep one document per file")
+        value, pos = result
+        return value, pos if isinstance(pos, Pos) else None
+
+    def _document(self, next_event: Callable[[], object]) -> tuple[object, int | Pos]:
+        """The events of one document's content up to its end, as (value, position)."""
+        marks = self.marks
+        mark_at = marks.append
+        offset = self.offset
+        stack: list[_Open] = []
+        result: tuple[object, int | Pos] = (None, 0)
+        while True:
+            event: Any = next_event()
+            cls = event.__class__
+            weight: int | None = None
+            if cls is ScalarEvent:
+                mark = event.start_mark
+                mark_at(((mark.line + 1 + offset) << _SHIFT) | min(mark.column + 1, _MASK))
+                pos: int | Pos = len(marks) - 1
+                text: str = event.value
+                value: object = text
+                tag = event.tag
+                if tag is None or tag == "!":
+                    tag = _STR
+                    if event.implicit[0]:
+                        for candidate, regexp in _IMPLICIT.get(text[:1] or "", ()):
+                            if regexp.match(text):
+                                tag = candidate
+                                break
+                if tag != _STR:
+                    if tag == _MERGE and stack and stack[-1].key is _NO_KEY and stack[-1].mapping:
+                        raise self._fail(mark, "yaml-tag", "merge keys ('<<') are not supported; write the keys out")
+                    value = self._scalar(tag, text, mark)
+                if event.anchor is not None:
+                    self._anchor(event.anchor, (value, pos, None), mark)
+            elif cls is MappingStartEvent or cls is SequenceStartEvent:
+                mark = event.start_mark
+                if len(stack) >= self.max_depth:
+                    raise self._fail(mark, "yaml-depth", f"nesting deeper than {self.max_depth} levels")
+                mapping = cls is MappingStartEvent
+                tag = event.tag
+                if tag is not None and tag != "!" and tag != (_MAP if mapping else _SEQ):
+                    raise self._fail(mark, "yaml-tag", _tag_message(tag))
+                if stack and stack[-1].mapping and stack[-1].key is _NO_KEY:
+                    raise self._fail(mark, "yaml-key", "a mapping key must be a plain scalar")
+                mark_at(((mark.line + 1 + offset) << _SHIFT) | min(mark.column + 1, _MASK))
+                stack.append(_Open(mapping, len(marks) - 1, event.anchor))
+                continue
+            elif cls is MappingEndEvent or cls is SequenceEndEvent:
+                done = stack.pop()
+                if done.mapping:
+                    value = done.value
+                    pos = Pos(marks, done.at, tuple(done.keys), done.items)
+                else:
+                    value = tuple(done.value)
+                    pos = Pos(marks, done.at, None, done.items)
+                weight = done.weight
+                if done.anchor is not None:
+                    self._anchor(done.anchor, (value, pos, weight), event.start_mark)
+            elif cls is AliasEvent:
+                value, pos, weight = self._alias(event.anchor, event.start_mark, stack)
+            elif cls is DocumentEndEvent:
+                return result
+            else:  # pragma: no cover - the parser emits no other event inside a document
+                raise self._fail(getattr(event, "start_mark", None), "yaml-syntax", "invalid YAML")
+
+            if not stack:
+                result = (value, pos)
+                continue
+            parent = stack[-1]
+            parent.weight += 1 if weight is None else weight
+            if not parent.mapping:
+                parent.value.append(value)  # type: ignore[union-attr]
+                parent.items.append(pos)  # type: ignore[union-attr]
+            elif parent.key is _NO_KEY:
+                if weight is not None:  # an alias of a collection, as a key
+                    raise self._fail(event.start_mark, "yaml-key", "a mapping key must be a plain scalar")
+                key = _intern(value) if isinstance(value, str) else value
+                held = parent.value
+                if key in held:
+                    first = unpack(marks[parent.keys[list(held).index(key)]])[0]
+                    raise self._fail(event.start_mark, "duplicate-key",
+                                     f"duplicate key {key!r} (first defined on line {first})")
+                parent.key = key
+                parent.key_at = pos  # type: ignore[assignment]
+            else:
+                parent.value[parent.key] = value  # type: ignore[call-overload]
+                parent.items[parent.key] = pos  # type: ignore[call-overload]
+                parent.keys.append(parent.key_at)
+                parent.key = _NO_KEY
+
+    def _anchor(self, name: str, anchored: _Anchored, mark: yaml.Mark) -> None:
+        if name in self.anchors:
+            raise self._fail(mark, "yaml-syntax", f"anchor &{name} is defined twice; give each anchor its own name")
+        self.anchors[name] = anchored
+
+    def _alias(self, name: str, mark: yaml.Mark, stack: list[_Open]) -> _Anchored:
+        anchored = self.anchors.get(name)
+        if anchored is None:
+            if any(o.anchor == name for o in stack):
+                raise self._fail(mark, "yaml-alias", f"alias *{name} is inside the collection it names (a loop)")
+            raise self._fail(mark, "yaml-syntax", f"alias *{name} has no anchor &{name} before it")
+        weight = anchored[2]
+        if weight is not None:
+            self.expanded += weight
+            if self.expanded > self.aliases:
+                raise self._fail(mark, "yaml-alias",
+                                 f"aliases expand to more than {self.aliases} nodes; write the values out")
+        return anchored
+
+    def _scalar(self, tag: str, value: str, mark: yaml.Mark) -> object:
+        """A scalar that is not text: a date, a number, true/false, null."""
         try:
             if tag == _TIMESTAMP and len(value) == 10:
-                return dt.date.fromisoformat(value), self._at(node)
+                return dt.date.fromisoformat(value)
             if tag == _INT and value.isdigit() and (value[0] != "0" or value == "0"):
-                return int(value), self._at(node)
+                return int(value)
+            if tag == _NULL:
+                return None
             fn = _SCALARS.get(tag)
             if fn is None:
-                raise self._fail(node, "yaml-tag", _tag_message(tag))
-            return fn(node), self._at(node)
+                raise self._fail(mark, "yaml-tag", _tag_message(tag))
+            return fn(ScalarNode(tag, value, mark, mark))
         except (ValueError, TypeError, OverflowError):
             shown = value if len(value) <= 40 else value[:37] + "..."
-            raise self._fail(node, "yaml-syntax", f"invalid {tag.rsplit(':', 1)[-1]} {shown!r}") from None
-
-    def build(self, node: Node, depth: int) -> tuple[object, int | Pos]:
-        if node.__class__ is ScalarNode:
-            return self.scalar(node)
-
-        if depth >= MAX_DEPTH:
-            raise self._fail(node, "yaml-depth", f"nesting deeper than {MAX_DEPTH} levels")
-        ident = id(node)
-        if ident in self.seen:
-            self.aliased = True
-        else:
-            self.seen.add(ident)
-        self.count += 1 + len(node.value)
-        if self.aliased and self.count > MAX_ALIAS_EXPANSION:
-            raise self._fail(
-                node,
-                "yaml-alias",
-                f"aliases expand to more than {MAX_ALIAS_EXPANSION} nodes; write the values out",
-            )
-
-        depth += 1
-        at = self._at
-        if node.__class__ is MappingNode:
-            if node.tag != _MAP:
-                raise self._fail(node, "yaml-tag", _tag_message(node.tag))
-            value: dict[Hashable, object] = {}
-            keys: list[int] = []
-            items: dict[Hashable, int | Pos] = {}
-            for knode, vnode in node.value:
-                if knode.__class__ is not ScalarNode:
-                    raise self._fail(knode, "yaml-key", "a mapping key must be a plain scalar")
-                if knode.tag == _STR:
-                    key, kpos = knode.value, at(knode)
-                elif knode.tag == "tag:yaml.org,2002:merge":
-                    raise self._fail(knode, "yaml-tag", "merge keys ('<<') are not supported; write the keys out")
-                else:
-                    key, kpos = self.scalar(knode)
-                if isinstance(key, str):
-                    key = _intern(key)
-                if key in value:
-                    first = unpack(self.marks[keys[list(value).index(key)]])[0]
-                    raise self._fail(
-                        knode, "duplicate-key", f"duplicate key {key!r} (first defined on line {first})"
-                    )
-                if vnode.__class__ is ScalarNode and vnode.tag == _STR:
-                    value[key] = vnode.value
-                    items[key] = at(vnode)
-                else:
-                    value[key], items[key] = self.build(vnode, depth)
-                keys.append(kpos)
-            return value, Pos(self.marks, at(node), tuple(keys), items)
-
-        if node.tag != _SEQ:
-            raise self._fail(node, "yaml-tag", _tag_message(node.tag))
-        seq: list[object] = []
-        poss: list[int | Pos] = []
-        for child in node.value:
-            if child.__class__ is ScalarNode and child.tag == _STR:
-                seq.append(child.value)
-                poss.append(at(child))
-            else:
-                v, p = self.build(child, depth)
-                seq.append(v)
-                poss.append(p)
-        return tuple(seq), Pos(self.marks, at(node), None, poss)
+            raise self._fail(mark, "yaml-syntax", f"invalid {tag.rsplit(':', 1)[-1]} {shown!r}") from None
 
 
 def _tag_message(tag: str) -> str:

@@ -750,6 +750,9 @@ def test_a_schema_file_that_is_not_utf8(kb):
 def test_a_file_name_that_is_not_utf8_is_printed_escaped(kb):
     text = (kb.root / SOP).read_text(encoding="utf-8").replace("SOP-OPS-001", "SOP-OPS-002")
     (kb.root / os.fsdecode(b"sops/ops/\xff.md")).write_text(text, encoding="utf-8")
+    check = _kb_bytes(kb, b"check", b"--today", TODAY.encode())
+    assert check.returncode == 1, check.stderr
+    assert b"sops/ops/\\xff.md: error: file name" in check.stdout and b"[file-name]" in check.stdout
+    # The document is held as broken: nothing writes to a file whose name kb check refuses.
     proc = _kb_bytes(kb, b"review", b"SOP-OPS-002", b"--by", b"person:bob", b"--today", TODAY.encode())
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.startswith(b"sops/ops/\\udcff.md: last_reviewed 2026-06-01 -> ")
+    assert proc.returncode == 1 and b"SOP-OPS-002 has errors; run kb check" in proc.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -142,3 +143,52 @@ def test_usage_errors(kmt_kb, tmp_path, capsys):
     (kmt_kb.root / ".github/CODEOWNERS").mkdir(parents=True)
     result = kmt_kb.run("codeowners", today=None)
     assert result.code == 2 and "cannot read .github/CODEOWNERS" in result.err
+
+
+# -- hostile names and owners: never a line that was not meant ---------------------------
+
+
+def _copy_doc(kb, rel: str, ident: str = "SOP-OPS-002") -> None:
+    kb.write(rel, kb.read("sops/ops/SOP-OPS-001.md").replace("id: SOP-OPS-001", f"id: {ident}"))
+
+
+def test_a_file_name_cannot_hand_a_folder_to_someone_else(kmt_kb):
+    # sops/x<newline>/org/<tab>@evil.md would be written as the two lines "/sops/x" and "/org/ @evil.md ..."
+    assert kmt_kb.run("codeowners", today=None).code == 0
+    before = kmt_kb.read(".github/CODEOWNERS")
+    _copy_doc(kmt_kb, "sops/x\n/org/\t@evil.md")
+    check = kmt_kb.check()
+    assert check.code == 1
+    fs = kmt_kb.findings()
+    assert [(f["path"], f["code"]) for f in fs] == [("sops/x\\x0a", "file-name")]
+    result = kmt_kb.run("codeowners", today=None)
+    assert result.code == 1 and "run kb check" in result.err
+    assert kmt_kb.read(".github/CODEOWNERS") == before
+    assert _owners(CodeOwners(before), "org/people.yaml") == ["@example/kmt"]
+
+
+def test_codeowners_refuses_a_path_it_cannot_write(kmt_kb):
+    from kbtools.edit.codeowners import escape, generate
+    from kbtools.load.loader import load
+
+    kb = load(kmt_kb.root)
+    entry = kb.docs["SOP-OPS-001"]
+    for bad in ("sops/x\n/org/\t@evil.md", "sops/a\rb.md", "sops/a\\b.md", "sops/ trail.md"):
+        assert escape(bad) is None
+        kb.docs["SOP-OPS-001"] = type(entry)(entry.model, bad, entry.pos, (), entry.body, entry.body_line)
+        text, problems = generate(kb)
+        assert [p.code for p in problems] == ["codeowners-path"], bad
+        assert "@evil" not in text and all(line.isprintable() for line in text.split("\n"))
+    assert escape("sops/Review copy [draft] #2.md") == "/sops/Review\\ copy\\ \\[draft\\]\\ \\#2.md"
+
+
+@pytest.mark.parametrize("email", ["bob\x1c@example.com", "b#ob@example.com", "bob\\x@example.com"])
+def test_an_owner_codeowners_cannot_hold_writes_nothing(kmt_kb, email):
+    # the models accept these emails; \x1c is a line break to str.splitlines, '#' may start a comment
+    kmt_kb.edit("org/people.yaml", "email: bob@example.com", f"email: {json.dumps(email)}")
+    kmt_kb.edit("sops/ops/SOP-OPS-001.md", "owner: team:ops-team", "owner: person:bob")
+    result = kmt_kb.run("codeowners", today=None)
+    assert result.code == 1
+    assert "sops/ops/SOP-OPS-001.md:7:8: error: owner person:bob: " in result.err
+    assert "[codeowners-owner]" in result.err and "Traceback" not in result.err
+    assert not (kmt_kb.root / ".github/CODEOWNERS").exists()

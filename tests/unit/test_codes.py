@@ -65,7 +65,7 @@ PASS_THROUGH: dict[tuple[str, str, str], Origin | None] = {
     ("load/loader.py", "Loader._text", "exc.code"): None,
     ("load/loader.py", "Loader._mapping", "exc.code"): None,
     ("load/loader.py", "Loader._document", "exc.code"): None,
-    ("config.py", "load_config", "exc.code"): None,
+    ("config.py", "read_config", "exc.code"): None,
     ("load/yamlsrc.py", "_Builder._fail", "code"): None,
     ("checks/references.py", "_missing", "code"): None,
     ("checks/references.py", "_unknown", "code or _CODE[kind]"): Origin("checks/references.py", "_CODE"),

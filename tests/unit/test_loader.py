@@ -67,8 +67,58 @@ def test_small_aliases_are_fine(kb):
 def test_deep_nesting_is_refused(kb):
     kb.write(ACCOUNT, "id: " + "[" * 200 + "]" * 200 + "\n")
     f = finding_for(kb, ACCOUNT)[0]
-    assert f["code"] in ("yaml-depth", "yaml-syntax")
-    assert f["line"] == 1
+    assert (f["code"], f["line"], f["col"]) == ("yaml-depth", 1, 68)  # the 65th '['
+
+
+DEEP = {  # each nests 990 levels: below libyaml 0.2.6's own limit of 1000, so only our limit stops them
+    "flow sequences": ("id: " + "[" * 990 + "]" * 990, (1, 68)),
+    "flow mappings": ("id: " + "{a: " * 990 + "}" * 990, (1, 257)),
+    "block sequences": ("- " * 990 + "x", (1, 129)),
+    "indentation": ("a:\n" + "".join(" " * i + "b:\n" for i in range(1, 990)), (65, 65)),
+    "an alias that contains itself": ("a: &r [1, *r]", (1, 11)),
+}
+PARSE_IN_A_SMALL_STACK = """
+import sys, threading
+from kbtools.load.yamlsrc import parse, YAMLSourceError
+threading.stack_size(256 * 1024)  # a thread's stack: PyYAML's C composer recursed once per level and overflowed it
+found = []
+def run():
+    try:
+        parse(sys.stdin.read())
+    except YAMLSourceError as exc:
+        found.append(f"{exc.code} {exc.line}:{exc.col}")
+thread = threading.Thread(target=run)
+thread.start()
+thread.join()
+print(*found)
+"""
+
+
+@pytest.mark.parametrize("kind", DEEP)
+def test_deep_nesting_stops_before_any_recursion(kind):
+    import subprocess
+    import sys
+
+    text, (line, col) = DEEP[kind]
+    run = subprocess.run([sys.executable, "-c", PARSE_IN_A_SMALL_STACK], input=text, capture_output=True, text=True,
+                         timeout=60)
+    assert run.returncode == 0, f"exit {run.returncode} (-11: SIGSEGV) {run.stderr[-500:]}"
+    code = "yaml-alias" if "alias" in kind else "yaml-depth"
+    assert run.stdout.split() == [code, f"{line}:{col}"]
+
+
+def test_kb_check_reports_25000_brackets_as_yaml_depth(kb):
+    import subprocess
+    import sys
+
+    kb.write(ACCOUNT, "id:\n" + " [\n" * 25_000)  # one to a line: within limits.line_chars
+    kb.write(SOP, kb.read(SOP).replace("title: Review an account", "title:\n" + "  {a:\n" * 25_000))
+    run = subprocess.run([sys.executable, "-m", "kbtools", "check", "--root", str(kb.root), "--today", "2026-11-22"],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1, run.stderr[-500:]
+    assert f"{ACCOUNT}:65:2: error: nesting deeper than 64 levels [yaml-depth]" in run.stdout  # the 64th '['
+    assert f"{SOP}:67:3: error: nesting deeper than 64 levels [yaml-depth]" in run.stdout  # the 64th '{a:'
+    assert "Traceback" not in run.stdout + run.stderr
 
 
 def test_non_utf8_bytes_point_at_the_byte(kb):
@@ -240,6 +290,7 @@ def test_a_broken_document_is_not_reported_again_as_unknown(kb):
 
 
 def test_huge_integer_is_a_finding(kb):
+    kb.write("kb.yml", kb.read("kb.yml") + "limits: {line_chars: 10000}\n")  # 5,000 digits are a long line
     kb.edit(ACCOUNT, "tier: 1", "tier: " + "9" * 5000)
     f = next(f for f in kb.findings() if f["path"] == ACCOUNT)
     assert (f["code"], f["line"], f["col"]) == ("yaml-syntax", 4, 7)
@@ -253,8 +304,8 @@ def test_control_character_points_at_itself(kb):
 
 
 def test_alias_of_a_big_mapping_is_refused_quickly(kb):
-    big = "m: &m {" + ", ".join(f"k{i}: {i}" for i in range(3000)) + "}\n"
-    kb.write(ACCOUNT, kb.read(ACCOUNT) + big + "l: [" + ", ".join(["*m"] * 3000) + "]\n")
+    big = "m: &m\n" + "".join(f"  k{i}: {i}\n" for i in range(3000))
+    kb.write(ACCOUNT, kb.read(ACCOUNT) + big + "l:\n" + "  - *m\n" * 3000)
     assert only(kb.findings(), "yaml-alias")["path"] == ACCOUNT
 
 
@@ -300,3 +351,186 @@ def test_a_broken_person_is_not_reported_again_as_unknown(kb):
 def test_an_unparseable_document_keeps_its_id(kb):
     kb.edit(SOP, "title: Review an account", "title: [unclosed")
     assert codes(kb.findings()) == ["yaml-syntax"]  # training and glossary links to it are not "unknown"
+
+
+# --- file and folder names --------------------------------------------------------
+
+
+@pytest.mark.parametrize("name, shown", [
+    ("x\n.md", "x\\x0a.md"),
+    ("\tlead.md", "\\x09lead.md"),
+    ("x\r.md", "x\\x0d.md"),
+    (" lead.md", " lead.md"),
+    ("trail.md ", "trail.md "),
+    ("back\\slash.md", "back\\slash.md"),
+    ("no\u00a0break.md", "no\\xa0break.md"),
+    ("right\u202eto-left.md", "right\\u202eto-left.md"),
+    ("line\u2028sep.md", "line\\u2028sep.md"),
+])
+def test_a_file_name_tools_cannot_write_is_refused_and_its_id_kept(kb, name, shown):
+    (kb.root / SOP).rename(kb.root / "sops/ops" / name)
+    fs = kb.findings()
+    # the file is not read; the training and glossary links to SOP-OPS-001 are not "unknown"
+    assert [(f["path"], f["code"], f["line"]) for f in fs] == [(f"sops/ops/{shown}", "file-name", 0)]
+    assert f"'{shown}'" in fs[0]["message"]
+    assert kb.check().code == 1
+
+
+def test_a_folder_name_tools_cannot_write_is_refused_once(kb):
+    (kb.root / "sops/ops").rename(kb.root / "sops/o\tps")
+    (kb.root / "accounts/x\n").mkdir()
+    (kb.root / "accounts/ACC-00001.yaml").rename(kb.root / "accounts/x\n/ACC-00001.yaml")
+    fs = kb.findings()
+    assert [(f["path"], f["code"]) for f in fs] == [("accounts/x\\x0a", "file-name"), ("sops/o\\x09ps", "file-name")]
+    assert "nothing in it is read" in fs[0]["message"]
+
+
+def test_names_with_spaces_and_brackets_inside_are_fine(kb):
+    (kb.root / SOP).rename(kb.root / "sops/ops/Review copy [draft] #2!.md")
+    assert kb.findings() == []
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github", "junit"])
+def test_names_that_are_not_utf8_are_findings_in_every_format(kb, fmt):
+    import json
+    import os
+    import xml.etree.ElementTree as ET
+
+    os.rename(kb.root / SOP, os.fsdecode(os.fsencode(kb.root / "sops/ops") + b"/Caf\xe9.md"))
+    os.mkdir(os.fsencode(kb.root / "accounts") + b"/d\xff")
+    os.rename(kb.root / ACCOUNT, os.fsencode(kb.root / "accounts") + b"/d\xff/ACC-00001.yaml")
+    (kb.root / "org" / os.fsdecode(b"x\xfe.yaml")).write_text("people: []\n")
+    result = kb.check("--format", fmt)
+    assert result.code == 1 and "Traceback" not in result.out + result.err and result.err == ""
+    result.out.encode("utf-8")  # printable: no lone surrogates
+    if fmt != "json":
+        assert "Caf\\xe9.md" in result.out and "d\\xff" in result.out and "x\\xfe.yaml" in result.out
+    else:
+        fs = json.loads(result.out)["findings"]
+        assert [(f["path"], f["code"]) for f in fs] == [
+            ("accounts/d\\xff", "file-name"), ("org/x\\xfe.yaml", "file-name"), ("sops/ops/Caf\\xe9.md", "file-name")]
+        assert "is not valid UTF-8" in fs[0]["message"]
+    if fmt == "junit":
+        ET.fromstring(result.out)
+    codeowners = kb.run("codeowners", today=None)
+    assert codeowners.code == 1 and "Traceback" not in codeowners.err and "internal error" not in codeowners.err
+
+
+# --- a file that does not load keeps its ids: nothing cascades, nothing is reused ---------
+
+MINIMAL_FILES = ["sops/ops/SOP-OPS-001.md", "accounts/ACC-00001.yaml", "training/TRN-901.yaml", "org/people.yaml",
+                 "org/teams.yaml", "org/roles.yaml", "org/departments.yaml", "org/glossary.yaml"]
+
+
+def _damage(data: bytes, how: str) -> bytes:
+    if how == "a byte that is not UTF-8":
+        return data.replace(b"\n", b"\n\xff", 1)
+    if how == "a byte on every line":
+        return data.replace(b"\n", b"\n\xe9")
+    lines = data.split(b"\n")
+    return b"\n".join([*lines[:3], b"x: [unclosed", *lines[3:]])
+
+
+@pytest.mark.parametrize("how", ["a byte that is not UTF-8", "a byte on every line", "a YAML syntax error"])
+@pytest.mark.parametrize("rel", MINIMAL_FILES)
+def test_a_file_that_does_not_load_is_the_only_finding(kb, rel, how):
+    path = kb.root / rel
+    path.write_bytes(_damage(path.read_bytes(), how))
+    fs = kb.findings()
+    wanted = "yaml-syntax" if how == "a YAML syntax error" else "encoding"
+    assert [(f["path"], f["code"]) for f in fs] == [(rel, wanted)]
+
+
+def test_kb_new_never_reuses_the_id_of_a_file_that_cannot_be_decoded(kb):
+    path = kb.root / SOP
+    path.write_bytes(path.read_bytes().replace(b"Review an account", b"Review an acc\xf6unt"))
+    assert kb.run("new", "sop", "--department", "ops", "--title", "Next").code == 0
+    assert sorted(p.name for p in (kb.root / "sops/ops").iterdir()) == ["SOP-OPS-001.md", "SOP-OPS-002.md"]
+
+
+def test_an_account_keeps_the_id_its_text_names(kb):
+    # named after another id: the id inside is held as well as the file name's
+    kb.write("accounts/ACC-00009.yaml", b"id: ACC-00002\nname: Caf\xe9\n")
+    kb.write("training/TRN-902.yaml", kb.read("training/TRN-901.yaml").replace("TRN-901", "TRN-902"))
+    from kbtools.load.loader import load
+
+    loaded = load(kb.root)
+    assert {"account:ACC-00002", "account:ACC-00009"} <= loaded.broken
+
+
+# --- stray files: reported, not ignored -------------------------------------------
+
+
+@pytest.mark.parametrize("rel, hint", [
+    ("sops/ops/SOP-OPS-002.MD", "rename it to SOP-OPS-002.md"),
+    ("sops/ops/SOP-OPS-002.Md", "rename it to SOP-OPS-002.md"),
+    ("sops/ops/SOP-OPS-002.markdown", "rename it to SOP-OPS-002.md"),
+    ("sops/ops/notes.txt", "holds only files ending in .md"),
+    ("sops/README", "holds only files ending in .md"),
+    ("accounts/ACC-00002.YAML", "rename it to ACC-00002.yaml"),
+    ("accounts/ACC-00002.Yml", "rename it to ACC-00002.yaml"),
+    ("accounts/ACC-00002.json", "holds only files ending in .yaml or .yml"),
+    ("training/TRN-902.YAML", "rename it to TRN-902.yaml"),
+    ("training/TRN-902.yML", "rename it to TRN-902.yaml"),
+    ("org/People.yaml", "did you mean 'people.yaml'?"),
+    ("org/people.YAML", "did you mean 'people.yaml'?"),
+    ("org/notes.txt", "org/ holds departments.yaml"),
+])
+def test_a_stray_file_is_a_warning(kb, rel, hint):
+    kb.write(rel, kb.read(ACCOUNT).replace("ACC-00001", "ACC-00002"))
+    fs = kb.findings()
+    assert [(f["path"], f["code"], f["severity"]) for f in fs] == [(rel, "unknown-file", "warning")]
+    assert hint in fs[0]["message"]
+    assert kb.check().code == 0 and kb.check("--strict").code == 1
+
+
+def test_training_attachments_are_not_strays(kb):
+    kb.write("training/notes/shadowing.md", "# Notes\n")
+    kb.write("training/slides.pdf", b"%PDF-1.4\n")
+    assert kb.findings() == []
+
+
+# --- line breaks only YAML sees --------------------------------------------------------
+
+HIDDEN_BREAKS = ["\u2028", "\u2029", "\x85", "\r"]
+
+
+@pytest.mark.parametrize("char", HIDDEN_BREAKS)
+def test_a_hidden_line_break_in_a_quoted_title_is_reported_where_it_is(kb, char):
+    kb.edit(SOP, 'title: "Approval: status"', f'title: "Approval:{char}status"')
+    fs = kb.findings()
+    assert [(f["code"], f["line"], f["col"]) for f in fs] == [("yaml-line-break", 30, 22)]
+    assert "line break to YAML" in fs[0]["message"]
+
+
+@pytest.mark.parametrize("char", HIDDEN_BREAKS)
+def test_a_hidden_line_break_does_not_move_a_key_into_another_mapping(kb, char):
+    # libyaml ends the line at the character: `summary` became the document's and the entry "missing" it
+    kb.edit(SOP, '  - {version: "1.1", date: 2026-01-10, summary: Added the approval gate}\n'
+                 '  - {version: "1.0", date: 2025-06-01, summary: First version}',
+            '  - {version: "1.0", date: 2025-06-01, summary: First version}\n'
+            f'  - version: "1.1"\n    date: 2026-01-10\n    {char}summary: Added the approval gate')
+    fs = kb.findings()
+    assert [(f["code"], f["line"], f["col"]) for f in fs] == [("yaml-line-break", 36, 5)]
+
+
+@pytest.mark.parametrize("rel", [ACCOUNT, "org/people.yaml"])
+def test_hidden_line_breaks_in_yaml_files_and_crlf_line_endings(kb, rel):
+    kb.write(rel, kb.read(rel).replace("\n", "\r\n"))
+    assert kb.findings() == []  # Windows line endings are fine
+    kb.write(rel, kb.read(rel).replace("\r\n", "\n", 2).replace("name: ", "name: \u2029", 1))
+    f = only(kb.findings(), "yaml-line-break")
+    line = next(i for i, text in enumerate(kb.read(rel).split("\n"), 1) if "name: " in text)
+    assert (f["path"], f["line"], f["col"]) == (rel, line, kb.read(rel).split("\n")[line - 1].index("\u2029") + 1)
+    assert "U+2029" in f["message"]
+
+
+@pytest.mark.parametrize("old, new", [
+    (SOP, "sops/ops/SOP-OPS-001.MD"), (SOP, "sops/ops/SOP-OPS-001.markdown"), (SOP, "sops/ops/SOP-OPS-001.txt"),
+    ("training/TRN-901.yaml", "training/TRN-901.YAML"), ("org/people.yaml", "org/People.yaml"),
+    ("org/glossary.yaml", "org/glossary.YML"),
+])
+def test_a_stray_file_keeps_the_ids_it_names(kb, old, new):
+    # found by bench/fuzz.py: a document renamed to .Yml made every link to it an unknown-document error
+    (kb.root / old).rename(kb.root / new)
+    assert [(f["path"], f["code"]) for f in kb.findings()] == [(new, "unknown-file")]
