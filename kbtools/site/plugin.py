@@ -49,6 +49,8 @@ from mkdocs.utils.meta import get_data
 from ..checks import run_checks
 from ..config import WATCHED, resolve_today
 from ..findings import Finding, KBError
+from ..load.limits import DEFAULT as DEFAULT_LIMITS
+from ..load.limits import Limits, text_findings
 from ..load.loader import load
 from . import urls
 from .annotate import Annotator, LeakGuard, rewrite_id_links
@@ -118,6 +120,7 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         self.scanned: set[str] = set()
         self.docs_dir = "docs"
         self.policies: dict[str, str] = {}  # the policy each HTML file was given, by its path in the site
+        self.limits: Limits = DEFAULT_LIMITS  # kb.yml's, once on_config has read it
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.dev = command == "serve"
@@ -139,6 +142,7 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
             config.site_url = _site_url(config.site_url, kb.config.site_url)
         today = build_date(self.config.today)
         report(run_checks(kb, today))
+        self.limits = kb.config.limits
         self.view = build_view(kb, audience, today)
         self.annotator = Annotator(self.view)
         self.sanitizer = own_class_sanitizer(config)
@@ -163,6 +167,9 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
                     self.theme_files.add(file.dest_uri)
                 continue
             is_page = file.is_documentation_page()
+            if is_page and report(text_findings(f"docs/{file.src_uri}", file.content_string, self.limits)):
+                files.remove(file)  # too large for Markdown to render in reasonable time: left out, build fails
+                continue
             audience = self.file_audiences.of(file.src_uri, self._audience_of(file) if is_page else None)
             if audience not in SEEN_BY[self.view.audience]:
                 files.remove(file)

@@ -597,3 +597,12 @@ def test_no_resource_from_elsewhere(sites):
             if path.suffix == ".css":
                 assert not css_url.search(text), path
             assert "fonts.googleapis" not in text and "googletagmanager" not in text, path
+
+
+def test_a_hand_written_page_over_the_line_limit_fails_the_build_and_is_not_rendered(tmp_path):
+    root = copy_site_kb(tmp_path / "kb")
+    (root / "docs" / "huge.md").write_text("# Huge\n\n" + "[" * 40_000 + "\n", encoding="utf-8")
+    code, out = finish(mkdocs_build(root, tmp_path / "site"))  # Python-Markdown alone takes minutes on it
+    assert code != 0
+    assert "docs/huge.md:3:4001: error:" in out and "[line-too-long]" in out
+    assert not (tmp_path / "site" / "huge").exists()
