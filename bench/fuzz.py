@@ -16,7 +16,9 @@ start-up per run). A worker that dies (a signal such as SIGSEGV) or takes
 longer than --timeout on one run is replaced; that run is replayed alone in a
 fresh process to confirm it, and counted as a crash or a hang. Each input
 that crashed, hung or broke the output rules is saved under DIR (default
-.bench/fuzz/) with its mutations, and the slowest input too. The report:
+.bench/fuzz/) with its mutations, and the slowest input too (the ten
+slowest runs are timed again, best of three, so that a run slowed by other
+work on the machine is not reported as the slowest input). The report:
 runs, crashes, hangs, output problems, the slowest input, findings per run,
 exit codes and time per run; also DIR/results.json. Exit 0 when every run
 passed, 1 otherwise, 2 on wrong usage.
@@ -92,6 +94,8 @@ def _decode(d: dict[str, Any]) -> Mutation:
 
 def worker(base: Path) -> int:
     roots = {name: base / name for name in FIXTURES}
+    for root in roots.values():  # imports and first-time work, so that no run's time includes them
+        run_check(root, "json")
     for line in sys.stdin:
         job = json.loads(line)
         damage = [_decode(d) for d in job["damage"]]
@@ -168,6 +172,26 @@ def save(job: dict[str, Any], why: str, out: Path) -> Path:
     return folder
 
 
+def _slowest(results: list[dict[str, Any]], todo: list[dict[str, Any]], out: Path,
+             timeout: float) -> tuple[dict[str, Any], float]:
+    """The slowest run, timed again: the ten slowest are replayed three times each in a fresh worker and
+    the best of each kept (a run slowed by other work on the machine is not the input's doing).
+    Returns that run with its best time, and the time it first took."""
+    first = {r["n"]: r["seconds"] for r in results}
+    candidates = sorted(results, key=lambda r: r["seconds"], reverse=True)[:10]
+    again = Worker(out / "retime")
+    try:
+        best: list[dict[str, Any]] = []
+        for result in candidates:
+            runs = [again.run(todo[result["n"]], timeout) for _ in range(3)]
+            times = [r["seconds"] for r in runs if r is not None]
+            best.append({**result, "seconds": min(times) if times else result["seconds"]})
+    finally:
+        again.stop()
+    slowest = max(best, key=lambda r: r["seconds"])
+    return slowest, first[slowest["n"]]
+
+
 def main() -> int:
     p = argparse.ArgumentParser(prog="bench/fuzz.py", description=__doc__.split("\n\n")[0])
     p.add_argument("--runs", type=positive, default=7_500)
@@ -205,7 +229,7 @@ def main() -> int:
         current.stop()
     if not results:
         raise BenchError("no run finished", 1)
-    slowest = max(results, key=lambda r: r["seconds"])
+    slowest, retimed = _slowest(results, todo, out, args.timeout)
     slow_job = todo[slowest["n"]]
     findings = [r["findings"] for r in results]
     seconds = [r["seconds"] for r in results]
@@ -217,7 +241,8 @@ def main() -> int:
         "findings_per_run": {"mean": round(statistics.mean(findings), 2), "median": statistics.median(findings),
                              "max": max(findings)},
         "seconds_per_run": {"mean": round(statistics.mean(seconds), 4), "max": round(max(seconds), 3)},
-        "slowest": {"seconds": round(slowest["seconds"], 3), "fixture": slow_job["fixture"],
+        "slowest": {"seconds": round(slowest["seconds"], 3), "first_seen_seconds": round(retimed, 3),
+                    "fixture": slow_job["fixture"],
                     "file": slow_job["file"], "format": slow_job["format"],
                     "damage": [_decode(d).describe() for d in slow_job["damage"]],
                     "input": str(save(slow_job, "slowest", out))},
@@ -231,8 +256,8 @@ def main() -> int:
     print(f"findings per run: {report['findings_per_run']}")
     print(f"seconds per run: {report['seconds_per_run']}")
     s = report["slowest"]
-    print(f"slowest input: {s['seconds']} s, {s['fixture']}/{s['file']} --format {s['format']}: "
-          f"{'; '.join(s['damage'])}")
+    print(f"slowest input: {s['seconds']} s (best of 3; {s['first_seen_seconds']} s in the campaign), "
+          f"{s['fixture']}/{s['file']} --format {s['format']}: {'; '.join(s['damage'])}")
     for item in (*report["crashes"], *report["hangs"], *bad[:20]):
         print(f"  {item}")
     print(f"results: {out / 'results.json'}")
