@@ -229,8 +229,10 @@ class Loader:
         else:
             try:
                 with open(self.root / rel, "rb") as f:
-                    data = f.read(limits.file_bytes + 1)
-                    size = max(len(data), os.fstat(f.fileno()).st_size)
+                    size = os.fstat(f.fileno()).st_size
+                    # what the file holds, but never more than one byte past the limit (a file may grow)
+                    data = f.read(min(size, limits.file_bytes) + 1)
+                    size = max(size, len(data))
             except OSError as exc:
                 self._fail(rel, "read", f"cannot read file: {exc.strerror}")
                 return None

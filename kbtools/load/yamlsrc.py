@@ -212,7 +212,7 @@ def parse(text: str, line_offset: int = 0, *, max_depth: int = MAX_DEPTH,
     try:
         return _Builder(line_offset, max_depth, max_aliases).build(parser.get_event)
     except yaml.MarkedYAMLError as exc:
-        error = _syntax_error(exc, line_offset)
+        error = _syntax_error(exc, line_offset, text)
         if "maximum nesting depth" in (exc.problem or ""):  # libyaml's own limit (0.2.6: 1000 levels), met
             # while it looks ahead for a key; the same problem as ours, where libyaml stopped
             error = YAMLSourceError("yaml-depth", f"nesting deeper than {max_depth} levels", error.line, error.col)
@@ -293,10 +293,13 @@ def _line_breaks(text: str, line_offset: int) -> None:
     )
 
 
-def _syntax_error(exc: yaml.MarkedYAMLError, line_offset: int) -> YAMLSourceError:
+def _syntax_error(exc: yaml.MarkedYAMLError, line_offset: int, text: str) -> YAMLSourceError:
     mark = exc.problem_mark or exc.context_mark
     line = (mark.line + 1 + line_offset) if mark else line_offset + 1
     col = (mark.column + 1) if mark else 1
+    last = text.count("\n")  # libyaml ends the text with a line break of its own: its end may be a line past ours
+    if mark and mark.line > last:
+        line, col = last + 1 + line_offset, len(text) - (text.rfind("\n") + 1) + 1
     problem = exc.problem or "invalid YAML"
     if "tab" in problem or "'\\t'" in problem:
         return YAMLSourceError(

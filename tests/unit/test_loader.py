@@ -31,6 +31,9 @@ def finding_for(kb, path):
         ("a list, not a mapping", "- id: ACC-00001\n", "not-a-mapping", 1, 1),
         ("a scalar, not a mapping", "just text\n", "not-a-mapping", 1, 1),
         ("only comments", "# nothing here\n", "empty-file", 1, 1),
+        # found by bench/fuzz.py: libyaml ends the text with a line break of its own, one line past the file
+        ("no line break at the end", "id: ACC-00001\np", "yaml-syntax", 2, 2),
+        ("unclosed at the end", 'id: ACC-00001\nname: "x', "yaml-syntax", 2, 9),
     ],
 )
 def test_bad_yaml_is_a_positioned_finding(kb, name, content, code, line, col):
