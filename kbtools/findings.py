@@ -26,7 +26,8 @@ class Finding:
         where = self.shown_path
         if self.line:
             where += f":{self.line}:{self.col or 1}"
-        return f"{where}: {self.severity}: {self.message} [{self.code}]"
+        # Messages quote contributed text (keys, values): a control character in it must not reach a terminal.
+        return f"{where}: {self.severity}: {printable(self.message)} [{self.code}]"
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.path, self.line, self.col, self.code, self.message)

@@ -311,3 +311,8 @@ def test_junit_is_well_formed_with_odd_file_names(kb):
     assert "Traceback" not in res.err
     tc = cases(parse_junit(res.out))
     assert len(tc) == len(FIXTURE_FILES) + 1
+
+
+def test_a_control_character_quoted_in_a_message_is_printed_escaped():
+    finding = Finding("kb.yml", 6, 3, "error", "unknown-key", "key temp\t\x1b[2Jlate is not allowed")
+    assert finding.format() == "kb.yml:6:3: error: key temp\\x09\\x1b[2Jlate is not allowed [unknown-key]"
