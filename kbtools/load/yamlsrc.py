@@ -330,7 +330,7 @@ class _Open:
         self.keys: list[int] = []
         self.key: object = _NO_KEY  # a mapping's key whose value comes next
         self.key_at = 0
-        self.weight = 1  # nodes in this collection, aliased ones counted each time
+        self.weight = 0  # while open: the events and alias expansions read before it started
 
 
 _NO_KEY = object()
@@ -369,91 +369,104 @@ class _Builder:
         return value, pos if isinstance(pos, Pos) else None
 
     def _document(self, next_event: Callable[[], object]) -> tuple[object, int | Pos]:
-        """The events of one document's content up to its end, as (value, position)."""
+        """The events of one document's content up to its end, as (value, position).
+
+        The hot loop of loading: names it uses on every event are local variables.
+        """
         marks = self.marks
         mark_at = marks.append
         offset = self.offset
+        max_depth = self.max_depth
+        scalar_event, alias_event, no_key, text_tag, implicit, intern = (
+            ScalarEvent, AliasEvent, _NO_KEY, _STR, _IMPLICIT, _intern)
+        map_start, seq_start = MappingStartEvent, SequenceStartEvent
+        map_end, seq_end = MappingEndEvent, SequenceEndEvent
         stack: list[_Open] = []
+        top: _Open | None = None  # stack[-1]
+        events = 0  # events read so far: a collection's weight is the events inside it, plus the aliases'
         result: tuple[object, int | Pos] = (None, 0)
         while True:
             event: Any = next_event()
+            events += 1
             cls = event.__class__
-            weight: int | None = None
-            if cls is ScalarEvent:
+            weight: int | None = None  # set for a collection: an alias of it as a key is not a scalar
+            if cls is scalar_event:
                 mark = event.start_mark
-                mark_at(((mark.line + 1 + offset) << _SHIFT) | min(mark.column + 1, _MASK))
+                col = mark.column + 1
+                mark_at(((mark.line + 1 + offset) << _SHIFT) | (col if col < _MASK else _MASK))
                 pos: int | Pos = len(marks) - 1
                 text: str = event.value
                 value: object = text
                 tag = event.tag
                 if tag is None or tag == "!":
-                    tag = _STR
+                    tag = text_tag
                     if event.implicit[0]:
-                        for candidate, regexp in _IMPLICIT.get(text[:1] or "", ()):
+                        for candidate, regexp in implicit.get(text[:1] or "", ()):
                             if regexp.match(text):
                                 tag = candidate
                                 break
-                if tag != _STR:
-                    if tag == _MERGE and stack and stack[-1].key is _NO_KEY and stack[-1].mapping:
+                if tag != text_tag:
+                    if tag == _MERGE and top is not None and top.mapping and top.key is no_key:
                         raise self._fail(mark, "yaml-tag", "merge keys ('<<') are not supported; write the keys out")
                     value = self._scalar(tag, text, mark)
                 if event.anchor is not None:
                     self._anchor(event.anchor, (value, pos, None), mark)
-            elif cls is MappingStartEvent or cls is SequenceStartEvent:
+            elif cls is map_start or cls is seq_start:
                 mark = event.start_mark
-                if len(stack) >= self.max_depth:
-                    raise self._fail(mark, "yaml-depth", f"nesting deeper than {self.max_depth} levels")
-                mapping = cls is MappingStartEvent
+                if len(stack) >= max_depth:
+                    raise self._fail(mark, "yaml-depth", f"nesting deeper than {max_depth} levels")
+                mapping = cls is map_start
                 tag = event.tag
                 if tag is not None and tag != "!" and tag != (_MAP if mapping else _SEQ):
                     raise self._fail(mark, "yaml-tag", _tag_message(tag))
-                if stack and stack[-1].mapping and stack[-1].key is _NO_KEY:
+                if top is not None and top.mapping and top.key is no_key:
                     raise self._fail(mark, "yaml-key", "a mapping key must be a plain scalar")
-                mark_at(((mark.line + 1 + offset) << _SHIFT) | min(mark.column + 1, _MASK))
-                stack.append(_Open(mapping, len(marks) - 1, event.anchor))
+                col = mark.column + 1
+                mark_at(((mark.line + 1 + offset) << _SHIFT) | (col if col < _MASK else _MASK))
+                top = _Open(mapping, len(marks) - 1, event.anchor)
+                top.weight = events + self.expanded  # where it starts; its weight once it ends
+                stack.append(top)
                 continue
-            elif cls is MappingEndEvent or cls is SequenceEndEvent:
+            elif cls is map_end or cls is seq_end:
                 done = stack.pop()
+                top = stack[-1] if stack else None
                 if done.mapping:
                     value = done.value
                     pos = Pos(marks, done.at, tuple(done.keys), done.items)
                 else:
                     value = tuple(done.value)
                     pos = Pos(marks, done.at, None, done.items)
-                weight = done.weight
+                weight = events + self.expanded - done.weight
                 if done.anchor is not None:
                     self._anchor(done.anchor, (value, pos, weight), event.start_mark)
-            elif cls is AliasEvent:
+            elif cls is alias_event:
                 value, pos, weight = self._alias(event.anchor, event.start_mark, stack)
             elif cls is DocumentEndEvent:
                 return result
             else:  # pragma: no cover - the parser emits no other event inside a document
                 raise self._fail(getattr(event, "start_mark", None), "yaml-syntax", "invalid YAML")
 
-            if not stack:
+            if top is None:
                 result = (value, pos)
-                continue
-            parent = stack[-1]
-            parent.weight += 1 if weight is None else weight
-            if not parent.mapping:
-                parent.value.append(value)  # type: ignore[union-attr]
-                parent.items.append(pos)  # type: ignore[union-attr]
-            elif parent.key is _NO_KEY:
-                if weight is not None:  # an alias of a collection, as a key
+            elif not top.mapping:
+                top.value.append(value)  # type: ignore[union-attr]
+                top.items.append(pos)  # type: ignore[union-attr]
+            elif top.key is no_key:
+                if weight is not None:  # an alias of a collection, as a key (a collection fails at its start)
                     raise self._fail(event.start_mark, "yaml-key", "a mapping key must be a plain scalar")
-                key = _intern(value) if isinstance(value, str) else value
-                held = parent.value
+                key = intern(value) if isinstance(value, str) else value
+                held = top.value
                 if key in held:
-                    first = unpack(marks[parent.keys[list(held).index(key)]])[0]
+                    first = unpack(marks[top.keys[list(held).index(key)]])[0]
                     raise self._fail(event.start_mark, "duplicate-key",
                                      f"duplicate key {key!r} (first defined on line {first})")
-                parent.key = key
-                parent.key_at = pos  # type: ignore[assignment]
+                top.key = key
+                top.key_at = pos  # type: ignore[assignment]
             else:
-                parent.value[parent.key] = value  # type: ignore[call-overload]
-                parent.items[parent.key] = pos  # type: ignore[call-overload]
-                parent.keys.append(parent.key_at)
-                parent.key = _NO_KEY
+                top.value[top.key] = value  # type: ignore[call-overload]
+                top.items[top.key] = pos  # type: ignore[call-overload]
+                top.keys.append(top.key_at)
+                top.key = no_key
 
     def _anchor(self, name: str, anchored: _Anchored, mark: yaml.Mark) -> None:
         if name in self.anchors:
