@@ -10,6 +10,7 @@ import click
 from ..checks import run_checks
 from ..checks.report import REPORTERS
 from ..findings import KBError
+from ..load.names import shown
 from .common import emit, open_kb, output_option, root_option, today_option
 
 
@@ -20,7 +21,8 @@ def _scope(root: Path, paths: tuple[Path, ...]) -> list[str]:
             rel = p.resolve().relative_to(root)
         except ValueError:
             raise KBError(f"{p} is outside the knowledge base at {root}") from None
-        scoped.append("" if str(rel) == "." else rel.as_posix())
+        # Findings name a file as it is shown (undecodable bytes and control characters escaped).
+        scoped.append("" if str(rel) == "." else shown(rel.as_posix()))
     return scoped
 
 

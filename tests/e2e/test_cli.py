@@ -756,3 +756,11 @@ def test_a_file_name_that_is_not_utf8_is_printed_escaped(kb):
     # The document is held as broken: nothing writes to a file whose name kb check refuses.
     proc = _kb_bytes(kb, b"review", b"SOP-OPS-002", b"--by", b"person:bob", b"--today", TODAY.encode())
     assert proc.returncode == 1 and b"SOP-OPS-002 has errors; run kb check" in proc.stderr
+
+
+def test_a_check_scoped_to_a_refused_file_name_reports_it(kb):
+    bad = kb.root / "sops/ops/bad\tname.md"
+    bad.write_text(kb.read(SOP).replace("SOP-OPS-001", "SOP-OPS-009"), encoding="utf-8")
+    res = kb.check(str(bad))
+    assert res.code == 1
+    assert "sops/ops/bad\\x09name.md: error: file name" in res.out and "[file-name]" in res.out
