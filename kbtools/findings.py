@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from dataclasses import dataclass
 from typing import Literal
 
@@ -44,9 +46,23 @@ class Finding:
 
 
 def printable(text: str) -> str:
+    """Text safe for terminals, reports and XML: bytes that are not UTF-8 as \\xNN, other control characters
+    as \\xNN, \\uNNNN or \\UNNNNNNNN.
+
+    Names read from the file system keep undecodable bytes as lone surrogates
+    (Python's `surrogateescape`); those can be neither printed nor written
+    as UTF-8, so they are shown as the bytes they stand for.
+    """
     if text.isprintable():
         return text
-    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+    with contextlib.suppress(UnicodeError):  # a surrogate that stands for no byte keeps its own escape
+        text = os.fsencode(text).decode("utf-8", "backslashreplace")
+    return "".join(c if c.isprintable() else _escape(c) for c in text)
+
+
+def _escape(c: str) -> str:
+    n = ord(c)
+    return f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}" if n < 0x10000 else f"\\U{n:08x}"
 
 
 class KBError(Exception):

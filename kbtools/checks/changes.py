@@ -24,10 +24,9 @@ from pathlib import Path
 from typing import Literal, overload
 
 from ..config import CONFIG_FILE, WATCHED
-from ..findings import Finding, KBError
+from ..findings import Finding, KBError, printable
 from ..kb import DocEntry, KnowledgeBase
 from ..load.loader import load
-from ..load.names import shown
 
 
 @dataclass(frozen=True)
@@ -113,7 +112,7 @@ def baseline(kb: KnowledgeBase, ref: str, today: dt.date) -> Baseline:
             except tarfile.FilterError:
                 pass
         if member.name.split("/", 1)[0] in WATCHED:
-            skipped.append(Finding(shown(member.name), 0, 0, "warning", "not-a-file",
+            skipped.append(Finding(printable(member.name), 0, 0, "warning", "not-a-file",
                                    f"a link or special file at {ref}; skipped when comparing with {ref}"))
         return None
 

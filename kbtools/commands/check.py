@@ -9,8 +9,7 @@ import click
 
 from ..checks import run_checks
 from ..checks.report import REPORTERS
-from ..findings import KBError
-from ..load.names import shown
+from ..findings import KBError, printable
 from .common import emit, open_kb, output_option, root_option, today_option
 
 
@@ -22,7 +21,7 @@ def _scope(root: Path, paths: tuple[Path, ...]) -> list[str]:
         except ValueError:
             raise KBError(f"{p} is outside the knowledge base at {root}") from None
         # Findings name a file as it is shown (undecodable bytes and control characters escaped).
-        scoped.append("" if str(rel) == "." else shown(rel.as_posix()))
+        scoped.append("" if str(rel) == "." else printable(rel.as_posix()))
     return scoped
 
 

@@ -10,9 +10,9 @@ Three kinds of target:
   link is written through to what it points at (`-o /dev/stdout`), a device or FIFO is
   written to as it is (`-o /dev/null`); a regular file is replaced atomically, a missing one
   created atomically. `output_problem(name)` words what is wrong with a name.
-* `write_atomic(path, data)` and `write_into(folder, name, data)`: a regular file at a path
-  the caller chose, or a file inside a folder the person named (the folder may be a link, the
-  file may not); `write_set(folder, files)`: a set of files there, all of them or none.
+* `write_atomic(path, data)`: a regular file at a path the caller chose (its folder may be a
+  link, the file may not); `write_set(folder, files)`: a set of files in a folder the person
+  named, all of them or none.
 
 Replacing a file means: a temporary file beside it, named `.<name>.kb-<8 hex digits>.tmp`,
 written, flushed to disk, renamed over the file, then the folder flushed. A kb killed before
@@ -245,12 +245,13 @@ def remove_stale_temps(root: Path) -> list[str]:
 # --- files at a path the caller chose ---------------------------------------------------
 
 
-def write_into(folder: Path, name: str, data: str | bytes) -> None:
-    """Replace `name` inside `folder` atomically; `folder` may be a link, `name` may not."""
-    shown = str(folder / name)
-    fd = _open_named(folder, f"cannot write {shown}")
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Replace the regular file `path` (or create it) atomically; its folder must exist and may be a link."""
+    path = Path(path)
+    shown = str(path)
+    fd = _open_named(path.parent, f"cannot write {shown}")
     try:
-        _replace_in(fd, name, _bytes(data), shown)
+        _replace_in(fd, path.name, _bytes(data), shown)
     except OSError as exc:
         raise KBError(f"cannot write {shown}: {_why(exc)}") from None
     finally:
@@ -267,12 +268,6 @@ def _open_named(folder: Path, failure: str) -> int:
         raise KBError(f"{failure}: {folder} is not a folder") from None
     except OSError as exc:
         raise KBError(f"{failure}: {_why(exc)}") from None
-
-
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Replace the regular file `path` (or create it) atomically; its folder must exist."""
-    path = Path(path)
-    write_into(path.parent, path.name, data)
 
 
 # --- a set of files in a folder the person named: all of them or none -------------------------

@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable
 
 from .. import models
-from ..findings import Finding
+from ..findings import Finding, printable
 from ..kb import Entry, KnowledgeBase
 from ..load import names
 
@@ -79,7 +79,7 @@ def handles(kb: KnowledgeBase, ref: str) -> list[str]:
 def _rule(path: str, owners: list[str]) -> tuple[str, str]:
     pattern = escape(path)
     if pattern is None:  # callers check the path first
-        raise ValueError(f"'{names.shown(path)}' cannot be written to CODEOWNERS")
+        raise ValueError(f"'{printable(path)}' cannot be written to CODEOWNERS")
     return pattern, " ".join(dict.fromkeys(o for o in owners if owner_ok(o)))
 
 
@@ -91,7 +91,7 @@ def _owned(
     for entry in sorted(entries, key=lambda e: e.path):
         why = names.path_problem(entry.path)
         if why:
-            problems.append(Finding(names.shown(entry.path), 0, 0, "error", "codeowners-path",
+            problems.append(Finding(printable(entry.path), 0, 0, "error", "codeowners-path",
                                     f"this path cannot be written to CODEOWNERS: {why}; rename the file"))
             continue
         owner = entry.model.owner
@@ -103,7 +103,7 @@ def _owned(
             if not owner_ok(handle):
                 problems.append(entry.finding(
                     "error", "codeowners-owner",
-                    f"owner {owner}: '{names.shown(handle)}' is not a GitHub @handle or an email address "
+                    f"owner {owner}: '{printable(handle)}' is not a GitHub @handle or an email address "
                     "that CODEOWNERS can hold", "owner"))
         rules.append(_rule(entry.path, found + extra))
     return rules
@@ -129,7 +129,7 @@ def generate(kb: KnowledgeBase) -> tuple[str, list[Finding]]:
     for handle in kmt:
         if not owner_ok(handle):
             problems.append(Finding("kb.yml", 0, 0, "error", "codeowners-kmt",
-                                    f"kmt_team: '{names.shown(handle)}' is not a GitHub @handle or an email address "
+                                    f"kmt_team: '{printable(handle)}' is not a GitHub @handle or an email address "
                                     "that CODEOWNERS can hold"))
     docs = list(kb.docs.values()) + [e for kind, e in kb.duplicates if kind == "document"]
     accounts = list(kb.accounts.values()) + [e for kind, e in kb.duplicates if kind == "account"]

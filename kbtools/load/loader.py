@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from .. import models
 from ..config import FOLDERS, REGISTRY_FILES, Folder, RecordKind, RegistryFile, folder_of, read_config
-from ..findings import Finding
+from ..findings import Finding, printable
 from ..kb import DocEntry, Entry, KnowledgeBase
 from . import limits as size_limits
 from . import names
@@ -120,10 +120,10 @@ class Loader:
                         if why:
                             what = "folder" if is_dir else "file"
                             inside = "; nothing in it is read" if is_dir else "; the file is not read"
-                            self._fail(names.shown(rel), "file-name",
-                                       f"{what} name '{names.shown(item.name)}' {why}: rename it{inside}")
+                            self._fail(printable(rel), "file-name",
+                                       f"{what} name '{printable(item.name)}' {why}: rename it{inside}")
                             if not is_dir:
-                                unread.append(names.shown(rel))
+                                unread.append(printable(rel))
                         if is_dir:
                             stack.append((Path(item.path), refused or why is not None))
                         elif refused or why:
@@ -143,7 +143,7 @@ class Loader:
             except FileNotFoundError:
                 continue
             except OSError as exc:
-                where = names.shown(current.relative_to(self.root).as_posix())
+                where = printable(current.relative_to(self.root).as_posix())
                 self._fail(where, "read", f"cannot read folder: {exc.strerror}")
         found.sort()
         self.kb.files.extend(sorted(found + unread))

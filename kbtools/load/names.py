@@ -11,28 +11,7 @@ inside; the characters CODEOWNERS gives a meaning to (`#`, `*`, `?`, `[`,
 
 from __future__ import annotations
 
-import os
-
-
-def shown(name: str) -> str:
-    """A name (or path) as printable text: bytes that are not UTF-8 as \\xNN, control characters escaped.
-
-    Names read from the file system keep undecodable bytes as lone surrogates
-    (Python's `surrogateescape`); those can be neither printed nor written
-    as UTF-8, so they are shown as the bytes they stand for.
-    """
-    if name.isprintable():
-        return name
-    try:
-        text = os.fsencode(name).decode("utf-8", "backslashreplace")
-    except UnicodeError:  # a surrogate that stands for no byte (not a name from the file system)
-        text = name
-    return "".join(c if c.isprintable() else _escape(c) for c in text)
-
-
-def _escape(c: str) -> str:
-    n = ord(c)
-    return f"\\x{n:02x}" if n < 0x100 else f"\\u{n:04x}" if n < 0x10000 else f"\\U{n:08x}"
+from ..findings import printable
 
 
 def problem(name: str) -> str | None:
@@ -54,5 +33,5 @@ def path_problem(path: str) -> str | None:
     for part in path.split("/"):
         found = problem(part)
         if found:
-            return f"'{shown(part)}' {found}"
+            return f"'{printable(part)}' {found}"
     return None

@@ -128,10 +128,10 @@ def renamed(rel: str, m: Mutation) -> str:
 
 def line_counts(root: Path, rel: str, now: str) -> dict[str, int]:
     """How many lines the damaged file has, by the path findings name it with."""
-    from kbtools.load.names import shown
+    from kbtools.findings import printable
 
     data = (root / now).read_bytes() if (root / now).is_file() else b""
-    return {shown(now): data.count(b"\n") + 1}
+    return {printable(now): data.count(b"\n") + 1}
 
 
 @contextlib.contextmanager
