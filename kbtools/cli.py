@@ -9,6 +9,7 @@ import sys
 
 import click
 
+from .commands.accounts import accounts
 from .commands.check import check
 from .commands.checklist import checklist
 from .commands.codeowners import codeowners
@@ -32,7 +33,7 @@ def cli() -> None:
     """
 
 
-for command in (check, reviews, review, owners, new, checklist, schema, codeowners, digest, recover):
+for command in (check, reviews, review, owners, new, checklist, schema, codeowners, digest, recover, accounts):
     cli.add_command(command)
 
 

@@ -132,8 +132,25 @@ GROUPS: tuple[Group, ...] = (
     )),
     Group("writes", (
         _error("interrupted-write",
-               "a write across several files (`kb owners reassign`) was interrupted half-way; "
+               "a write across several files (`kb owners reassign`, `kb accounts import`) was interrupted half-way; "
                "`kb recover --resume` finishes it, `kb recover --rollback` undoes it"),
+    )),
+    Group("CRM import (`kb accounts import FILE.csv`: `FILE.csv:ROW:COL`, the row and column a spreadsheet shows)", (
+        _error("import-encoding", "the export is not UTF-8 text"),
+        _error("import-syntax", "the CSV does not parse (a quote left open), has no header, or a row has more or "
+                                "fewer cells than the header"),
+        _error("import-column", "a column the mapping names is missing from the header, or named twice"),
+        _error("import-missing", "an empty cell where the account needs a value (name, segment, tier, owner, "
+                                 "opened, the Salesforce id, or a column with `empty: error`)"),
+        _error("import-id", "not a Salesforce id: 15 or 18 letters and digits whose checksum matches"),
+        _error("import-duplicate", "two rows with one Salesforce id (in its 15- or 18-character form)"),
+        _error("import-date", "a date not in the mapping's `date_format`, or an opening date after today"),
+        _error("import-value", "a value the mapping cannot translate: an unknown segment, tier or health, an amount "
+                               "that is not a number, a line break or control character in a value"),
+        _error("import-owner", "an owner who is not in `org/people.yaml`, has left, is ambiguous by name, or cannot "
+                               "own a tier 1 or 2 account"),
+        _error("import-record", "an account the import would write that `kb check` would reject, or cannot edit in "
+                                "place"),
     )),
     Group("generated files", (
         _error("codeowners-owner", "`kb codeowners`: an owner without a GitHub handle, email or active member, "

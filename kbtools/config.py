@@ -13,9 +13,9 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self, get_args
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from .findings import Finding, KBError
 from .load import limits as size_limits
@@ -116,6 +116,89 @@ DEFAULT_REVIEW_EVERY: dict[DocType, str] = dict.fromkeys(DOC_TYPES, "12 months")
 DEFAULT_ACCOUNT_REVIEW_EVERY: dict[Tier, str] = {1: "3 months", 2: "6 months", 3: "12 months"}
 
 
+# --- crm: how a CRM export fills account records (`kb accounts import`) -------------------
+
+# The account keys an export may fill. The knowledge base's own keys (review dates, plans,
+# transitions, notes, reviews) are not among them: no import touches those.
+CrmKey = Literal["name", "segment", "tier", "owner", "health", "products", "since", "opened", "annual_revenue"]
+CRM_KEYS: tuple[CrmKey, ...] = get_args(CrmKey)
+# What a new account cannot do without (`opened`: its first review falls due one cadence after it).
+CRM_REQUIRED: tuple[CrmKey, ...] = ("name", "segment", "tier", "owner", "opened")
+_HEALTH = ("green", "yellow", "red")
+_SAMPLE_DAY = dt.date(2026, 11, 22)
+
+
+class CrmColumn(Record):
+    """Which column of the export fills one account key, and how its cells translate."""
+
+    column: Text = Field(description="the column's name in the export's header row")
+    values: dict[str, str | int] | None = Field(
+        None, description="cell -> value (matched ignoring case and surrounding spaces): tier labels to 1, 2, 3, "
+                          "segment labels to segments of this file, health labels to green, yellow, red")
+    match: Literal["email", "name", "id"] | None = Field(
+        None, description="owner only: how a cell names a person of org/people.yaml (default email)")
+    separator: str | None = Field(
+        None, min_length=1, max_length=1, description="products only: what separates products in a cell (default ;)")
+    empty: Literal["keep", "clear", "error"] | None = Field(
+        None, description="what an empty cell means: keep (the account keeps its value; the default), clear (the "
+                          "key is removed) or error; for name, segment, tier, owner and opened it is always an error")
+    owned: bool = Field(
+        True, description="the CRM owns the key: the import updates it on existing accounts (false: it only fills "
+                          "new accounts, and the knowledge base decides it afterwards)")
+
+
+class CrmSource(Record):
+    """One kind of export (a Salesforce report) and how its columns fill accounts."""
+
+    id_column: Text = Field(description="the column holding the Salesforce id (15 or 18 characters)")
+    date_format: Text = Field(
+        "%m/%d/%Y", description="how the export writes dates, in strftime codes (Salesforce writes the user's locale: "
+                                "%m/%d/%Y in the US, %d/%m/%Y in the UK, %d.%m.%Y in Germany); a time after the "
+                                "date is ignored")
+    delimiter: str = Field(",", min_length=1, max_length=1, description="the character between cells")
+    decimal: Literal[".", ","] = Field(".", description="the decimal separator of numbers (annual revenue)")
+    segments: tuple[Text, ...] | None = Field(
+        None, description="the segments the export covers: a full export closes only missing accounts of these "
+                          "(default: every account with a Salesforce id)")
+    columns: dict[CrmKey, CrmColumn] = Field(
+        description="account key -> the column that fills it; name, segment, tier, owner and opened are required")
+
+    @model_validator(mode="after")
+    def _usable(self) -> Self:
+        missing = [k for k in CRM_REQUIRED if k not in self.columns]
+        if missing:
+            raise ValueError(f"columns needs {', '.join(missing)} (a new account cannot be made without them)")
+        for key, col in self.columns.items():
+            if col.match is not None and key != "owner":
+                raise ValueError(f"columns.{key}: match applies to owner only")
+            if col.separator is not None and key != "products":
+                raise ValueError(f"columns.{key}: separator applies to products only")
+            if col.empty in ("keep", "clear") and key in CRM_REQUIRED:
+                raise ValueError(f"columns.{key}: an empty {key} is always an error (empty: {col.empty} cannot be)")
+            if col.values is not None:
+                _check_values(key, col.values)
+        try:
+            back = dt.datetime.strptime(_SAMPLE_DAY.strftime(self.date_format), self.date_format).date()
+        except ValueError:
+            back = None
+        if back != _SAMPLE_DAY:
+            raise ValueError(f"date_format {self.date_format!r} does not write and read back a date "
+                             "(give day, month and year, as in %m/%d/%Y)")
+        return self
+
+
+def _check_values(key: CrmKey, values: dict[str, str | int]) -> None:
+    if key not in ("tier", "segment", "health"):
+        raise ValueError(f"columns.{key}: values applies to tier, segment and health only")
+    for label, value in values.items():
+        if key == "tier" and (isinstance(value, bool) or value not in (1, 2, 3)):
+            raise ValueError(f"columns.tier.values: {label!r} must be 1, 2 or 3, not {value!r}")
+        if key == "health" and value not in _HEALTH:
+            raise ValueError(f"columns.health.values: {label!r} must be green, yellow or red, not {value!r}")
+        if key == "segment" and not isinstance(value, str):
+            raise ValueError(f"columns.segment.values: {label!r} must be a segment, not {value!r}")
+
+
 class Config(Record):
     """Policy settings, `kb.yml`."""
 
@@ -147,6 +230,11 @@ class Config(Record):
         description="sizes files are read up to (bytes, line length, YAML nesting and aliases); lower them here, "
                     "raising one above its default is a warning",
     )
+    crm: dict[Slug, CrmSource] = Field(
+        default_factory=dict,
+        description="CRM exports `kb accounts import` reads, by name (--source): which column fills which account "
+                    "key, which keys the CRM owns, how values translate",
+    )
 
     @field_validator("review_every")
     @classmethod
@@ -157,6 +245,16 @@ class Config(Record):
     @classmethod
     def _every_tier(cls, value: dict[Tier, str]) -> dict[Tier, str]:
         return {**DEFAULT_ACCOUNT_REVIEW_EVERY, **value}
+
+    @model_validator(mode="after")
+    def _crm_segments(self) -> Self:
+        for name, source in self.crm.items():
+            segment = source.columns["segment"].values or {}
+            used = [*(v for v in segment.values() if isinstance(v, str)), *(source.segments or ())]
+            unknown = sorted({s for s in used if s not in self.segments})
+            if unknown:
+                raise ValueError(f"crm.{name}: {', '.join(unknown)} not among segments ({', '.join(self.segments)})")
+        return self
 
     def url(self, path: str) -> str:
         """A site path (`sops/sop-csc-001/`) as a link: absolute when site_url is set, else relative."""

@@ -13,7 +13,9 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal, Self, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from .crm.salesforce_id import ID18_RE, is_canonical, suffix
 
 # --- patterns -------------------------------------------------------------
 
@@ -54,6 +56,20 @@ Email = Annotated[
     str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), Field(examples=["jdoe@example.com"])
 ]
 Handle = Annotated[str, StringConstraints(pattern=HANDLE_RE), Field(examples=["northwind/kmt", "jdoe"])]
+SALESFORCE_ID_RE = ID18_RE
+
+
+def _salesforce_checksum(value: str) -> str:
+    if not is_canonical(value):
+        raise ValueError(f"{value!r} is not a Salesforce id: for these first fifteen characters the last three "
+                         f"are {suffix(value[:15])}")
+    return value
+
+
+SalesforceId = Annotated[
+    str, StringConstraints(pattern=SALESFORCE_ID_RE), AfterValidator(_salesforce_checksum),
+    Field(examples=["001i000000NqMKpAAN"]),
+]
 
 DocStatus = Literal["draft", "in-review", "approved", "retired"]
 Audience = Literal["public", "internal", "restricted"]
@@ -249,6 +265,9 @@ class Account(Record):
     """An account record, `accounts/<id>.yaml`."""
 
     id: AccountId
+    salesforce_id: SalesforceId | None = Field(
+        None, description="the account's Salesforce id, 18-character form; `kb accounts import` matches on it"
+    )
     name: Text
     segment: Text
     tier: Tier
@@ -258,6 +277,10 @@ class Account(Record):
     team: AccountTeam | None = None
     products: tuple[Text, ...] = ()
     since: dt.date | None = None
+    opened: dt.date | None = Field(
+        None, description="the day the account was opened (its CRM creation date); until its first review, "
+                          "the review falls due one cadence after it and the account plan one plan interval after it"
+    )
     last_review: dt.date | None = None
     plan_updated: dt.date | None = None
     contacts: tuple[Contact, ...] = confidential(default=())
@@ -271,8 +294,9 @@ class Account(Record):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        if self.status != "closed" and self.last_review is None:
-            raise ValueError("last_review is required unless status is closed")
+        if self.status != "closed" and self.last_review is None and self.opened is None:
+            raise ValueError("last_review is required unless status is closed (or, for an account never "
+                             "reviewed, opened)")
         if self.status == "transitioning" and self.transition is None:
             raise ValueError("a transitioning account needs a transition block (from, to, reason, started)")
         return self

@@ -4,7 +4,9 @@ JSON outputs carry `"version": 1` and only grow while it stays 1: keys are
 added, never renamed or removed. Text tables pad every column but the last,
 which holds free text (titles, notes). Every CSV the project writes (`kb
 reviews`, checklists in the CLI and the site's downloads) is made by
-`csv_text`, which neutralises every cell a spreadsheet would run as a formula.
+`csv_text`, which neutralises every cell a spreadsheet would run as a formula;
+Markdown tables (`kb accounts`) put every cell through `md_cell`, which does
+the same and escapes what Markdown would read as markup.
 """
 
 from __future__ import annotations
@@ -70,3 +72,25 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]], linetermin
     writer.writerow([csv_cell(h) for h in header])
     writer.writerows([csv_cell(cell) for cell in row] for row in rows)
     return buf.getvalue()
+
+
+_MD_SPECIAL = frozenset("\\`*_[]|#~")
+_MD_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "@": "&#64;"}
+
+
+def md_cell(value: object) -> str:
+    """A cell of a Markdown table that shows `value` as it is: neutralised as `csv_cell` does (a table
+    pasted into a spreadsheet runs no formula), markup escaped (`|`, `*`, `[x](y)`, `<b>`, an `@mention`),
+    line breaks and control characters shown as escapes (a cell is one line)."""
+    return "".join(_md_char(c) for c in csv_cell(value))
+
+
+def _md_char(c: str) -> str:
+    if c in _MD_SPECIAL:
+        return "\\" + c
+    if c in _MD_ENTITIES:
+        return _MD_ENTITIES[c]
+    if c.isprintable():
+        return c
+    n = ord(c)  # shown as \xNN: the backslash escaped, so that Markdown shows it
+    return f"\\\\x{n:02x}" if n < 0x100 else f"\\\\u{n:04x}" if n < 0x10000 else f"\\\\U{n:08x}"

@@ -79,11 +79,15 @@ def review_items(kb: KnowledgeBase, today: dt.date) -> list[ReviewItem]:
     items: list[ReviewItem] = []
 
     def add(kind: ItemKind, ident: str, title: str, owner: str, last: dt.date | None, every: str,
-            entry: Entry[Any], field: str) -> None:
-        due = add_duration(last, every) if last else None
+            entry: Entry[Any], field: str, opened: dt.date | None = None) -> None:
+        # Never done: due one interval after the day the record was opened, when it says (accounts).
+        start = last or opened
+        due = add_duration(start, every) if start else None
+        if last is None and opened is not None:
+            field = "opened"
         items.append(
             ReviewItem(kind, ident, title, owner, last, every, due,
-                       state_of(last, due, today, window), entry, field, today)
+                       state_of(start, due, today, window), entry, field, today)
         )
 
     for ident, doc in kb.docs.items():
@@ -95,13 +99,13 @@ def review_items(kb: KnowledgeBase, today: dt.date) -> list[ReviewItem]:
 
     for ident, account in kb.accounts.items():
         acc = account.model
-        if acc.status == "closed" or acc.last_review is None:
+        if acc.status == "closed" or (acc.last_review is None and acc.opened is None):
             continue
         every = cfg.account_review_every[acc.tier]
-        add("account", ident, acc.name, acc.owner, acc.last_review, every, account, "last_review")
+        add("account", ident, acc.name, acc.owner, acc.last_review, every, account, "last_review", acc.opened)
         if acc.tier in cfg.account_plan.tiers:
             add("account-plan", ident, f"{acc.name}: account plan", acc.owner,
-                acc.plan_updated, cfg.account_plan.every, account, "plan_updated")
+                acc.plan_updated, cfg.account_plan.every, account, "plan_updated", acc.opened)
 
     items.sort(key=lambda i: (i.state != "future", i.due or dt.date.min, STATE_ORDER[i.state], i.kind, i.id))
     return items

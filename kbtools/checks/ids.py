@@ -1,4 +1,4 @@
-"""Ids are unique across all files; an account's file name is its id."""
+"""Ids are unique across all files, and so are accounts' Salesforce ids; an account's file name is its id."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import PurePosixPath
 
 from .. import models
 from ..findings import Finding
+from ..kb import Entry
 from . import Context, check
 
 
@@ -37,4 +38,22 @@ def account_file_names(ctx: Context) -> Iterator[Finding]:
             yield entry.finding(
                 "error", "file-name",
                 f"account file is named {stem!r} but its id is {ident!r}; rename it to {ident}.yaml", "id",
+            )
+
+
+@check("salesforce-ids")
+def unique_salesforce_ids(ctx: Context) -> Iterator[Finding]:
+    """One account per Salesforce id: `kb accounts import` matches rows to accounts by it."""
+    first: dict[str, Entry[models.Account]] = {}
+    entries = [*ctx.kb.accounts.values(), *(e for kind, e in ctx.kb.duplicates if kind == "account")]
+    for entry in sorted(entries, key=lambda e: e.path):
+        sfid = entry.model.salesforce_id
+        if sfid is None:
+            continue
+        held = first.setdefault(sfid, entry)
+        if held is not entry:
+            yield entry.finding(
+                "error", "duplicate-id",
+                f"salesforce_id {sfid} is also the id of {held.model.id} ({held.path}); one account per CRM record",
+                "salesforce_id",
             )

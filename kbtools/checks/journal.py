@@ -1,9 +1,9 @@
 """An interrupted write: the journal of a write across several files is still there.
 
-`kb owners reassign` records what it will write in `.kb-journal.json` before
-it touches a file and removes it after the last one; while it is there, some
-files may hold their new content and others their old (kb recover finishes
-or undoes the write).
+`kb owners reassign` and `kb accounts import` record what they will write in
+`.kb-journal.json` before they touch a file and remove it after the last one;
+while it is there, some files may hold their new content and others their old
+(kb recover finishes or undoes the write).
 """
 
 from __future__ import annotations

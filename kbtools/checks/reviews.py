@@ -16,13 +16,17 @@ def review_dates(ctx: Context) -> Iterator[Finding]:
     for item in review_items(ctx.kb, ctx.today):
         what = _LABEL[item.kind]
         plan = item.kind == "account-plan"
+        first = f"first {what} (opened {item.entry.model.opened})" if item.field == "opened" else what
         if item.state == "future":
+            when = getattr(item.entry.model, item.field)
+            fix = ("write the day the account was opened" if item.field == "opened"
+                   else f"record the date the {what} happened")
             yield item.entry.finding(
                 "error", "plan-in-future" if plan else "review-in-future",
-                f"{item.field} {item.last} is after today ({ctx.today}); record the date the {what} happened",
+                f"{item.field} {when} is after today ({ctx.today}); {fix}",
                 item.field,
             )
-        elif item.state == "overdue" and item.last is None:
+        elif item.state == "overdue" and item.due is None:
             yield item.entry.finding(
                 "error", "plan-missing",
                 f"tier {item.entry.model.tier} accounts need an account plan updated every {item.every}: "
@@ -30,16 +34,16 @@ def review_dates(ctx: Context) -> Iterator[Finding]:
                 "id",
             )
         elif item.state == "overdue":
-            assert item.due is not None  # set whenever `last` is
+            assert item.due is not None  # set whenever `last` (or `opened`) is
             late = (ctx.today - item.due).days
             yield item.entry.finding(
                 "error", "plan-overdue" if plan else "review-overdue",
-                f"{what} overdue: due {item.due} ({late} days ago; every {item.every}), owner {item.owner}",
+                f"{first} overdue: due {item.due} ({late} days ago; every {item.every}), owner {item.owner}",
                 item.field,
             )
         elif item.state == "due-soon":
             yield item.entry.finding(
                 "warning", "plan-due-soon" if plan else "review-due-soon",
-                f"{what} due {item.due} (in {item.days_left} days), owner {item.owner}",
+                f"{first} due {item.due} (in {item.days_left} days), owner {item.owner}",
                 item.field,
             )

@@ -24,8 +24,8 @@ from .common import root_option
 def recover(action: str | None, root: Path | None) -> int:
     """Finish (--resume) or undo (--rollback) a write across several files that was interrupted.
 
-    `kb owners reassign` records what it will write in .kb-journal.json before
-    it touches a file; a run killed half-way leaves it behind and `kb check`
+    `kb owners reassign` and `kb accounts import` record what they will write
+    in .kb-journal.json before they touch a file; a run killed half-way leaves it behind and `kb check`
     reports it. Without an option, say what the journal holds: exit 1 while a
     write is pending, 0 when there is nothing to recover.
     """
@@ -50,8 +50,12 @@ def recover(action: str | None, root: Path | None) -> int:
             click.echo(f"discarded the journal of `{found.command}`; the files stay as they are")
             return 0
         written = journal.finish(path, found, "resume" if action == "resume" else "rollback")
+    created = {c.path for c in found.files if c.old is None}
     for rel in written:
-        click.echo(f"{rel}: {'new' if action == 'resume' else 'old'} content restored")
+        if action == "rollback" and rel in created:
+            click.echo(f"{rel}: removed (the write created it)")
+        else:
+            click.echo(f"{rel}: {'new' if action == 'resume' else 'old'} content restored")
     done = "finished" if action == "resume" else "undone"
     click.echo(f"`{found.command}` {done}: {len(written)} of {len(found.files)} file(s) written, "
                f"the others already were")

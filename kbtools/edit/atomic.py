@@ -15,7 +15,9 @@ Three kinds of target:
   named, all of them or none.
 
 Replacing a file means: a temporary file beside it, named `.<name>.kb-<8 hex digits>.tmp`,
-written, flushed to disk, renamed over the file, then the folder flushed. A kb killed before
+written, flushed to disk, renamed over the file, then the folder flushed. `write_many_below`
+replaces many files so: every temporary file first (many flushed with one `syncfs` of the
+file system, not one by one), then the renames, then each folder flushed once. A kb killed before
 the rename leaves the old file and a temporary file; `remove_stale_temps` deletes the
 temporaries of that naming, and every writing command calls it while it holds the lock.
 """
@@ -23,6 +25,7 @@ temporaries of that naming, and every writing command calls it while it holds th
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import os
 import re
@@ -30,7 +33,7 @@ import secrets
 import shutil
 import stat
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from ..findings import KBError
@@ -70,6 +73,19 @@ def _replace_in(folder: int, name: str, raw: bytes, shown: str, *, exclusive: bo
     `exclusive`: the file must not exist yet (it is linked into place, never renamed over one).
     An existing entry that is not a regular file (a link, a pipe, a folder) is refused.
     """
+    tmp = _temp_in(folder, name, raw, shown, exclusive=exclusive, flush=True)
+    try:
+        _place(folder, tmp, name, shown, exclusive=exclusive)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp, dir_fd=folder)
+        raise
+    os.fsync(folder)
+
+
+def _temp_in(folder: int, name: str, raw: bytes, shown: str, *, exclusive: bool, flush: bool) -> str:
+    """A temporary file beside `name` holding `raw` (with `name`'s permissions), flushed to disk when
+    `flush`; its name. Refuses what `_replace_in` refuses."""
     mode = NEW_FILE_MODE
     try:
         st = os.stat(name, dir_fd=folder, follow_symlinks=False)
@@ -91,27 +107,46 @@ def _replace_in(folder: int, name: str, raw: bytes, shown: str, *, exclusive: bo
             continue
     else:  # pragma: no cover - 16 collisions of 32 random bits
         raise KBError(f"cannot write {shown}: no free temporary name")
-    pending: str | None = tmp
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(raw)
             fh.flush()
             os.fchmod(fh.fileno(), mode)
-            os.fsync(fh.fileno())
-        if exclusive:
-            try:
-                os.link(tmp, name, src_dir_fd=folder, dst_dir_fd=folder, follow_symlinks=False)
-            except FileExistsError:
-                raise KBError(f"{shown} already exists") from None
+            if flush:
+                os.fsync(fh.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
             os.unlink(tmp, dir_fd=folder)
-        else:
-            os.replace(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
-        pending = None
-        os.fsync(folder)
-    finally:
-        if pending is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(pending, dir_fd=folder)
+        raise
+    return tmp
+
+
+def _place(folder: int, tmp: str, name: str, shown: str, *, exclusive: bool) -> None:
+    """Put the temporary file in `name`'s place: renamed over it, or (exclusive) linked where there is none."""
+    if exclusive:
+        try:
+            os.link(tmp, name, src_dir_fd=folder, dst_dir_fd=folder, follow_symlinks=False)
+        except FileExistsError:
+            raise KBError(f"{shown} already exists") from None
+        os.unlink(tmp, dir_fd=folder)
+    else:
+        os.replace(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
+
+
+# Flushing a file system at once (Linux syncfs(2)) instead of each of many files: one wait for the disk,
+# not one per file. Worth it from this many files on (fewer are flushed one by one).
+_SYNCFS_FROM = 64
+
+
+def _syncfs_function() -> Callable[[int], int] | None:
+    try:
+        function: Callable[[int], int] = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, AttributeError):
+        return None
+    return function
+
+
+_SYNCFS = _syncfs_function() if sys.platform.startswith("linux") else None
 
 
 def _kind(mode: int) -> str:
@@ -185,6 +220,46 @@ def write_below(root: Path, rel: str, data: str | bytes, *, create_dirs: bool = 
             _replace_in(folder, name, _bytes(data), rel, exclusive=exclusive)
     except OSError as exc:
         raise KBError(f"cannot write {rel}: {_why(exc)}") from None
+
+
+def write_many_below(root: Path, files: Sequence[tuple[str, bytes, bool]]) -> None:
+    """Replace (or, when its flag is set, create) each file `(rel, data, exclusive)`, as `write_below` would,
+    in order: every temporary file is written and flushed to disk (many at once: the file system is flushed
+    once), then each is renamed into place, then every folder is flushed once. A kill leaves the files
+    renamed so far new and the others old, and temporary files that `remove_stale_temps` deletes."""
+    folders: dict[tuple[str, ...], int] = {}
+    pending: list[tuple[int, str, str, str, bool]] = []  # (folder, temporary name, name, shown, exclusive)
+    placed = 0
+    at_once = _SYNCFS is not None and len(files) >= _SYNCFS_FROM
+    current = ""
+    try:
+        for rel, data, exclusive in files:
+            current = rel
+            parts = _parts(rel)
+            where = tuple(parts[:-1])
+            if where not in folders:
+                folders[where] = _open_folder(root, where, create=False)
+            tmp = _temp_in(folders[where], parts[-1], data, rel, exclusive=exclusive, flush=not at_once)
+            pending.append((folders[where], tmp, parts[-1], rel, exclusive))
+        if at_once and _SYNCFS is not None:
+            for device_fd in {os.fstat(fd).st_dev: fd for fd in folders.values()}.values():
+                if _SYNCFS(device_fd) != 0:
+                    code = ctypes.get_errno()
+                    raise OSError(code, os.strerror(code))
+        for folder, tmp, name, shown, exclusive in pending:
+            current = shown
+            _place(folder, tmp, name, shown, exclusive=exclusive)
+            placed += 1
+        for fd in folders.values():
+            os.fsync(fd)
+    except OSError as exc:
+        raise KBError(f"cannot write {current}: {_why(exc)}") from None
+    finally:
+        for folder, tmp, _name, _shown, _exclusive in pending[placed:]:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp, dir_fd=folder)
+        for fd in folders.values():
+            os.close(fd)
 
 
 def read_below(root: Path, rel: str) -> bytes:

@@ -30,6 +30,24 @@ from . import journal
 from .atomic import read_below, write_below
 
 _PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/:@-]*$")
+_FLOW_INDICATORS = re.compile(r"[,\[\]{}]")
+# libyaml's parser, when PyYAML has it: the same values, nodes and marks, an order of magnitude faster
+# (`kb accounts import` edits thousands of files in one run).
+_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Composer(_LOADER):  # type: ignore[valid-type,misc]
+    """Composes nodes for their positions and styles only: their tags are never read, so not resolved
+    (resolving is most of what composing costs in Python)."""
+
+    def resolve(self, kind: type[Node], value: Any, implicit: Any) -> str:
+        return "?"
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        return None
+
+    def ascend_resolver(self) -> None:
+        return None
 _BREAK = re.compile(r"\r\n|\n|\r")
 _HEADER = re.compile(r"[|>][1-9+-]*")  # a block scalar's indicators: style, indentation, chomping
 _NULLS = ("", "~", "null", "Null", "NULL")
@@ -54,9 +72,20 @@ def yaml_scalar(value: str) -> str:
     return '"' + "".join(_escape(c) for c in value) + '"'
 
 
+def yaml_flow_list(values: tuple[str, ...] | list[str]) -> str:
+    """`values` as a one-line YAML flow list (`[POS, "Fuel, Oil"]`) that reads back as exactly these texts."""
+    items = []
+    for value in values:
+        item = yaml_scalar(value)
+        if not item.startswith('"') and _FLOW_INDICATORS.search(item):
+            item = '"' + "".join(_escape(c) for c in value) + '"'
+        items.append(item)
+    return "[" + ", ".join(items) + "]"
+
+
 def _reads_back(text: str) -> bool:
     try:
-        return bool(yaml.safe_load(text) == text)
+        return bool(yaml.load(text, Loader=_LOADER) == text)
     except yaml.YAMLError:
         return False
 
@@ -105,7 +134,7 @@ class FileEdit:
             self.start = _BREAK.search(self.text).end()  # type: ignore[union-attr]  # the front matter has lines
             self.stop = self.start + len(front)
         try:
-            node = yaml.compose(self.text[self.start:self.stop], Loader=yaml.SafeLoader)
+            node = yaml.compose(self.text[self.start:self.stop], Loader=_Composer)
         except yaml.YAMLError as exc:
             raise EditError(f"{self.entry.path}: cannot be edited in place ({exc}); edit it by hand") from None
         if not isinstance(node, MappingNode):
@@ -113,6 +142,18 @@ class FileEdit:
         self.root = node
 
     # -- where things are ------------------------------------------------------
+
+    def has(self, key: str) -> bool:
+        """Does the mapping hold top-level `key` (with any value, null included)?"""
+        return self._pair(key) is not None
+
+    def scalar(self, key: str) -> str | None:
+        """The text of top-level `key`'s scalar value as YAML reads it (None: missing, empty, null or not a scalar)."""
+        pair = self._pair(key)
+        if pair is None or not isinstance(pair[1], ScalarNode):
+            return None
+        node = pair[1]
+        return node.value if node.style else (None if node.value in _NULLS else node.value)
 
     def _pair(self, key: str) -> tuple[ScalarNode, Node] | None:
         assert self.root is not None
@@ -202,6 +243,57 @@ class FileEdit:
         assert self.root is not None
         self._insert_lines(self._key_end(anchor[1] if anchor else self.root), [self._indent() + f"{key}: {new}"])
 
+    def set_list(self, key: str, values: list[str], after: str) -> None:
+        """Give top-level `key` the list of texts `values`: a flow list stays a flow list, a block list
+        a block list at its indentation; a missing key is added as a flow list after key `after`."""
+        pair = self._pair(key)
+        flow = yaml_flow_list(values)
+        if pair is None:
+            anchor = self._pair(after)
+            assert self.root is not None
+            line = f"{self._indent()}{key}: {flow}"
+            self._insert_lines(self._key_end(anchor[1] if anchor else self.root), [line])
+            return
+        key_node, node = pair
+        if not isinstance(node, SequenceNode):
+            raise EditError(f"'{key}' in {self.entry.path} is not a list; edit it by hand")
+        begin, end = self._at(node.start_mark.index), self._at(node.end_mark.index)
+        if node.flow_style or not node.value:
+            if _BREAK.search(self.text, begin, end):
+                raise EditError(f"'{key}' in {self.entry.path} continues over several lines; edit it by hand")
+            self.edits.append((begin, end, flow))
+            return
+        stop = self._list_end(key, node)
+        if any(isinstance(v, (MappingNode, SequenceNode)) or (isinstance(v, ScalarNode) and v.style in ("|", ">"))
+               for v in node.value):
+            raise EditError(f"'{key}' in {self.entry.path} holds more than one-line entries; edit it by hand")
+        line_start = max(self.text.rfind("\n", 0, begin), self.text.rfind("\r", 0, begin)) + 1
+        lead = self.text[line_start:begin]  # the first entry's indentation and dash
+        if lead.strip():  # `key: - a` cannot be; a dash after other text on its line
+            raise EditError(f"'{key}' in {self.entry.path} is not written one entry a line; edit it by hand")
+        newline = self._newline(stop)
+        if not values:
+            start = self._at(key_node.end_mark.index) + 1  # `key: []`, on the key's line
+            self.edits.append((start, stop, f" []{newline}"))
+            return
+        self.edits.append((line_start, stop, "".join(f"{lead}- {yaml_scalar(v)}{newline}" for v in values)))
+
+    def remove_key(self, key: str) -> None:
+        """Remove top-level `key` and its value (the lines from the key's to the value's last)."""
+        pair = self._pair(key)
+        if pair is None:
+            return
+        key_node, node = pair
+        assert self.root is not None
+        if self.root.flow_style:
+            raise EditError(f"{self.entry.path} is one flow mapping ({{...}}); edit it by hand")
+        begin = self._at(key_node.start_mark.index)
+        line_start = max(self.text.rfind("\n", 0, begin), self.text.rfind("\r", 0, begin)) + 1
+        end = self._end(node)
+        if end is None or self.text[line_start:begin].strip():
+            raise EditError(f"'{key}' in {self.entry.path} cannot be removed in place; edit it by hand")
+        self.edits.append((line_start, end, ""))
+
     def append_to_list(self, key: str, item: dict[str, str]) -> None:
         """Add `item` (a flat mapping of YAML texts) as the last entry of the block list `key`
         (an empty `key: []` becomes one; a missing key is added after the mapping)."""
@@ -259,13 +351,14 @@ class Change:
     path: str
     before: str
     after: str
-    old_raw: bytes = b""  # the file's bytes as read (a byte-order mark included)
+    old_raw: bytes | None = b""  # the file's bytes as read (a byte-order mark included); None: a new file
     new_raw: bytes = b""
+    entry: Entry[Any] | None = None  # the record the new text loads as
 
     def diff(self) -> str:
         return "".join(difflib.unified_diff(
             self.before.splitlines(keepends=True), self.after.splitlines(keepends=True),
-            fromfile=f"a/{self.path}", tofile=f"b/{self.path}",
+            fromfile="/dev/null" if self.old_raw is None else f"a/{self.path}", tofile=f"b/{self.path}",
         ))
 
 
@@ -289,13 +382,24 @@ def finish(kb: KnowledgeBase, edit: FileEdit) -> Change:
         problem = findings[0].format() if findings else "the edited file no longer loads"
         raise EditError(f"refusing to write {edit.entry.path}: {problem}")
     bom = _BOM if edit.raw.startswith(_BOM) else b""
-    return Change(edit.entry.path, edit.text, after, edit.raw, bom + after.encode("utf-8"))
+    return Change(edit.entry.path, edit.text, after, edit.raw, bom + after.encode("utf-8"), entry)
+
+
+def new_file(kb: KnowledgeBase, rel: str, text: str) -> Change:
+    """A file to create, loaded first to prove it is valid."""
+    entry, findings = load_text(kb, rel, text)
+    if entry is None or findings:
+        problem = findings[0].format() if findings else "the new file does not load"
+        raise EditError(f"refusing to write {rel}: {problem}")
+    return Change(rel, "", text, None, text.encode("utf-8"), entry)
 
 
 def write_all(kb: KnowledgeBase, changes: list[Change], command: str) -> None:
     """Write every changed file atomically; several files through the journal (all of them, or a
     journal that `kb check` reports and `kb recover` finishes or undoes). The caller holds the lock."""
-    if len(changes) == 1:
+    if len(changes) == 1 and changes[0].old_raw is None:
+        write_below(kb.root, changes[0].path, changes[0].new_raw, exclusive=True)
+    elif len(changes) == 1:
         change = changes[0]
         if read_below(kb.root, change.path) != change.old_raw:
             raise EditError(f"{change.path} changed while kb was working; nothing was written")

@@ -1,8 +1,10 @@
-"""Writes across several files (`kb owners reassign`): finished or undone, never left half-way unnoticed.
+"""Writes across several files (`kb owners reassign`, `kb accounts import`): finished or undone,
+never left half-way unnoticed.
 
 Before the first file is touched, the journal `.kb-journal.json` at the root
 records the command and, for every file, its content before and after with
-their SHA-256. Then the files are replaced one by one (each atomically) and
+their SHA-256 (a file the write creates has no content before: null, and an
+undo removes it). Then the files are replaced one by one (each atomically) and
 the journal is removed. A kb killed in between leaves the journal behind:
 `kb check` reports it (`interrupted-write`), other writers refuse to start,
 and `kb recover --resume` finishes the write or `kb recover --rollback` undoes
@@ -20,7 +22,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..findings import ContentError, KBError
-from .atomic import read_below, remove_below, write_below
+from .atomic import read_below, remove_below, write_below, write_many_below
 
 NAME = ".kb-journal.json"
 VERSION = 1
@@ -34,7 +36,7 @@ def sha256(data: bytes) -> str:
 @dataclass(frozen=True, slots=True)
 class FileChange:
     path: str  # relative to the root
-    old: bytes
+    old: bytes | None  # None: the write creates the file
     new: bytes
 
 
@@ -48,10 +50,7 @@ class Journal:
         """Each file and what it holds now: its old content, its new one, or something else."""
         found: list[tuple[FileChange, State]] = []
         for change in self.files:
-            try:
-                current: bytes | None = read_below(root, change.path)
-            except KBError:
-                current = None
+            current = _current(root, change.path)
             state: State = "new" if current == change.new else "old" if current == change.old else "changed"
             found.append((change, state))
         return found
@@ -68,6 +67,19 @@ class Journal:
         return text + "; run `kb recover --resume` to finish it or `kb recover --rollback` to undo it"
 
 
+_UNREADABLE = b"\0unreadable"  # stands for a file that is there but cannot be read: neither old nor new
+
+
+def _current(root: Path, rel: str) -> bytes | None:
+    """The file's bytes now; None when it does not exist."""
+    if not os.path.lexists(root / rel):
+        return None
+    try:
+        return read_below(root, rel)
+    except KBError:
+        return _UNREADABLE
+
+
 def _text(data: bytes) -> str:
     return data.decode("utf-8", errors="surrogateescape")
 
@@ -77,8 +89,8 @@ def _bytes(text: str) -> bytes:
 
 
 def _encode(journal: Journal) -> str:
-    files = [{"path": c.path, "old_sha256": sha256(c.old), "new_sha256": sha256(c.new),
-              "old": _text(c.old), "new": _text(c.new)} for c in journal.files]
+    files = [{"path": c.path, "old_sha256": None if c.old is None else sha256(c.old), "new_sha256": sha256(c.new),
+              "old": None if c.old is None else _text(c.old), "new": _text(c.new)} for c in journal.files]
     return json.dumps({"version": VERSION, "command": journal.command, "started": journal.started,
                        "files": files}, indent=1) + "\n"
 
@@ -89,8 +101,9 @@ def _decode(raw: bytes) -> Journal:
         raise ValueError(f"not a version {VERSION} journal")
     files = []
     for item in data["files"]:
-        change = FileChange(str(item["path"]), _bytes(item["old"]), _bytes(item["new"]))
-        if sha256(change.old) != item["old_sha256"] or sha256(change.new) != item["new_sha256"]:
+        old = None if item["old"] is None else _bytes(item["old"])
+        change = FileChange(str(item["path"]), old, _bytes(item["new"]))
+        if (None if old is None else sha256(old)) != item["old_sha256"] or sha256(change.new) != item["new_sha256"]:
             raise ValueError(f"the contents recorded for {change.path} do not match their SHA-256")
         files.append(change)
     return Journal(str(data["command"]), str(data["started"]), tuple(files))
@@ -118,14 +131,14 @@ def pending_problem(root: Path) -> str | None:
 
 
 def write_files(root: Path, command: str, changes: list[FileChange]) -> None:
-    """Replace every file with its new content, journaled. The caller holds the lock."""
+    """Replace (or create) every file with its new content, journaled. The caller holds the lock."""
     for change in changes:
-        if read_below(root, change.path) != change.old:
-            raise KBError(f"{change.path} changed while kb was working; nothing was written")
+        if _current(root, change.path) != change.old:
+            happened = "was created" if change.old is None else "changed"
+            raise KBError(f"{change.path} {happened} while kb was working; nothing was written")
     started = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     write_below(root, NAME, _encode(Journal(command, started, tuple(changes))), exclusive=True)
-    for change in changes:
-        write_below(root, change.path, change.new)
+    write_many_below(root, [(change.path, change.new, change.old is None) for change in changes])
     remove_below(root, NAME)
 
 
@@ -144,7 +157,11 @@ def finish(root: Path, journal: Journal, how: Literal["resume", "rollback"]) -> 
     written = []
     for change, state in states:
         if state != target:
-            write_below(root, change.path, change.new if how == "resume" else change.old)
+            content = change.new if how == "resume" else change.old
+            if content is None:
+                remove_below(root, change.path)
+            else:
+                write_below(root, change.path, content)
             written.append(change.path)
     remove_below(root, NAME)
     return written

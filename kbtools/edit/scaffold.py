@@ -1,4 +1,4 @@
-"""A new document: the next free id, a default owner and the skeleton its type needs."""
+"""A new record's next free id (documents and accounts); a new document's default owner and skeleton."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import html
 import re
 
 from ..authority import owner_problem
+from ..config import RecordKind
 from ..findings import KBError
 from ..kb import KnowledgeBase
 from ..models import DOC_PREFIX, DocType
@@ -22,15 +23,25 @@ SECTIONS = {
 
 
 def next_id(kb: KnowledgeBase, doc_type: DocType, code: str) -> str:
-    """The next number after every id with this prefix, valid or broken (ids are never reused)."""
-    prefix = f"{DOC_PREFIX[doc_type]}-{code}-"
-    pattern = re.compile(re.escape(prefix) + r"(\d{3})$")
-    broken = [b.partition(":")[2] for b in kb.broken if b.startswith("document:")]
-    used = [int(m.group(1)) for ident in (*kb.docs, *broken) if (m := pattern.match(ident))]
-    number = max(used, default=0) + 1
-    if number > 999:
-        raise KBError(f"no free id left after {prefix}999")
-    return f"{prefix}{number:03d}"
+    """The next free id of a document of this type and department (SOP-CSC-004)."""
+    return free_ids(kb, "document", f"{DOC_PREFIX[doc_type]}-{code}-", 3, 1)[0]
+
+
+def next_account_ids(kb: KnowledgeBase, count: int) -> list[str]:
+    """The next `count` free account ids, in order (ACC-00125, ACC-00126, ...)."""
+    return free_ids(kb, "account", "ACC-", 5, count)
+
+
+def free_ids(kb: KnowledgeBase, kind: RecordKind, prefix: str, digits: int, count: int) -> list[str]:
+    """The `count` numbers after every id with this prefix, valid or broken (ids are never reused)."""
+    pattern = re.compile(re.escape(prefix) + rf"(\d{{{digits}}})$")
+    broken = [b.partition(":")[2] for b in kb.broken if b.startswith(f"{kind}:")]
+    used = [int(m.group(1)) for ident in (*kb.table(kind), *broken) if (m := pattern.match(ident))]
+    first = max(used, default=0) + 1
+    if first + count - 1 >= 10 ** digits:
+        raise KBError(f"no free id left after {prefix}{'9' * digits}"
+                      + (f" for {count} new records" if count > 1 else ""))
+    return [f"{prefix}{n:0{digits}d}" for n in range(first, first + count)]
 
 
 def default_owner(kb: KnowledgeBase, department: str) -> str:

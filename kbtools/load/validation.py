@@ -29,6 +29,7 @@ _PATTERN_HELP = {
     models.VERSION_RE: "a version like \"1.2\"",
     models.ASSIGNEE_RE: "input:<id>, person:<id> or team:<id>",
     models.HANDLE_RE: "a GitHub handle like jdoe or northwind/kmt",
+    models.SALESFORCE_ID_RE: "a Salesforce id in its 18-character form, like 001i000000NqMKpAAN",
 }
 
 HINTS = 20  # did-you-mean suggestions per file; each compares the word with every choice

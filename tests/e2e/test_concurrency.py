@@ -173,5 +173,5 @@ def test_every_command_that_writes_into_the_knowledge_base_takes_the_lock():
         called = {getattr(n.func, "attr", getattr(n.func, "id", None)) for n in calls}
         if called & _WRITES:
             writers[path.stem] = bool(called & _LOCKS)
-    assert set(writers) == {"codeowners", "new", "owners", "recover", "review", "schema"}
+    assert set(writers) == {"accounts", "codeowners", "new", "owners", "recover", "review", "schema"}
     assert all(writers.values()), writers

@@ -121,3 +121,28 @@ def test_the_site_builds_strict_for_both_audiences(tmp_path):
         assert (site / "sops/art-sup-001/index.html").is_file(), audience
     assert (built["internal"] / "sops/tpl-am-001/index.html").is_file()
     assert not (built["public"] / "sops/tpl-am-001").exists()
+
+
+def test_the_example_export_imports_into_the_shipped_accounts(tmp_path, capsys):
+    """examples/salesforce/accounts-report.csv through kb.yml's crm: mapping, into a copy of the content."""
+    import shutil
+
+    root = tmp_path / "kb"
+    root.mkdir()
+    shutil.copy(REPO / "kb.yml", root / "kb.yml")
+    for folder in ("org", "sops", "accounts", "training", "schemas"):
+        shutil.copytree(REPO / folder, root / folder)
+    export = str(REPO / "examples/salesforce/accounts-report.csv")
+    argv = ["accounts", "import", export, "--format", "json", "--root", str(root), "--today", SHIPPED_TODAY]
+    dry = run_kb([*argv, "--dry-run"], capsys)
+    assert dry.code == 0, dry.err
+    report = dry.json()
+    assert report["counts"] == {"added": 2, "changed": 3, "closed": 1, "unchanged": 19}
+    assert [a["id"] for a in report["added"]] == ["ACC-00125", "ACC-00126"]
+    assert [c["id"] for c in report["closed"]] == ["ACC-00123"]
+    assert report["notes"] == []
+    assert run_kb(argv, capsys).code == 0
+    check = run_kb(["check", "--root", str(root), "--today", SHIPPED_TODAY], capsys)
+    assert check.code == 0, check.out
+    again = run_kb(argv, capsys).json()
+    assert again["counts"] == {"added": 0, "changed": 0, "closed": 0, "unchanged": 24}

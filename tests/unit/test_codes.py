@@ -68,6 +68,7 @@ PASS_THROUGH: dict[tuple[str, str, str], Origin | None] = {
     ("config.py", "read_config", "exc.code"): None,
     ("load/yamlsrc.py", "_Builder._fail", "code"): None,
     ("checks/references.py", "_missing", "code"): None,
+    ("crm/mapping.py", "Mapping._fail", "code"): None,
     ("checks/references.py", "_unknown", "code or _CODE[kind]"): Origin("checks/references.py", "_CODE"),
     ("checks/ownership.py", "owners", "code"): Origin("authority.py", "owner_problem"),
 }
