@@ -199,7 +199,13 @@ def build_app(service: Service) -> Starlette:
             Route("/service/", dashboard),
             Route("/service/documents/{doc}/", document),
         ]
-    routes.append(Mount("/", StaticFiles(directory=settings.site_dir, html=True)))
+    async def no_such_api(request: Request) -> Response:
+        return error(404, f"there is no {request.url.path} on this {settings.audience} service", "not-found")
+
+    routes += [
+        Route("/api/v1/{rest:path}", no_such_api, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]),
+        Mount("/", StaticFiles(directory=settings.site_dir, html=True)),
+    ]
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> Any:
@@ -232,7 +238,7 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
-        if path.startswith("/api/"):
+        if path.startswith("/api/v1/"):
             policy = API_POLICY.encode()
         elif path.startswith("/service/"):
             policy = live.POLICY.encode()

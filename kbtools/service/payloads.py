@@ -26,6 +26,12 @@ def _printable(text: str) -> str:
     return text
 
 
+def _not_blank(text: str) -> str:
+    if not text.strip():
+        raise ValueError("must not be empty")
+    return text
+
+
 def _blank_is_none(text: str | None) -> str | None:
     return text if text and text.strip() else None
 
@@ -49,7 +55,7 @@ class FeedbackIn(Payload):
 
 
 class GapIn(Payload):
-    question: Annotated[Comment, StringConstraints(min_length=1, strip_whitespace=True)]
+    question: Annotated[Comment, AfterValidator(_not_blank)]
     kind: Literal["unknown", "cannot"]
     product: Annotated[Short | None, AfterValidator(_blank_is_none)] = None
     account: AccountRef | None = None

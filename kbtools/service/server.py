@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..findings import KBError
 from ..kb import KnowledgeBase
@@ -22,6 +23,9 @@ from .app import Service, build_app, site_policy
 from .guard import RateLimiter
 from .settings import Settings
 from .webhook import Webhook
+
+if TYPE_CHECKING:
+    import uvicorn
 
 log = logging.getLogger("kbtools.service")
 PURGE_EVERY = 3600.0  # seconds between retention purges while the service runs
@@ -100,16 +104,21 @@ def purge_loop(service: Service, stop: threading.Event) -> None:
             return
 
 
-def run(service: Service, sock: socket.socket, log_level: str = "info") -> None:
-    """Serve until interrupted (Ctrl-C, SIGTERM)."""
+def uvicorn_server(service: Service, log_level: str = "info") -> uvicorn.Server:
+    """uvicorn for the service's app: X-Forwarded-For is the app's to judge (guard.client_address), not uvicorn's."""
     import uvicorn  # imported here: only kb serve pays for it
 
+    return uvicorn.Server(uvicorn.Config(
+        build_app(service), log_level=log_level, proxy_headers=False, server_header=False,
+        access_log=log_level == "debug", timeout_graceful_shutdown=5))
+
+
+def run(service: Service, sock: socket.socket, log_level: str = "info") -> None:
+    """Serve until interrupted (Ctrl-C, SIGTERM)."""
     stop = threading.Event()
     threading.Thread(target=purge_loop, args=(service, stop), name="kb-retention", daemon=True).start()
-    config = uvicorn.Config(build_app(service), log_level=log_level, proxy_headers=False, server_header=False,
-                            access_log=log_level == "debug", timeout_graceful_shutdown=5)
     try:
-        asyncio.run(uvicorn.Server(config).serve(sockets=[sock]))
+        asyncio.run(uvicorn_server(service, log_level).serve(sockets=[sock]))
     finally:
         stop.set()
         service.store.close()
