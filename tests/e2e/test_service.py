@@ -346,3 +346,14 @@ def test_kb_serve_builds_the_site_for_its_audience_and_loses_nothing_when_killed
     assert json.loads((root / "site-public" / "kb-site.json").read_text())["audience"] == "public"
     with Store(store) as opened:
         assert opened.count() == accepted == 40
+
+
+def test_the_listening_socket_lets_asyncio_turn_nagle_off():
+    """Without IPPROTO_TCP on the socket, every answer on a kept-alive connection waits for a delayed ACK."""
+    from kbtools.service.server import listen
+
+    sock = listen("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+    finally:
+        sock.close()
