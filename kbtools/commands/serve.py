@@ -15,6 +15,7 @@ from ..service.settings import (
     DEFAULT_RATE,
     RateLimit,
     Settings,
+    allowed_hosts,
     parse_header,
     parse_networks,
     parse_origin,
@@ -86,11 +87,14 @@ def serve(audience: str, host: str, port: int, rebuild: bool, site_dir: Path | N
         root=path, site_dir=site_dir or path / ("site" if audience == "internal" else "site-public"),
         store=store_location(path, store), audience=audience,  # type: ignore[arg-type]
         identity_header=identity_header, trusted_proxies=networks, rate=rate_limit or DEFAULT_RATE,
-        webhook=webhook, origins=allowed,
+        webhook=webhook, origins=allowed, allowed_hosts=allowed_hosts(host, allowed),
         retention=dt.timedelta(days=retention_days) if retention_days else None,
     )
     if problem := settings.problem():
         raise click.UsageError(problem)
+    if settings.allowed_hosts == ("*",):
+        click.echo(f"kb: listening on every address of this machine ({host}) and answering any Host name; "
+                   "give the site's address with --origin", err=True)
     sock = server.listen(host, port)  # before the build: a taken port is said at once
     try:
         if rebuild or (reason := server.needs_build(settings)):

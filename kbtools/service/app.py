@@ -16,17 +16,23 @@ their own, stricter, <meta> policy as well.
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import json
 import logging
+import stat
 from collections.abc import Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
+import anyio
+import anyio.to_thread
 from pydantic import ValidationError
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -45,6 +51,9 @@ from .webhook import Webhook
 
 log = logging.getLogger("kbtools.service")
 
+T = TypeVar("T")
+STORE_THREADS = 8  # store calls at once; the rest of AnyIO's 40 threads stay free for the site's files
+BODY_SECONDS = 10  # a post's body must arrive within this long
 API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 COMMON_HEADERS = (
     (b"x-content-type-options", b"nosniff"),
@@ -66,10 +75,16 @@ class Service:
     webhook: Webhook | None
     site_policy: str
     stylesheets: tuple[str, ...] = ()
+    store_threads: anyio.CapacityLimiter = field(default_factory=lambda: anyio.CapacityLimiter(STORE_THREADS))
 
     @property
     def internal(self) -> bool:
         return self.settings.audience == "internal"
+
+    async def in_store(self, call: Callable[..., T], *args: Any) -> T:
+        """Run a call that uses the store in a thread of the store's own: a slow store never takes the
+        threads that serve the site's files."""
+        return await anyio.to_thread.run_sync(functools.partial(call, *args), limiter=self.store_threads)
 
     def version_of(self, doc: str | None) -> str | None:
         entry = self.view.docs.get(doc) if doc else None
@@ -93,18 +108,40 @@ async def read_payload(request: Request, model: type[Payload]) -> Any:
     if declared.isdigit() and int(declared) > MAX_BODY:
         raise Refused(413, f"the body is larger than {MAX_BODY} bytes", "too-large")
     body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY:
-            raise Refused(413, f"the body is larger than {MAX_BODY} bytes", "too-large")
     try:
-        return model.model_validate_json(bytes(body))
+        async with asyncio.timeout(BODY_SECONDS):  # a body sent a byte at a time holds a connection
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > MAX_BODY:
+                    raise Refused(413, f"the body is larger than {MAX_BODY} bytes", "too-large")
+    except TimeoutError:
+        raise Refused(408, f"the body took longer than {BODY_SECONDS} s to arrive", "too-slow") from None
+    except ClientDisconnect:
+        raise Refused(400, "the client went away before the body arrived", "disconnected") from None
+    try:
+        data = json.loads(bytes(body), object_pairs_hook=_no_repeated_keys)
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        raise Refused(400, "the body is not valid JSON", "bad-json") from None
+    except RepeatedKey as exc:
+        raise Refused(400, f"the body names {str(exc)!r} more than once", "bad-json") from None
+    try:
+        return model.model_validate(data)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
-        if first["type"] == "json_invalid":
-            raise Refused(400, "the body is not valid JSON", "bad-json") from None
         where = ".".join(str(part) for part in first["loc"]) or "body"
         raise Refused(422, f"{where}: {first['msg']}", "invalid") from None
+
+
+class RepeatedKey(Exception):
+    pass
+
+
+def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        keys = [key for key, _ in pairs]
+        raise RepeatedKey(next(key for i, key in enumerate(keys) if key in keys[:i]))
+    return found
 
 
 def accept(service: Service, request: Request) -> tuple[Identity, str]:
@@ -122,7 +159,7 @@ def accept(service: Service, request: Request) -> tuple[Identity, str]:
 
 async def store_new(service: Service, new: NewItem) -> JSONResponse:
     try:
-        item = await run_in_threadpool(service.store.add, new)
+        item = await service.in_store(service.store.add, new)
     except StoreError as exc:
         log.error("store: %s", exc)
         return error(503, "the feedback could not be stored; please try again later", "store-unavailable")
@@ -173,7 +210,7 @@ def build_app(service: Service) -> Starlette:
         if doc not in service.view.docs:
             return error(404, f"{doc} is not a document of this site", "unknown-document")
         try:
-            summary = await run_in_threadpool(live.document_summary, service.store, doc)
+            summary = await service.in_store(live.document_summary, service.store, doc)
         except StoreError as exc:
             log.error("store: %s", exc)
             return error(503, "the feedback store cannot be read", "store-unavailable")
@@ -199,12 +236,18 @@ def build_app(service: Service) -> Starlette:
             Route("/service/", dashboard),
             Route("/service/documents/{doc}/", document),
         ]
+    allowed = {r.path: ", ".join(sorted(r.methods or ())) for r in routes if isinstance(r, Route)}
+
     async def no_such_api(request: Request) -> Response:
-        return error(404, f"there is no {request.url.path} on this {settings.audience} service", "not-found")
+        path = request.url.path
+        if path in allowed:
+            return error(405, f"{path} takes {allowed[path]}", "method", {"Allow": allowed[path]})
+        return error(404, f"there is no {path} on this {settings.audience} service", "not-found")
 
     routes += [
-        Route("/api/v1/{rest:path}", no_such_api, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]),
-        Mount("/", StaticFiles(directory=settings.site_dir, html=True)),
+        Route("/api/v1/{rest:path}", no_such_api,
+              methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
+        Mount("/", SiteFiles(directory=settings.site_dir, html=True)),
     ]
 
     @asynccontextmanager
@@ -214,12 +257,26 @@ def build_app(service: Service) -> Starlette:
             service.webhook.close()
 
     app = Starlette(routes=routes, lifespan=lifespan)
-    return SecurityHeaders(app, service.site_policy)  # type: ignore[return-value]
+    hosts = TrustedHostMiddleware(app, allowed_hosts=list(settings.allowed_hosts), www_redirect=False)
+    return SecurityHeaders(hosts, service.site_policy)  # type: ignore[return-value]
+
+
+class SiteFiles(StaticFiles):
+    """The built site's files; a file that cannot be read (a link loop, a vanished file) is not found."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        try:
+            return await super().get_response(path, scope)
+        except OSError:
+            full, found = await anyio.to_thread.run_sync(self.lookup_path, "404.html")
+            if found is not None and stat.S_ISREG(found.st_mode):
+                return FileResponse(full, stat_result=found, status_code=404)
+            return PlainTextResponse("Not Found", status_code=404)
 
 
 async def _page(render: Callable[..., str], service: Service, *args: Any) -> Response:
     try:
-        html = await run_in_threadpool(render, service, *args)
+        html = await service.in_store(render, service, *args)
     except StoreError as exc:
         log.error("store: %s", exc)
         return HTMLResponse(live.unavailable_page(service.kb), status_code=503)
@@ -238,17 +295,19 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         path: str = scope["path"]
+        live_data = path.startswith(("/api/v1/", "/service/"))
         if path.startswith("/api/v1/"):
             policy = API_POLICY.encode()
         elif path.startswith("/service/"):
             policy = live.POLICY.encode()
         else:
             policy = self.site_policy
+        extra = [(b"cache-control", b"no-store")] if live_data else []
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"content-security-policy"]
-                message["headers"] = [*headers, (b"content-security-policy", policy), *COMMON_HEADERS]
+                message["headers"] = [*headers, (b"content-security-policy", policy), *COMMON_HEADERS, *extra]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

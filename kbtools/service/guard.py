@@ -10,13 +10,19 @@
   `Sec-Fetch-Site`, where it sends one) must say so; clients that send neither
   are not browsers a page could steer, and pass.
 - Each client gets a token bucket: `count` posts, refilled at `count` per
-  period. Buckets are forgotten once full again, so the table stays small.
+  period. An IPv6 client is its /64 (one host can hold a whole /64). The
+  table keeps the clients seen most recently, at most `MAX_BUCKETS`; the one
+  forgotten first is the one idle longest, whose bucket has had the most time
+  to refill, and forgetting is O(1).
 """
 
 from __future__ import annotations
 
+import ipaddress
+import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -25,18 +31,32 @@ from starlette.requests import Request
 from ..kb import KnowledgeBase
 from .settings import RateLimit, Settings
 
-MAX_BUCKETS = 50_000  # clients tracked at once; beyond this the full ones are dropped first
+MAX_BUCKETS = 50_000  # clients tracked at once; beyond this the longest idle are forgotten
+# What a proxy may say about a user: printable, no controls, no format characters, no separators.
+_IDENTITY = re.compile(r"^[^\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]{1,200}$")
 
 
 def client_address(request: Request, settings: Settings) -> str:
+    """Who the rate limit counts: the peer, or behind a trusted proxy the first untrusted hop from the right."""
     peer = request.client.host if request.client else ""
     if not settings.trusted(peer):
-        return peer
+        return rate_key(peer)
     forwarded = ",".join(request.headers.getlist("x-forwarded-for"))
     for hop in reversed([h.strip() for h in forwarded.split(",") if h.strip()]):
         if not settings.trusted(hop):
-            return hop[:64]
-    return peer
+            return rate_key(hop[:64])
+    return rate_key(peer)
+
+
+def rate_key(address: str) -> str:
+    """An IPv6 address counts as its /64; anything else as itself."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        return str(ip.ipv4_mapped) if ip.ipv4_mapped else str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +83,15 @@ def identity(request: Request, settings: Settings, kb: KnowledgeBase) -> Identit
     peer = request.client.host if request.client else None
     if not settings.trusted(peer):
         raise Refused(403, f"the {header} header is only accepted from the site's reverse proxy", "untrusted-identity")
-    value = request.headers[header].strip()[:200]
-    return Identity(value or None, person_of(kb, value))
+    values = request.headers.getlist(header)
+    if len(values) != 1:
+        # A proxy that appends rather than replaces would let the client's own copy through.
+        raise Refused(400, f"the {header} header came {len(values)} times; the proxy must set it once",
+                      "bad-identity")
+    value = values[0].strip()
+    if not _IDENTITY.match(value):
+        raise Refused(400, f"the {header} header is empty, too long or holds control characters", "bad-identity")
+    return Identity(value, person_of(kb, value))
 
 
 def person_of(kb: KnowledgeBase, value: str) -> str | None:
@@ -94,10 +121,12 @@ def check_origin(request: Request, settings: Settings) -> None:
 class RateLimiter:
     """Token buckets per client, safe to share between threads."""
 
-    def __init__(self, rate: RateLimit, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, rate: RateLimit, clock: Callable[[], float] = time.monotonic, size: int = MAX_BUCKETS):
         self.rate = rate
         self.clock = clock
-        self._buckets: dict[str, tuple[float, float]] = {}  # client -> (tokens, when counted)
+        self.size = size
+        # client -> (tokens, when counted), the most recently seen last
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
         self._lock = threading.Lock()
 
     def take(self, client: str) -> float:
@@ -105,18 +134,10 @@ class RateLimiter:
         now = self.clock()
         capacity = float(self.rate.count)
         with self._lock:
-            tokens, then = self._buckets.get(client, (capacity, now))
+            tokens, then = self._buckets.pop(client, (capacity, now))
             tokens = min(capacity, tokens + (now - then) * self.rate.per_second)
-            if tokens < 1:
-                self._buckets[client] = (tokens, now)
-                return (1 - tokens) / self.rate.per_second
-            self._buckets[client] = (tokens - 1, now)
-            if len(self._buckets) > MAX_BUCKETS:
-                self._forget(now)
-            return 0.0
-
-    def _forget(self, now: float) -> None:
-        rate, capacity = self.rate.per_second, self.rate.count
-        full = [c for c, (t, then) in self._buckets.items() if t + (now - then) * rate >= capacity]
-        for client in full or list(self._buckets)[: len(self._buckets) // 2]:
-            del self._buckets[client]
+            granted = tokens >= 1
+            self._buckets[client] = (tokens - 1 if granted else tokens, now)
+            while len(self._buckets) > self.size:
+                self._buckets.popitem(last=False)
+            return 0.0 if granted else (1 - tokens) / self.rate.per_second

@@ -17,7 +17,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 from ..models import ACCOUNT_ID_RE, DOC_ID_RE
 from .settings import MAX_TEXT
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# C0 and C1 controls but tab and line breaks; the line and paragraph separators; the bidirectional
+# and invisible format characters (which reorder or hide what a reader or a terminal shows).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+_INVISIBLE = re.compile(r"[\s\u200b-\u200d]+")
 
 
 def _printable(text: str) -> str:
@@ -26,19 +29,30 @@ def _printable(text: str) -> str:
     return text
 
 
+def _blank(text: str) -> bool:
+    return not _INVISIBLE.sub("", text)
+
+
 def _not_blank(text: str) -> str:
-    if not text.strip():
+    if _blank(text):
         raise ValueError("must not be empty")
     return text
 
 
 def _blank_is_none(text: str | None) -> str | None:
-    return text if text and text.strip() else None
+    return None if text is None or _blank(text) else text
+
+
+def _site_path(text: str) -> str:
+    if text.startswith("//") or "\\" in text:
+        raise ValueError("must be a path on this site (/...)")
+    return text
 
 
 Comment = Annotated[str, StringConstraints(max_length=MAX_TEXT), AfterValidator(_printable)]
 Short = Annotated[str, StringConstraints(max_length=200), AfterValidator(_printable)]
-Page = Annotated[str, StringConstraints(max_length=500, pattern=r"^/[^\s]*$")]
+Page = Annotated[str, StringConstraints(max_length=500, pattern=r"^/[^\s]*$"), AfterValidator(_printable),
+                AfterValidator(_site_path)]
 DocRef = Annotated[str, StringConstraints(max_length=40, pattern=DOC_ID_RE)]
 AccountRef = Annotated[str, StringConstraints(pattern=ACCOUNT_ID_RE)]
 

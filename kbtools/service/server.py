@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     import uvicorn
 
 log = logging.getLogger("kbtools.service")
+# Connections and requests at once; past this uvicorn answers 503. Slow clients are the reverse
+# proxy's to cut off (nginx's client_header_timeout); the API gives a body 10 s (app.BODY_SECONDS).
+MAX_CONNECTIONS = 1000
 PURGE_EVERY = 3600.0  # seconds between retention purges while the service runs
 
 
@@ -112,7 +115,8 @@ def uvicorn_server(service: Service, log_level: str = "info") -> uvicorn.Server:
 
     return uvicorn.Server(uvicorn.Config(
         build_app(service), log_level=log_level, proxy_headers=False, server_header=False,
-        access_log=log_level == "debug", timeout_graceful_shutdown=5))
+        access_log=log_level == "debug", timeout_graceful_shutdown=5,
+        limit_concurrency=MAX_CONNECTIONS, timeout_keep_alive=5))
 
 
 def run(service: Service, sock: socket.socket, log_level: str = "info") -> None:

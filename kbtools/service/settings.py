@@ -25,6 +25,8 @@ MAX_BODY = 16 * 1024  # bytes of a request body the API reads at most
 MAX_TEXT = 2000  # characters of a comment or a question
 _RATE = re.compile(r"^\s*(\d{1,7})\s*/\s*(second|minute|hour)\s*$")
 _PER = {"second": 1.0, "minute": 60.0, "hour": 3600.0}
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+WILDCARDS = ("0.0.0.0", "::", "")
 _HEADER = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 
 
@@ -80,6 +82,19 @@ def parse_url(text: str, what: str) -> str:
     return text
 
 
+def allowed_hosts(bind: str, origins: tuple[str, ...]) -> tuple[str, ...]:
+    """The Host names to answer: the address bound, the loopback names and the origins' hosts.
+
+    Bound to every address (0.0.0.0) with no origin given, any name is answered: there is no telling
+    which names the service is reached by.
+    """
+    if bind in WILDCARDS and not origins:
+        return ("*",)
+    names = [*LOOPBACK_NAMES, *(() if bind in WILDCARDS else (bind.strip("[]"),))]
+    names += [urlsplit(origin).hostname or "" for origin in origins]
+    return tuple(dict.fromkeys(n for n in names if n))
+
+
 def parse_origin(text: str) -> str:
     """`https://kb.example.com` (scheme, host and port; no path)."""
     parts = urlsplit(parse_url(text.rstrip("/"), "origin"))
@@ -101,6 +116,8 @@ class Settings:
     rate: RateLimit = DEFAULT_RATE
     webhook: str | None = None
     origins: tuple[str, ...] = ()  # where pages that may post come from; empty: the request's own Host
+    # Host headers answered (DNS rebinding: a page elsewhere must not reach the service under its own name)
+    allowed_hosts: tuple[str, ...] = LOOPBACK_NAMES
     retention: dt.timedelta | None = None
 
     def problem(self) -> str | None:
@@ -110,6 +127,9 @@ class Settings:
                     "(--trusted-proxy or KB_TRUSTED_PROXIES)")
         if self.identity_header and self.audience == "public":
             return "the public site records no identities; drop the identity header or serve --audience internal"
+        site, store = self.site_dir.resolve(), self.store.resolve()
+        if store.is_relative_to(site):
+            return f"the store {self.store} is inside the site folder {self.site_dir}, which is served to readers"
         return None
 
     def trusted(self, address: str | None) -> bool:
@@ -119,4 +139,6 @@ class Settings:
             ip = ipaddress.ip_address(address)
         except ValueError:
             return False
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:  # a dual-stack socket's IPv4 peer
+            ip = ip.ipv4_mapped
         return any(ip in network for network in self.trusted_proxies)

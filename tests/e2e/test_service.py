@@ -70,6 +70,12 @@ def test_a_yes_is_a_vote_and_counts_in_the_documents_helpfulness(internal):
     (json.dumps({"page": "/x/", "helpful": False}).encode(), {"Content-Type": "text/plain"}, 415, "content-type"),
     (json.dumps({"page": "/x/", "helpful": False, "comment": "x" * 20_000}).encode(), {}, 413, "too-large"),
     (b"[]", {}, 422, "invalid"),
+    (b'{"doc": "SOP-NOPE-999", "doc": "SOP-CARE-002", "page": "/x/", "helpful": false}', {}, 400, "bad-json"),
+    (b"[" * 100_00 + b"]" * 100_00, {}, 413, "too-large"),
+    (b"[" * 5000 + b"]" * 5000, {}, 400, "bad-json"),
+    (json.dumps({"page": "//evil.example/x", "helpful": False}).encode(), {}, 422, "invalid"),
+    (json.dumps({"page": "/x/\u001b[2J", "helpful": False}).encode(), {}, 422, "invalid"),
+    (json.dumps({"page": "/x/", "helpful": False, "comment": "right\u202eto left"}).encode(), {}, 422, "invalid"),
 ])
 def test_bad_submissions_get_a_json_error_and_store_nothing(internal, body, headers, status, code):
     answer = internal.post("/api/v1/feedback", body, headers)
@@ -83,7 +89,7 @@ def test_bad_submissions_get_a_json_error_and_store_nothing(internal, body, head
 def test_a_body_without_a_declared_length_is_cut_off_at_the_limit(internal):
     host, port = internal.url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=10) as conn:
-        conn.sendall(b"POST /api/v1/feedback HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        conn.sendall(b"POST /api/v1/feedback HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                      b"Transfer-Encoding: chunked\r\n\r\n")
         chunk = b'{"page": "/x/", "helpful": false, "comment": "' + b"y" * 8000
         for _ in range(4):
@@ -91,6 +97,37 @@ def test_a_body_without_a_declared_length_is_cut_off_at_the_limit(internal):
         reply = conn.recv(4096)
     assert reply.startswith(b"HTTP/1.1 413")
     assert stored(internal) == []
+
+
+def test_a_body_that_trickles_in_is_cut_off(internal, monkeypatch):
+    import kbtools.service.app as app
+
+    monkeypatch.setattr(app, "BODY_SECONDS", 0.5)
+    host, port = internal.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(b"POST /api/v1/feedback HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 60\r\n\r\n{")
+        reply = conn.recv(4096)
+    assert reply.startswith(b"HTTP/1.1 408")
+    assert stored(internal) == []
+
+
+def test_only_the_services_own_host_names_are_answered(internal):
+    """A page elsewhere whose name was rebound to this address reads nothing and posts nothing."""
+    rebound = {"Host": "attacker.example", "Origin": "http://attacker.example", "Sec-Fetch-Site": "same-origin"}
+    assert internal.post("/api/v1/feedback", {"doc": DOC, "page": PAGE, "helpful": False}, rebound).status == 400
+    assert internal.get("/service/", {"Host": "attacker.example"}).status == 400
+    assert stored(internal) == []
+    assert internal.get("/service/", {"Host": "localhost"}).status == 200
+
+
+def test_the_api_says_which_method_a_path_takes(internal):
+    answer = internal.get("/api/v1/feedback")
+    assert answer.status == 405 and answer.headers["allow"] == "POST" and answer.json()["code"] == "method"
+    assert internal.request("OPTIONS", "/api/v1/feedback").status == 405
+    assert internal.get("/api/v1/status").headers["cache-control"] == "no-store"
+    assert internal.get("/service/").headers["cache-control"] == "no-store"
+    assert "cache-control" not in internal.get("/").headers
 
 
 def test_knowledge_gaps_are_stored_on_the_internal_service(internal):
@@ -134,7 +171,13 @@ def test_identity_is_taken_from_the_trusted_proxy_and_mapped_to_a_person(sites, 
         assert service.post("/api/v1/feedback", vote, {"X-Remote-User": "person:uma"}).status == 201
         assert service.post("/api/v1/feedback", vote, {"X-Remote-User": "stranger@elsewhere.example"}).status == 201
         assert service.post("/api/v1/feedback", vote).status == 201
-        who = [(i.sender, i.person) for i in stored(service)]
+        twice = service.request("POST", "/api/v1/feedback", json.dumps(vote).encode(),
+                                {"Content-Type": "application/json"})
+        assert twice.status == 201
+        for bad in ("omar\x01", " ", "\u202eomar"):
+            assert service.post("/api/v1/feedback", vote, {"X-Remote-User": bad.encode("utf-8").decode("latin-1")}
+                                ).json()["code"] == "bad-identity"
+        who = [(i.sender, i.person) for i in stored(service)][:4]
     assert who == [("Omar@Kestrel.example", "person:omar"), ("person:uma", "person:uma"),
                    ("stranger@elsewhere.example", None), (None, None)]
 
@@ -216,12 +259,17 @@ def test_the_site_is_served_without_following_links_out_of_it(internal, sites, t
     secret.write_text("not for the web")
     link = sites.internal / "leak.txt"
     link.symlink_to(secret)
+    loop_a, loop_b = sites.internal / "loop-a", sites.internal / "loop-b"
+    loop_a.symlink_to(loop_b)
+    loop_b.symlink_to(loop_a)
     try:
         answer = internal.get("/leak.txt")
         assert answer.status == 404 and b"not for the web" not in answer.body
         assert internal.get("/../secret.txt").status == 404
+        assert internal.get("/loop-a").status == 404
     finally:
-        link.unlink()
+        for path in (link, loop_a, loop_b):
+            path.unlink()
 
 
 def test_the_dashboard_and_document_pages_show_the_loop_live_and_escaped(internal):
