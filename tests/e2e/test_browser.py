@@ -89,17 +89,6 @@ def test_step_anchor_lands_on_its_step(tab):
     expect(step).to_contain_text("Approval gate")
 
 
-def test_feedback_widget_works_without_leaving_the_site(tab):
-    page = tab.open("sops/sop-fld-001/")
-    form = page.locator("form.md-feedback")
-    expect(form).to_be_visible()
-    expect(form).to_contain_text("Was this page helpful?")
-    form.locator("button[data-md-value='1']").click()
-    expect(form.locator(".md-feedback__note [data-md-value='1']")).to_be_visible()
-    saved = page.evaluate("() => JSON.parse(localStorage.getItem('kb.feedback'))")
-    assert saved[-1]["page"].endswith("/sops/sop-fld-001/") and saved[-1]["value"] == "1"
-
-
 def test_glossary_term_has_a_tooltip(tab):
     page = tab.open("sops/sop-fld-001/")
     abbr = page.locator("article abbr", has_text="FSR").first
