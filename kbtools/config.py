@@ -13,9 +13,9 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, StringConstraints, ValidationError, field_validator, model_validator
 
 from .findings import Finding, KBError
 from .load import limits as size_limits
@@ -116,6 +116,29 @@ DEFAULT_REVIEW_EVERY: dict[DocType, str] = dict.fromkeys(DOC_TYPES, "12 months")
 DEFAULT_ACCOUNT_REVIEW_EVERY: dict[Tier, str] = {1: "3 months", 2: "6 months", 3: "12 months"}
 
 
+# Printed into links and issue URLs: https, a host, an owner and a name, nothing a URL would read otherwise.
+REPOSITORY_URL_RE = r"^https://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?/[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9][A-Za-z0-9._-]*$"
+BRANCH_RE = r"^[A-Za-z0-9][A-Za-z0-9_-]*([./][A-Za-z0-9][A-Za-z0-9_-]*)*$"  # no `..`, no `./`, no end in `.` or `/`
+
+
+class Repository(Record):
+    """`repository:` in kb.yml: where the knowledge base is kept (the feedback issues, "Edit this page")."""
+
+    url: Annotated[str, StringConstraints(pattern=REPOSITORY_URL_RE), Field(
+        examples=["https://github.com/northwind/knowledge-base"],
+        description="the repository's web address (GitHub): https://<host>/<owner>/<name>, no trailing slash")]
+    branch: Annotated[str, StringConstraints(pattern=BRANCH_RE, max_length=200), Field(
+        examples=["main"], description="the branch the site is published from")] = "main"
+
+
+class FeedbackSettings(Record):
+    """`feedback:` in kb.yml: what the site's feedback widget offers when no `kb serve` answers."""
+
+    fallback: Literal["github", "mailto"] = Field(
+        "mailto", description="without the service, the widget links to a pre-filled issue in `repository` "
+                              "(github) or to an e-mail to the page's owner (mailto)")
+
+
 class Config(Record):
     """Policy settings, `kb.yml`."""
 
@@ -147,6 +170,16 @@ class Config(Record):
         description="sizes files are read up to (bytes, line length, YAML nesting and aliases); lower them here, "
                     "raising one above its default is a warning",
     )
+    repository: Repository | None = Field(
+        None, description="the repository the knowledge base is kept in (feedback issues, links to edit a page)"
+    )
+    feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)
+
+    @model_validator(mode="after")
+    def _fallback_needs_repository(self) -> Self:
+        if self.feedback.fallback == "github" and self.repository is None:
+            raise ValueError("feedback.fallback 'github' needs the repository's url (repository: {url: ...})")
+        return self
 
     @field_validator("review_every")
     @classmethod

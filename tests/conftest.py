@@ -18,6 +18,8 @@ from hypothesis import settings
 from kbtools.cli import main
 from kbtools.load.loader import load
 
+pytest.register_assert_rewrite("chromium")  # a plugin (`pytest_plugins`) that test modules also import
+
 TESTS = Path(__file__).resolve().parent
 FIXTURES = TESTS / "fixtures"
 FIXTURE = FIXTURES / "minimal"  # small and valid: copied for every test that edits it

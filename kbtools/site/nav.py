@@ -31,7 +31,8 @@ def build_nav(view: SiteView, hand_written: list[str]) -> list[NavItem]:
     types: list[NavItem] = [{Markup(TYPE_NAMES[t]): urls.doc_type(t)} for t in shown_types(view)]
     nav.append({"Document types": [urls.TYPES, *types]})
     if view.internal:
-        nav += [{"Review dashboard": urls.REVIEWS}, {"Owners": urls.OWNERS}, {"Accounts": urls.ACCOUNTS}]
+        nav += [{"Review dashboard": urls.REVIEWS}, {"Owners": urls.OWNERS}, {"Accounts": urls.ACCOUNTS},
+                {"Report a knowledge gap": urls.GAPS}]
     nav += [{"Tags": urls.TAGS}, {"Glossary": urls.GLOSSARY}]
     if hand_written:
         nav.append({"About": list(hand_written)})

@@ -57,7 +57,8 @@ from .annotate import Annotator, LeakGuard, rewrite_id_links
 from .clashes import clashes
 from .csp import ThemeScripts, add_policy, header_policy
 from .docfiles import AUDIENCE_NAMES, FileAudiences, training_files
-from .downloads import write_checklists, write_pages_api
+from .downloads import write_checklists, write_pages_api, write_status
+from .feedback import page_data
 from .htmltext import as_html, fragment_as_html
 from .nav import build_nav
 from .pages import SitePage, all_pages
@@ -77,6 +78,7 @@ SEARCH_PLUGINS = ("search", "material/search")
 SEARCH_INDEX = "search/search_index.json"
 # Generated pages outside the navigation (reached from their directories and search).
 NOT_IN_NAV = ("owners/", "accounts/")
+FEEDBACK_META = "kb_feedback"  # the page's key the widget's data is under; no front matter can set it
 
 
 class KBPluginConfig(Config):
@@ -247,6 +249,11 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
             page.toc = TableOfContents(toc_entries(out))
         if page.present_anchor_ids is not None:
             page.present_anchor_ids |= anchor_ids(out)
+        # The feedback widget's data (docs/overrides/partials/feedback.html prints it, escaped), with
+        # the page's title as rendered (a hand-written page's first heading).
+        doc_id = site_page.doc_id if site_page else None
+        title = site_page.title if site_page else page.title or ""
+        page.meta[FEEDBACK_META] = page_data(self.view, doc_id, page.url, title)
         # The theme prints titles as HTML: hand it each one's text, escaped (a heading's HTML included).
         page.title = fragment_as_html(page.title or "")
         _escape_toc(page.toc)
@@ -287,7 +294,8 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         site_dir = Path(config.site_dir)
         count = write_checklists(self.view, site_dir)
         write_pages_api(self.view, site_dir, self.url_of.get)
-        log.info("kb: wrote %d blank checklists and api/pages.json", count)
+        write_status(site_dir)
+        log.info("kb: wrote %d blank checklists, api/pages.json and api/v1/status", count)
         self._check_policies(site_dir)
         manifest.write(site_dir, manifest.Manifest(
             self.view.audience, self.view.today, header_policy(self.policies.values())))

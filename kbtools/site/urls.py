@@ -16,6 +16,7 @@ OWNERS = "owners/index.md"
 REVIEWS = "reviews.md"
 GLOSSARY = "glossary.md"
 ACCOUNTS = "accounts/index.md"
+GAPS = "gaps.md"  # "Report a knowledge gap", internal builds only
 
 
 def doc(doc_id: str) -> str:

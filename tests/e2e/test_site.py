@@ -325,13 +325,6 @@ def test_an_alias_carries_its_terms_tooltip(sites):
     assert re.search(r'<abbr title="AMR: Automatic Meter Reading\.[^"]*">smart meter</abbr>', public)
 
 
-def test_feedback_widget_on_every_document_page(sites, site_kb):
-    for doc_id in site_kb.docs:
-        if site_kb.docs[doc_id].model.audience == "restricted":
-            continue
-        assert '<form class="md-feedback" name="feedback" hidden>' in sites.page("internal", urls.doc(doc_id))
-
-
 # -- 3. generated pages --------------------------------------------------------------------
 
 
