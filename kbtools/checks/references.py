@@ -8,7 +8,7 @@ from typing import Any
 from ..config import RecordKind
 from ..findings import Finding
 from ..kb import DocEntry, Entry, split_ref
-from ..models import ACCOUNT_TEAM_SLOTS
+from ..models import ACCOUNT_TEAM_SLOTS, RUN_NAMES, RUNS
 from . import Context, check
 
 _CODE: dict[RecordKind, str] = {
@@ -116,6 +116,14 @@ def _steps(ctx: Context, entry: DocEntry) -> Iterator[Finding]:
             yield from _ref(ctx, entry, step.approval.by, "steps", i, "approval", "by")
             for j, covered in enumerate(step.approval.covers):
                 if covered in seen:
+                    left_out = [r for r in step.runs or RUNS if not steps[seen[covered]].in_run(r)]
+                    if left_out:
+                        yield entry.finding(
+                            "error", "bad-approval",
+                            f"approval gate {step.id!r} is part of the {RUN_NAMES[left_out[0]]} run but covers "
+                            f"{covered!r}, which is not; give the gate the runs of the steps it covers",
+                            "steps", i, "approval", "covers", j,
+                        )
                     continue
                 if last.get(covered, -1) >= i:
                     msg = (f"approval gate {step.id!r} covers {covered!r}, which is not an earlier step; "

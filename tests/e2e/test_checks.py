@@ -322,6 +322,36 @@ def test_partial_cadence_in_kb_yml_keeps_the_other_defaults(kb):
     assert "review-overdue" in codes(kb.findings())
 
 
+def test_account_chooses_a_cadence_within_its_tier(kb):
+    kb.edit(ACCOUNT, "tier: 1", "tier: 2")  # the fixture's tier 2 allows up to 6 months
+    kb.edit(ACCOUNT, "last_review: 2026-10-01", "last_review: 2026-07-01\nreview_cadence: quarterly")
+    f = only(kb.findings(), "review-overdue")  # quarterly: due 2026-10-01
+    assert (f["path"], f["line"]) == (ACCOUNT, 8)
+    assert "every 3 months, the account's quarterly cadence" in f["message"]
+    kb.edit(ACCOUNT, "review_cadence: quarterly", "review_cadence: semi-annual")
+    assert "review-overdue" not in codes(kb.findings())  # semi-annual: due 2027-01-01
+    kb.edit(ACCOUNT, "review_cadence: semi-annual\n", "")
+    assert "review-overdue" not in codes(kb.findings())  # no cadence: the tier's longest, 6 months
+
+
+def test_unknown_cadence_names_the_known_ones(kb):
+    kb.edit(ACCOUNT, "last_review: 2026-10-01", "last_review: 2026-10-01\nreview_cadence: quartely")
+    f = only(kb.findings(), "unknown-cadence")
+    assert (f["path"], f["line"]) == (ACCOUNT, 9)
+    assert "did you mean 'quarterly'" in f["message"]
+    assert "semi-annual" in f["message"]
+
+
+def test_cadence_longer_than_the_tier_allows(kb):
+    # the fixture's tier 1 allows 3 months at the longest
+    kb.edit(ACCOUNT, "last_review: 2026-10-01", "last_review: 2026-07-01\nreview_cadence: semi-annual")
+    fs = kb.findings()
+    f = only(fs, "cadence-too-long")
+    assert (f["path"], f["line"]) == (ACCOUNT, 9)
+    assert "held to 3 months" in f["message"]
+    assert "review-overdue" in codes(fs)  # held to the tier's 3 months, not the chosen 6
+
+
 def test_account_team_member_who_left(kb):
     kb.edit(ACCOUNT, "team: {im: person:bob}", "team: {im: person:carol}")
     f = only(kb.findings(), "inactive-owner")

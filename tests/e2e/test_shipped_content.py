@@ -44,8 +44,12 @@ def test_account_management_template_has_20_steps_and_4_gates(repo_kb):
 
 
 def test_policy_tiers_match_kb_yml(repo_kb):
+    """Seed 001, section VI: "quarterly or semi-annual reviews with Tier 1 and Tier 2 clients"; no word on tier 3."""
     cfg = repo_kb.config
-    assert cfg.account_review_every == {1: "3 months", 2: "6 months", 3: "12 months"}
+    assert cfg.account_review_every == {1: "6 months", 2: "6 months", 3: "12 months"}
+    assert cfg.account_review_cadences == {"quarterly": "3 months", "semi-annual": "6 months"}
+    assert cfg.account_review_local == (3,)
+    assert "local rule" in (REPO / "kb.yml").read_text(encoding="utf-8")
     assert cfg.account_plan.tiers == (1, 2)
     assert repo_kb.docs["POL-SAL-001"].model.type == "policy"
 
