@@ -119,7 +119,8 @@ GROUPS: tuple[Group, ...] = (
         _error("missing-file", "a training material's file does not exist"),
     )),
     Group("consistency", (
-        _warning("retired-reference", "a related link to a retired document"),
+        _warning("retired-reference",
+                 "a link to a retired document (related, training, glossary, a mention in a body), with its successor"),
         _warning("changelog-version", "the version differs from the newest changelog entry's"),
         _warning("unknown-file", "a file that is not read: in `org/` not a registry file, in `sops/` not `.md`, in "
                                  "`accounts/` not `.yaml` or `.yml`; `.MD`, `.markdown`, `.YAML` anywhere"),

@@ -189,6 +189,10 @@ class Sop(Record):
     summary: Text | None = None
     tags: tuple[Slug, ...] = ()
     related: tuple[DocId, ...] = ()
+    replaced_by: tuple[DocId, ...] = Field(
+        (), description="a retired document's successors: the first is where its old URL redirects; a split "
+                        "document names every part",
+    )
     terms: tuple[Text, ...] = ()
     approvers: tuple[AnyRef, ...] = ()
     roles: tuple[RoleDuty, ...] = ()
@@ -201,6 +205,8 @@ class Sop(Record):
     def _consistent(self) -> Self:
         if self.status != "draft" and self.last_reviewed is None:
             raise ValueError("last_reviewed is required unless status is draft")
+        if self.replaced_by and self.status != "retired":
+            raise ValueError("only a retired document has replaced_by; set status: retired")
         prefix = DOC_PREFIX[self.type]
         if not self.id.startswith(prefix + "-"):
             raise ValueError(f"a {self.type} id starts with {prefix}- (got {self.id})")

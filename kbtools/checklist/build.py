@@ -170,6 +170,10 @@ def _facts(b: _Builder, acc: models.Account) -> AccountFacts:
 
 def find_doc(kb: KnowledgeBase, doc_id: str) -> Entry[models.Sop]:
     entry = kb.require("document", doc_id.upper())
+    if entry.model.status == "retired":
+        parts = entry.model.replaced_by
+        instead = f"; it is replaced by {', '.join(parts)}" if parts else ""
+        raise KBError(f"{entry.model.id} is retired{instead}")
     if not entry.model.steps:
         raise KBError(f"{entry.model.id} has no steps to make a checklist from")
     return entry

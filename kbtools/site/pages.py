@@ -64,8 +64,9 @@ def document_page(view: SiteView, entry: DocEntry) -> SitePage:
         title, rest = split_title(body, doc.title)
         return title + Markup(render_head(view, entry, links)) + rest + Markup(render_sections(view, entry, links))
 
+    search = {"exclude": True} if doc.id in view.redirects else {"boost": 2}  # search finds the successor
     return SitePage(urls.doc(doc.id), f"{doc.id} {doc.title}", page, entry.body,
-                    {"search": {"boost": 2}, "description": doc.summary or doc.title})
+                    {"search": search, "description": doc.summary or doc.title})
 
 
 def docs_where(view: SiteView, test: Callable[[models.Sop], bool]) -> list[DocEntry]:
