@@ -357,6 +357,10 @@ class Term(Record):
     definition: Text
     aliases: tuple[Text, ...] = ()
     related: tuple[DocId, ...] = ()
+    unconfirmed: Text | None = Field(
+        None, description="what no source document confirms (an expansion or meaning assumed until someone "
+                          "who knows confirms it); shown on the site and listed by kb reviews",
+    )
 
 
 class DepartmentsFile(Record):

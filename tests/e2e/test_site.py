@@ -627,3 +627,13 @@ def _nav_links(page: str) -> str:
     nav = re.search(r'<nav class="md-nav md-nav--primary".*?</nav>', page, re.S)
     assert nav
     return nav.group(0)
+
+
+def test_unconfirmed_glossary_entries_are_marked(sites):
+    page = sites.page("internal", urls.GLOSSARY)
+    entry = page[page.index('id="term-wo"'):]
+    entry = entry[:entry.index("</dd>")]
+    assert '<span class="kb-status kb-status--draft kb-unconfirmed">unconfirmed</span>' in entry
+    assert "Not confirmed by the company's documents: The dispatch notes write WO" in entry
+    fsr = page[page.index('id="term-fsr"'):]
+    assert "kb-unconfirmed" not in fsr[:fsr.index("</dd>")]
