@@ -8,7 +8,7 @@ from typing import Any
 
 from ..config import RecordKind
 from ..findings import Finding
-from ..kb import DocEntry, Entry, split_ref
+from ..kb import DocEntry, Entry, KnowledgeBase, split_ref
 from ..models import ACCOUNT_TEAM_SLOTS, DOC_ID, RUN_NAMES, RUNS
 from . import Context, check
 
@@ -56,6 +56,11 @@ def _active(ctx: Context, entry: Entry[Any], ref: str, what: str, *keys: str | i
         yield entry.finding("error", "inactive-owner", f"{what} {ref} is no longer active", *keys)
 
 
+def step_holder(kb: KnowledgeBase, parts: Iterable[str], step: str) -> str | None:
+    """The first of a retired document's successors that has the step `step`."""
+    return next((p for p in parts if p in kb.docs and any(s.id == step for s in kb.docs[p].model.steps)), None)
+
+
 def retired_link(ctx: Context, doc_id: str, step: str | None = None) -> str | None:
     """Why a link to `doc_id` should move, when it names a retired document; else None."""
     kb = ctx.kb
@@ -66,8 +71,7 @@ def retired_link(ctx: Context, doc_id: str, step: str | None = None) -> str | No
         return f"{doc_id} is retired"
     parts = entry.model.replaced_by
     if step is not None:  # the part that now holds the step
-        holder = next((p for p in parts if p in kb.docs and any(s.id == step for s in kb.docs[p].model.steps)),
-                      None)
+        holder = step_holder(kb, parts, step)
         if holder is not None:
             return f"{doc_id} is retired; its step {step!r} is now in {holder}: link to {holder} instead"
     current = kb.successor(doc_id)
@@ -126,7 +130,7 @@ def _successors(ctx: Context, entry: DocEntry) -> Iterator[Finding]:
                 line = body.count("\n", 0, m.start())
                 col = m.start() - (body.rfind("\n", 0, m.start()) + 1) + 1
                 yield Finding(entry.path, entry.body_line + line, col, "warning", "retired-reference",
-                              f"the text mentions {why}")
+                              f"the text mentions {m.group(0)}: {why}")
         return
     for i, other in enumerate(sop.replaced_by):
         if other == sop.id:
@@ -232,10 +236,10 @@ def training_references(ctx: Context) -> Iterator[Finding]:
             known = set(step_ids)
             for j, step in enumerate(link.steps):
                 if step not in known:
+                    moved = step_holder(kb, doc.model.replaced_by, step)
+                    hint = f"; it is now in {moved}" if moved else ctx.hint(entry.path, step, step_ids)
                     yield entry.finding(
-                        "error", "unknown-step",
-                        f"{link.sop} has no step {step!r}{ctx.hint(entry.path, step, step_ids)}",
-                        "links", i, "steps", j,
+                        "error", "unknown-step", f"{link.sop} has no step {step!r}{hint}", "links", i, "steps", j,
                     )
 
 
