@@ -79,6 +79,7 @@ def test_pages_api_lists_every_page_with_its_review_state(sites, site_kb):
 def test_public_pages_api_holds_public_documents_only(sites, site_kb):
     api = json.loads((sites.public / "api" / "pages.json").read_text())
     assert api["audience"] == "public"
-    assert {p["id"] for p in api["pages"]} == {"ART-DSK-001", "ART-DSK-002"}
+    # and the retired ART-DSK-004, whose page sends readers to its public successor
+    assert {p["id"] for p in api["pages"]} == {"ART-DSK-001", "ART-DSK-002", "ART-DSK-004"}
     assert all(p["kind"] == "sop" for p in api["pages"])
     assert all(site_kb.docs[p["id"]].model.audience == "public" for p in api["pages"])
