@@ -19,6 +19,7 @@ from .commands.recover import recover
 from .commands.review import review
 from .commands.reviews import reviews
 from .commands.schema import schema
+from .commands.serve import serve
 from .findings import ContentError, KBError
 
 
@@ -32,7 +33,7 @@ def cli() -> None:
     """
 
 
-for command in (check, reviews, review, owners, new, checklist, schema, codeowners, digest, recover):
+for command in (check, reviews, review, owners, new, checklist, schema, codeowners, digest, recover, serve):
     cli.add_command(command)
 
 
