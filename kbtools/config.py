@@ -112,8 +112,11 @@ class AccountPlanPolicy(Record):
 
 
 DEFAULT_REVIEW_EVERY: dict[DocType, str] = dict.fromkeys(DOC_TYPES, "12 months")
-# The sales account management policy: tier 1 quarterly, tier 2 semi-annually, tier 3 annually.
-DEFAULT_ACCOUNT_REVIEW_EVERY: dict[Tier, str] = {1: "3 months", 2: "6 months", 3: "12 months"}
+# The sales account management policy asks for quarterly or semi-annual reviews of tier 1 and 2
+# accounts: semi-annual is the longest it allows. It says nothing of tier 3; annual is a local rule.
+DEFAULT_ACCOUNT_REVIEW_EVERY: dict[Tier, str] = {1: "6 months", 2: "6 months", 3: "12 months"}
+DEFAULT_ACCOUNT_REVIEW_CADENCES: dict[str, str] = {"quarterly": "3 months", "semi-annual": "6 months"}
+DEFAULT_LOCAL_TIERS: tuple[Tier, ...] = (3,)
 
 
 # Printed into links and issue URLs: https, a host, an owner and a name, nothing a URL would read otherwise.
@@ -149,7 +152,18 @@ class Config(Record):
     due_soon_days: Annotated[int, Field(ge=0, le=366)] = 30
     account_review_every: dict[Tier, Duration] = Field(
         default_factory=lambda: dict(DEFAULT_ACCOUNT_REVIEW_EVERY),
-        description="account review cadence per tier (tiers left out keep their default)",
+        description="the longest interval between two reviews of an account, per tier (tiers left out keep "
+                    "their default); an account that chooses no review_cadence is held to it",
+    )
+    account_review_cadences: dict[Slug, Duration] = Field(
+        default_factory=lambda: dict(DEFAULT_ACCOUNT_REVIEW_CADENCES),
+        description="the cadences an account may choose (its review_cadence), each no longer than its tier's "
+                    "longest interval",
+    )
+    account_review_local: tuple[Tier, ...] = Field(
+        DEFAULT_LOCAL_TIERS,
+        description="tiers whose longest review interval is a local rule, not the sales account management "
+                    "policy's",
     )
     account_plan: AccountPlanPolicy = Field(default_factory=AccountPlanPolicy)
     account_manager_role: Slug = "am"

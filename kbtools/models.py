@@ -61,6 +61,10 @@ Tier = Literal[1, 2, 3]
 AccountStatus = Literal["active", "transitioning", "closed"]
 Health = Literal["green", "yellow", "red"]
 FieldKind = Literal["single", "multi", "text", "date"]
+# The runs of a checklist a step can belong to: an account's first set-up, or each periodic review.
+Run = Literal["setup", "review"]
+RUNS: tuple[Run, ...] = get_args(Run)
+RUN_NAMES: dict[Run, str] = {"setup": "first set-up", "review": "periodic review"}
 
 
 def confidential(**kw: Any) -> Any:
@@ -140,6 +144,14 @@ class Step(Record):
     approval: Approval | None = None
     due: Duration | None = Field(None, description="due this long after the checklist start")
     when: When | None = None
+    runs: tuple[Run, ...] = Field(
+        (), description="the checklist runs the step belongs to: setup (an account's first set-up), review "
+                        "(each periodic review); none: every run",
+    )
+
+    def in_run(self, run: Run | None) -> bool:
+        """Is the step part of a checklist for `run` (None: every step)?"""
+        return run is None or not self.runs or run in self.runs
 
 
 class RoleDuty(Record):
@@ -177,6 +189,10 @@ class Sop(Record):
     summary: Text | None = None
     tags: tuple[Slug, ...] = ()
     related: tuple[DocId, ...] = ()
+    replaced_by: tuple[DocId, ...] = Field(
+        (), description="a retired document's successors: the first is where its old URL redirects; a split "
+                        "document names every part",
+    )
     terms: tuple[Text, ...] = ()
     approvers: tuple[AnyRef, ...] = ()
     roles: tuple[RoleDuty, ...] = ()
@@ -189,6 +205,8 @@ class Sop(Record):
     def _consistent(self) -> Self:
         if self.status != "draft" and self.last_reviewed is None:
             raise ValueError("last_reviewed is required unless status is draft")
+        if self.replaced_by and self.status != "retired":
+            raise ValueError("only a retired document has replaced_by; set status: retired")
         prefix = DOC_PREFIX[self.type]
         if not self.id.startswith(prefix + "-"):
             raise ValueError(f"a {self.type} id starts with {prefix}- (got {self.id})")
@@ -259,6 +277,10 @@ class Account(Record):
     products: tuple[Text, ...] = ()
     since: dt.date | None = None
     last_review: dt.date | None = None
+    review_cadence: Slug | None = Field(
+        None, description="the review cadence the account chose (a name in kb.yml account_review_cadences: "
+                          "quarterly, semi-annual); unset, it is held to the longest interval its tier allows",
+    )
     plan_updated: dt.date | None = None
     contacts: tuple[Contact, ...] = confidential(default=())
     annual_revenue: int | float | None = confidential(default=None)
@@ -335,6 +357,10 @@ class Term(Record):
     definition: Text
     aliases: tuple[Text, ...] = ()
     related: tuple[DocId, ...] = ()
+    unconfirmed: Text | None = Field(
+        None, description="what no source document confirms (an expansion or meaning assumed until someone "
+                          "who knows confirms it); shown on the site and listed by kb reviews",
+    )
 
 
 class DepartmentsFile(Record):

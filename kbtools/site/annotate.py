@@ -38,7 +38,7 @@ _MD_LINK = re.compile(r"\[([^\[\]]*)\]\((" + DOC_ID + r")(#[\w-]+)?\)")
 
 def term_title(term: models.Term) -> str:
     head = f"{term.term}: {term.expansion}" if term.expansion else term.term
-    return f"{head}. {term.definition}"
+    return f"{head}. {term.definition}" + (" (Unconfirmed.)" if term.unconfirmed else "")
 
 
 class Annotator:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..checklist.build import build as build_checklist
+from ..checklist.build import runs_of
 from ..checklist.render import render
 from ..output import envelope, json_text
 from . import urls
@@ -30,16 +31,18 @@ def _write(path: Path, text: str) -> None:
 
 
 def write_checklists(view: SiteView, site_dir: Path) -> int:
-    """The blank checklist of every visible document with steps, in each download format."""
+    """The blank checklist of every visible document with steps, in each download format: of every
+    step, and of each run's steps (first set-up, periodic review) where the document names runs."""
     count = 0
     records = view.knowledge_base(site_dir)  # the audience's records only
     for doc_id, entry in view.docs.items():
-        if not entry.model.steps:
+        if not entry.model.steps or entry.model.status == "retired":
             continue
-        checklist = build_checklist(records, doc_id, start=view.today, today=view.today)
-        for fmt in CHECKLIST_FORMATS:
-            _write(site_dir / urls.checklist(doc_id, fmt), render(checklist, fmt))
-        count += 1
+        for run in (None, *runs_of(entry.model)):
+            checklist = build_checklist(records, doc_id, start=view.today, today=view.today, run=run)
+            for fmt in CHECKLIST_FORMATS:
+                _write(site_dir / urls.checklist(doc_id, fmt, run), render(checklist, fmt))
+            count += 1
     return count
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from markupsafe import Markup
 
 from .. import models
+from ..checklist.build import runs_of
 from ..kb import DocEntry
 from ..models import ACCOUNT_ID_RE
 from ..workload import Workload, workloads
@@ -66,8 +67,9 @@ def document_page(view: SiteView, entry: DocEntry) -> SitePage:
         title, rest = split_title(body, doc.title)
         return title + Markup(render_head(view, entry, links)) + rest + Markup(render_sections(view, entry, links))
 
+    search = {"exclude": True} if doc.id in view.redirects else {"boost": 2}  # search finds the successor
     return SitePage(urls.doc(doc.id), f"{doc.id} {doc.title}", page, entry.body,
-                    {"search": {"boost": 2}, "description": doc.summary or doc.title}, doc.id)
+                    {"search": search, "description": doc.summary or doc.title}, doc.id)
 
 
 def docs_where(view: SiteView, test: Callable[[models.Sop], bool]) -> list[DocEntry]:
@@ -224,13 +226,23 @@ def gaps(view: SiteView) -> SitePage:
                     meta=LISTING)
 
 
+def review_checklist(view: SiteView) -> tuple[str, models.Run | None] | None:
+    """The document account reviews are run from (kb.yml) and the run of its steps a review takes."""
+    doc_id = view.config.account_review_checklist
+    entry = view.docs.get(doc_id) if doc_id else None
+    if entry is None or not entry.model.steps or entry.model.status == "retired":
+        return None
+    return entry.model.id, "review" if "review" in runs_of(entry.model) else None
+
+
 def account(view: SiteView, account_id: str) -> SitePage:
     record = view.accounts[account_id].model
+    checklist = review_checklist(view)
 
     def page(links: Links, _body: str) -> str:
         fields = [(name, value_html(value, links)) for name, value in public_items(record)]
         return render("account.html", view=view, links=links, account=record, fields=fields,
                       review=view.review_of.get(("account", account_id)),
-                      plan=view.review_of.get(("account-plan", account_id)))
+                      plan=view.review_of.get(("account-plan", account_id)), checklist=checklist)
 
     return SitePage(urls.account(account_id), f"{record.id} {record.name}", page, meta={"hide": ["feedback"]})

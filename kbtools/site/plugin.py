@@ -62,6 +62,7 @@ from .feedback import page_data
 from .htmltext import as_html, fragment_as_html
 from .nav import build_nav
 from .pages import SitePage, all_pages
+from .redirects import add_redirect
 from .render import Links, anchor_ids, toc_entries
 from .sanitize import Sanitizer, site_classes
 from .view import AUDIENCES, SEEN_BY, SiteView, build_view
@@ -120,6 +121,7 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         self.scripts: ThemeScripts | None = None
         self.theme_files: set[str] = set()  # what the theme's folders put in the site (not scanned for leaks)
         self.scanned: set[str] = set()
+        self.redirect_src: dict[str, str] = {}  # the page of a retired document -> its successor's
         self.docs_dir = "docs"
         self.policies: dict[str, str] = {}  # the policy each HTML file was given, by its path in the site
         self.limits: Limits = DEFAULT_LIMITS  # kb.yml's, once on_config has read it
@@ -178,10 +180,11 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
             elif is_page and file.inclusion not in (InclusionLevel.EXCLUDED, InclusionLevel.DRAFT):
                 hand_written.append(file.src_uri)
         self.pages = {p.src: p for p in all_pages(self.view, config.site_name)}
+        self.redirect_src = {urls.doc(old): urls.doc(new) for old, new in self.view.redirects.items()}
         for src, page in self.pages.items():
             if files.get_file_from_path(src) is not None:
                 raise PluginError(f"kb: docs/{src} is in the way of a generated page; rename it")
-            hidden = src.startswith(NOT_IN_NAV) and not src.endswith("/index.md")
+            hidden = (src.startswith(NOT_IN_NAV) and not src.endswith("/index.md")) or src in self.redirect_src
             inclusion = InclusionLevel.NOT_IN_NAV if hidden else InclusionLevel.UNDEFINED
             files.append(File.generated(config, src, content=page.markdown, inclusion=inclusion))
         outputs = [*config.theme.static_templates, "sitemap.xml.gz", SEARCH_INDEX]
@@ -272,6 +275,9 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         assert self.scripts is not None
         self._guard(output, f"page {page.file.src_uri}")
+        target = self.redirect_src.get(page.file.src_uri)
+        if target is not None and target in self.url_of:
+            output = add_redirect(output, get_relative_url(self.url_of[target], page.url))
         self.policies[page.file.dest_uri] = policy = self.scripts.policy(get_relative_url(".", page.url), self.dev)
         return add_policy(output, policy)
 

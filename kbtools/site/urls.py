@@ -40,9 +40,10 @@ def account(account_id: str) -> str:
     return f"accounts/{account_id.lower()}.md"
 
 
-def checklist(doc_id: str, fmt: str) -> str:
-    """A document's blank checklist, a static file beside the pages (md, csv or html)."""
-    return f"checklists/{doc_id.lower()}.{fmt}"
+def checklist(doc_id: str, fmt: str, run: str | None = None) -> str:
+    """A document's blank checklist, a static file beside the pages (md, csv or html); of one run's steps
+    (`setup`, `review`) when `run` is given."""
+    return f"checklists/{doc_id.lower()}.{run}.{fmt}" if run else f"checklists/{doc_id.lower()}.{fmt}"
 
 
 def step_anchor(step_id: str) -> str:

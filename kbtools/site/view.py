@@ -63,6 +63,8 @@ class SiteView:
     reviews: list[ReviewItem] = field(default_factory=list)
     review_of: dict[tuple[str, str], ReviewItem] = field(default_factory=dict)
     related_by: dict[str, list[str]] = field(default_factory=dict)
+    # retired documents shown only to send readers on: old id -> the document in force it leads to
+    redirects: dict[str, str] = field(default_factory=dict)
     training_for: dict[str, list[TrainingLink]] = field(default_factory=dict)
     kmt_name: str = ""  # the governing team, which feedback on hand-written pages and knowledge gaps go to
     recipients: dict[str, list[str]] = field(default_factory=dict)  # owner -> addresses (`fallback: mailto` only)
@@ -126,6 +128,13 @@ def doc_visible(doc: models.Sop, audience: str) -> bool:
 def build_view(kb: KnowledgeBase, audience: str, today: dt.date) -> SiteView:
     view = SiteView(audience, today, kb.config)
     view.docs = {i: e for i, e in sorted(kb.docs.items()) if doc_visible(e.model, audience)}
+    # A retired document with a successor the audience sees keeps its URL, which leads there.
+    for ident, entry in sorted(kb.docs.items()):
+        target = kb.successor(ident)
+        if target in view.docs and entry.model.audience in SEEN_BY[audience]:
+            view.redirects[ident] = target
+            view.docs.setdefault(ident, entry)
+    view.docs = dict(sorted(view.docs.items()))
     if view.internal:
         view.accounts = dict(kb.accounts)
         view.departments, view.teams = dict(kb.departments), dict(kb.teams)
