@@ -1,4 +1,4 @@
-// The knowledge loop in the browser: the "Was this page helpful?" widget
+// Feedback from the browser: the "Was this page helpful?" widget
 // (docs/overrides/partials/feedback.html), the "Report a knowledge gap" form
 // (the gaps/ page of the internal site) and a document's live helpfulness line,
 // all talking to `kb serve`'s API beside the site (api/v1/...).
