@@ -126,7 +126,7 @@ def test_a_full_store_refuses_to_add_and_keeps_every_item_it_accepted(tmp_path):
         pages = store._db.execute("PRAGMA page_count").fetchone()[0]
     accepted: list[str] = []
     with Store(path, max_pages=pages + 2) as store:
-        with pytest.raises(StoreError, match="full"):  # noqa: PT012 - fill it until it refuses
+        with pytest.raises(StoreError, match="full"):
             for n in range(10_000):
                 store.add(comment(f"comment {n} " + "x" * 500))
                 accepted.append(f"comment {n} ")
