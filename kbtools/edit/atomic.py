@@ -70,7 +70,11 @@ def _replace_in(folder: int, name: str, raw: bytes, shown: str, *, exclusive: bo
     `exclusive`: the file must not exist yet (it is linked into place, never renamed over one).
     An existing entry that is not a regular file (a link, a pipe, a folder) is refused.
     """
-    _install(folder, name, shown, lambda fd, _: _write_all(fd, raw), NEW_FILE_MODE, exclusive=exclusive)
+    def write(fd: int, _: str) -> None:
+        with os.fdopen(fd, "wb", closefd=False) as fh:
+            fh.write(raw)
+
+    _install(folder, name, shown, write, NEW_FILE_MODE, exclusive=exclusive)
 
 
 def _install(folder: int, name: str, shown: str, fill: Callable[[int, str], None], new_mode: int, *,
