@@ -20,6 +20,7 @@ from .commands.recover import recover
 from .commands.review import review
 from .commands.reviews import reviews
 from .commands.schema import schema
+from .commands.serve import serve
 from .findings import ContentError, KBError, printable
 from .loop.store import StoreError
 
@@ -34,7 +35,8 @@ def cli() -> None:
     """
 
 
-for command in (check, reviews, review, owners, new, checklist, schema, codeowners, digest, recover, feedback):
+for command in (check, reviews, review, owners, new, checklist, schema, codeowners, digest, recover, serve,
+                feedback):
     cli.add_command(command)
 
 

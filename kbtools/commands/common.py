@@ -17,7 +17,7 @@ from ..edit.lock import kb_lock
 from ..findings import KBError
 from ..kb import KnowledgeBase
 from ..load.loader import load
-from ..loop.location import DEFAULT_STORE, STORE_ENV
+from ..loop.location import DEFAULT, STORE_ENV
 from ..models import iso_date
 
 
@@ -55,7 +55,7 @@ def root_option(fn: F) -> F:
 def store_option(fn: F) -> F:
     return click.option(
         "--store", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="PATH",
-        help=f"The feedback store (default: ${STORE_ENV}, else {DEFAULT_STORE} in the knowledge base).",
+        help=f"The feedback store (default: ${STORE_ENV}, else {DEFAULT} in the knowledge base).",
     )(fn)
 
 

@@ -9,7 +9,7 @@ import click
 
 from ..digest import Feedback, markdown
 from ..digest import digest as build_digest
-from ..loop.location import open_existing, store_path
+from ..loop.location import open_existing, store_location
 from ..loop.store import OPEN_STATES
 from ..output import json_text
 from .common import emit, note_left_out, open_kb, output_option, root_option, store_option, today_option
@@ -34,7 +34,7 @@ def digest(within: int | None, fmt: str, output: str | None, store: Path | None,
     Exits 0 (a report), 2 when the store cannot be read.
     """
     kb = open_kb(root)
-    path = store_path(kb.root, store)
+    path = store_location(kb.root, store)
     found = None
     if path.is_file():
         with open_existing(path, read_only=True) as opened:

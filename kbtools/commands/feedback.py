@@ -19,7 +19,7 @@ import click
 from ..findings import printable
 from ..kb import KnowledgeBase
 from ..loop import report, triage
-from ..loop.location import open_existing, store_path
+from ..loop.location import open_existing, store_location
 from ..loop.store import Kind, Store
 from ..models import DURATION_RE, subtract_duration
 from ..output import json_report
@@ -38,7 +38,7 @@ from .common import (
 
 def _open(root: Path | None, store: Path | None, *, read_only: bool) -> tuple[KnowledgeBase, Store]:
     kb = open_kb(root)
-    return kb, open_existing(store_path(kb.root, store), read_only=read_only)
+    return kb, open_existing(store_location(kb.root, store), read_only=read_only)
 
 
 def _report(kb: KnowledgeBase, fmt: str, output: str | None, **renderers: Callable[[], str]) -> int:

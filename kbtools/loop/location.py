@@ -16,15 +16,16 @@ from ..findings import KBError
 from .store import Store
 
 STORE_ENV = "KB_STORE"
-DEFAULT_STORE = Path(".kb") / "store.sqlite3"
+DEFAULT = Path(".kb") / "store.sqlite3"
 
 
-def store_path(root: Path, given: Path | None = None) -> Path:
+def store_location(root: Path, given: Path | None = None) -> Path:
     """The store's path: the option, else the environment (empty is unset), else the default under `root`."""
     if given is not None:
         return given
-    from_env = os.environ.get(STORE_ENV)
-    return Path(from_env) if from_env else root / DEFAULT_STORE
+    if env := os.environ.get(STORE_ENV):
+        return Path(env)
+    return root / DEFAULT
 
 
 def missing_message(path: Path) -> str:

@@ -52,10 +52,10 @@ from ..findings import Finding, KBError
 from ..load.limits import DEFAULT as DEFAULT_LIMITS
 from ..load.limits import Limits, text_findings
 from ..load.loader import load
-from . import urls
+from . import manifest, urls
 from .annotate import Annotator, LeakGuard, rewrite_id_links
 from .clashes import clashes
-from .csp import ThemeScripts, add_policy
+from .csp import ThemeScripts, add_policy, header_policy
 from .docfiles import AUDIENCE_NAMES, FileAudiences, training_files
 from .downloads import write_checklists, write_pages_api
 from .htmltext import as_html, fragment_as_html
@@ -289,6 +289,8 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         write_pages_api(self.view, site_dir, self.url_of.get)
         log.info("kb: wrote %d blank checklists and api/pages.json", count)
         self._check_policies(site_dir)
+        manifest.write(site_dir, manifest.Manifest(
+            self.view.audience, self.view.today, header_policy(self.policies.values())))
         if self.guard is None:
             return
         index = site_dir / SEARCH_INDEX

@@ -60,3 +60,11 @@ def term_anchor(term: str) -> str:
 def relative_src(target_src: str, from_src: str) -> str:
     """A Markdown link from one source file to another (MkDocs resolves it to a URL)."""
     return posixpath.relpath(target_src, posixpath.dirname(from_src) or ".")
+
+
+def published(src: str) -> str:
+    """Where a page's source is published (directory URLs): `sops/sop-x-001.md` -> `sops/sop-x-001/`."""
+    stem = src.removesuffix(".md")
+    if stem == "index" or stem.endswith("/index"):
+        return stem.removesuffix("index")
+    return stem + "/"
