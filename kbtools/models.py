@@ -431,8 +431,20 @@ def add_duration(start: dt.date, duration: str) -> dt.date:
 
     A result past the calendar's end (year 9999) is the last day it has.
     """
+    return _shift(start, duration, 1)
+
+
+def subtract_duration(start: dt.date, duration: str) -> dt.date:
+    """Calendar arithmetic backwards: 2026-03-31 - '1 month' = 2026-02-28.
+
+    A result before the calendar's start (year 1) is the first day it has.
+    """
+    return _shift(start, duration, -1)
+
+
+def _shift(start: dt.date, duration: str, sign: int) -> dt.date:
     count_s, unit = duration.split()
-    count = int(count_s)
+    count = sign * int(count_s)
     unit = unit.rstrip("s")
     try:
         if unit in ("day", "week"):
@@ -443,7 +455,7 @@ def add_duration(start: dt.date, duration: str) -> dt.date:
         month = month0 % 12 + 1
         return dt.date(year, month, min(start.day, _days_in_month(year, month)))
     except (OverflowError, ValueError):
-        return dt.date.max
+        return dt.date.max if sign > 0 else dt.date.min
 
 
 def _days_in_month(year: int, month: int) -> int:

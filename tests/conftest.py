@@ -243,3 +243,9 @@ def assert_codeowners(root: Path) -> int:
     for rel in ("org/people.yaml", "org/teams.yaml", "kb.yml", "schemas/sop.schema.json", "sops/new/NEW.md"):
         assert owners(rel) == kmt, rel
     return count
+
+
+@pytest.fixture(autouse=True)
+def _no_store_from_the_environment(monkeypatch):
+    """The feedback store is where a test says (`--store`, or its own `KB_STORE`), never the caller's."""
+    monkeypatch.delenv("KB_STORE", raising=False)

@@ -17,6 +17,7 @@ This is the only module that knows SQL. Everything else speaks `Item`,
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sqlite3
 import threading
@@ -210,10 +211,15 @@ class Store:
             if not read_only:
                 self._db.execute("PRAGMA journal_mode = WAL")
                 self._db.execute("PRAGMA synchronous = NORMAL")
+                self._db.execute("PRAGMA secure_delete = ON")  # purged text is overwritten, not left in free pages
             self._migrate(read_only)
             if max_pages is not None:
                 self._db.execute(f"PRAGMA max_page_count = {int(max_pages)}")
-        except (sqlite3.Error, OSError) as exc:
+        except (sqlite3.Error, OSError, StoreError) as exc:
+            if hasattr(self, "_db"):
+                self._db.close()
+            if isinstance(exc, StoreError):
+                raise
             raise StoreError(f"cannot open the feedback store {path}: {exc}") from None
 
     def close(self) -> None:
@@ -226,18 +232,22 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _migrate(self, read_only: bool) -> None:
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+    def _schema(self) -> int:
+        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
         if version > len(MIGRATIONS):
             raise StoreError(f"the store {self.path} was made by a newer kb (schema {version}); upgrade kbtools")
+        return version
+
+    def _migrate(self, read_only: bool) -> None:
+        version = self._schema()
         if version == len(MIGRATIONS):
             return
         if read_only:
             raise StoreError(f"the store {self.path} needs migrating and was opened read-only")
         self._db.execute("BEGIN IMMEDIATE")
         try:
-            # Another process may have migrated it while this one waited for the lock.
-            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            # Another process may have migrated it while this one waited for the lock (a newer kb too).
+            version = self._schema()
             for number in range(version, len(MIGRATIONS)):
                 for statement in MIGRATIONS[number].split(";"):
                     if statement.strip():
@@ -245,7 +255,8 @@ class Store:
             self._db.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
             self._db.execute("COMMIT")
         except BaseException:
-            self._db.execute("ROLLBACK")
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
             raise
 
     @contextmanager
@@ -293,7 +304,11 @@ class Store:
     def move(self, kind: Kind, ident: int, to: State, *, allowed_from: Sequence[State], by: str | None = None,
              note: str | None = None, resolved_doc: str | None = None, resolved_version: str | None = None,
              reason: str | None = None, at: dt.datetime | None = None) -> Item:
-        """Move an item to the state `to`; StoreError when it is not in one of `allowed_from`."""
+        """Move an item to the state `to`, checked and changed in one transaction.
+
+        LookupError when there is no such item; ValueError (its argument the item's state) when
+        its state is not one of `allowed_from`.
+        """
         stamp = _stamp(at or now())
         with self._transaction() as db:
             row = db.execute("SELECT state FROM items WHERE id = ? AND kind = ?", (ident, kind)).fetchone()
@@ -311,25 +326,34 @@ class Store:
             return _item(db.execute(f"SELECT {_COLUMNS} FROM items WHERE id = ?", (ident,)).fetchone())
 
     def purge(self, before: dt.datetime, by: str | None = None) -> int:
-        """Delete what people wrote (comments, questions, products, who sent them) in items created before `before`.
+        """Delete what people wrote (comments, questions, products, who sent them, triage notes) in items
+        created before `before`.
 
         The items stay, with their votes, documents and states, so counts and history keep adding up.
-        Returns how many items lost text or a sender.
+        The deleted text is overwritten in the file (`secure_delete`) and the write-ahead log is
+        truncated when no reader holds it, so it does not linger in free pages. Returns how many items
+        lost text or a sender.
         """
         stamp = _stamp(before)
+        personal = (
+            "created < ? AND (text IS NOT NULL OR product IS NOT NULL OR sender IS NOT NULL OR person IS NOT NULL "
+            "OR reason IS NOT NULL OR EXISTS (SELECT 1 FROM events e WHERE e.item = items.id "
+            "AND e.state != 'purged' AND (e.by IS NOT NULL OR e.note IS NOT NULL)))"
+        )
         with self._transaction() as db:
-            ids = [r["id"] for r in db.execute(
-                "SELECT id FROM items WHERE created < ? AND (text IS NOT NULL OR product IS NOT NULL "
-                "OR sender IS NOT NULL OR person IS NOT NULL OR reason IS NOT NULL)", (stamp,))]
-            if ids:
-                marks = ",".join("?" * len(ids))
-                db.execute(f"UPDATE items SET text = NULL, product = NULL, sender = NULL, person = NULL, "
-                           f"reason = NULL WHERE id IN ({marks})", ids)
-                db.execute(f"UPDATE events SET by = NULL, note = NULL WHERE item IN ({marks})", ids)
-                purged = _stamp(now())
-                db.executemany("INSERT INTO events (item, at, state, by, note) VALUES (?, ?, 'purged', ?, ?)",
-                               [(i, purged, by, f"text written before {stamp} deleted") for i in ids])
-        return len(ids)
+            purged = db.execute(
+                "INSERT INTO events (item, at, state, by, note) "
+                f"SELECT id, ?, 'purged', ?, ? FROM items WHERE {personal}",
+                (_stamp(now()), by, f"text written before {stamp} deleted", stamp),
+            ).rowcount
+            db.execute("UPDATE events SET by = NULL, note = NULL WHERE state != 'purged' AND item IN "
+                       "(SELECT id FROM items WHERE created < ?)", (stamp,))
+            db.execute("UPDATE items SET text = NULL, product = NULL, sender = NULL, person = NULL, reason = NULL "
+                       "WHERE created < ?", (stamp,))
+        # Truncating waits for no one: while a reader holds the log, its frames are overwritten later.
+        with self._lock, contextlib.suppress(sqlite3.Error):
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return int(purged)
 
     def backup(self, target: Path) -> None:
         """An online copy of the whole store into `target` (SQLite's backup API; the service may keep writing)."""
@@ -340,6 +364,7 @@ class Store:
         try:
             with self._lock:
                 self._db.backup(copy)
+            copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal or -shm beside it
         except sqlite3.Error as exc:
             raise StoreError(f"cannot back up the feedback store into {target}: {exc}") from None
         finally:
@@ -373,6 +398,13 @@ class Store:
         rows = self._query("SELECT e.at, e.state, e.by, e.note FROM events e JOIN items i ON i.id = e.item "
                            "WHERE i.id = ? AND i.kind = ? ORDER BY e.id", (ident, kind))
         return [Event(_moment(r["at"]), r["state"], r["by"], r["note"]) for r in rows]
+
+    def all_events(self) -> dict[int, list[Event]]:
+        """Every item's events, by item number (the number of its `FB-`/`GAP-` reference), oldest first."""
+        found: dict[int, list[Event]] = {}
+        for r in self._query("SELECT item, at, state, by, note FROM events ORDER BY id"):
+            found.setdefault(r["item"], []).append(Event(_moment(r["at"]), r["state"], r["by"], r["note"]))
+        return found
 
     def votes(self, doc: str | None = None) -> dict[str, Votes]:
         """Per document: how many answered "was this page helpful?", and how many said yes."""
