@@ -179,7 +179,10 @@ def _stamp(moment: dt.datetime) -> str:
 
 
 def _moment(text: str) -> dt.datetime:
-    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+    try:
+        return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+    except (TypeError, ValueError):
+        raise StoreError(f"the store holds a time that is not one kb writes: {text!r}") from None
 
 
 def _item(row: sqlite3.Row) -> Item:
@@ -197,34 +200,52 @@ class Store:
 
     def __init__(self, path: Path, *, create: bool = True, read_only: bool = False, max_pages: int | None = None):
         self.path = path
-        self._lock = threading.Lock()
+        self.read_only = read_only
+        self.max_pages = max_pages
+        # One connection per thread: a thread waiting for SQLite's lock (another process writing) holds
+        # up only itself, and SQLite, not Python, decides who writes next.
+        self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []
+        self._opened_lock = threading.Lock()
         if not create and not path.is_file():
             raise StoreError(f"no feedback store at {path}")
         try:
             if not read_only:
                 path.parent.mkdir(parents=True, exist_ok=True)
-            uri = f"{path.resolve().as_uri()}?mode={'ro' if read_only else 'rwc'}"
-            self._db = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None,
-                                       timeout=BUSY_TIMEOUT_MS / 1000)
-            self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA foreign_keys = ON")
-            if not read_only:
-                self._db.execute("PRAGMA journal_mode = WAL")
-                self._db.execute("PRAGMA synchronous = NORMAL")
-                self._db.execute("PRAGMA secure_delete = ON")  # purged text is overwritten, not left in free pages
+            self._uri = f"{path.resolve().as_uri()}?mode={'ro' if read_only else 'rwc'}"
             self._migrate(read_only)
-            if max_pages is not None:
-                self._db.execute(f"PRAGMA max_page_count = {int(max_pages)}")
         except (sqlite3.Error, OSError, StoreError) as exc:
-            if hasattr(self, "_db"):
-                self._db.close()
+            self.close()
             if isinstance(exc, StoreError):
                 raise
             raise StoreError(f"cannot open the feedback store {path}: {exc}") from None
 
+    @property
+    def _db(self) -> sqlite3.Connection:
+        """This thread's connection, opened on first use."""
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self._uri, uri=True, check_same_thread=False, isolation_level=None,
+                                 timeout=BUSY_TIMEOUT_MS / 1000)
+            with self._opened_lock:
+                self._opened.append(db)
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA foreign_keys = ON")
+            if not self.read_only:
+                db.execute("PRAGMA journal_mode = WAL")
+                db.execute("PRAGMA synchronous = NORMAL")
+                db.execute("PRAGMA secure_delete = ON")  # purged text is overwritten, not left in free pages
+            if self.max_pages is not None:
+                db.execute(f"PRAGMA max_page_count = {int(self.max_pages)}")
+            self._local.db = db
+        return db
+
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        with self._opened_lock:
+            for db in self._opened:
+                db.close()
+            self._opened.clear()
+        self._local = threading.local()
 
     def __enter__(self) -> Store:
         return self
@@ -261,25 +282,24 @@ class Store:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
+        try:
+            db = self._db
+            db.execute("BEGIN IMMEDIATE")
             try:
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    yield self._db
-                    self._db.execute("COMMIT")
-                except BaseException:
-                    if self._db.in_transaction:
-                        self._db.execute("ROLLBACK")
-                    raise
-            except sqlite3.Error as exc:
-                raise StoreError(f"the feedback store {self.path} cannot be written: {exc}") from None
+                yield db
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise StoreError(f"the feedback store {self.path} cannot be written: {exc}") from None
 
     def _query(self, sql: str, args: Sequence[object] = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            try:
-                return self._db.execute(sql, args).fetchall()
-            except sqlite3.Error as exc:
-                raise StoreError(f"the feedback store {self.path} cannot be read: {exc}") from None
+        try:
+            return self._db.execute(sql, args).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(f"the feedback store {self.path} cannot be read: {exc}") from None
 
     # --- writing -------------------------------------------------------------------
 
@@ -351,7 +371,7 @@ class Store:
             db.execute("UPDATE items SET text = NULL, product = NULL, sender = NULL, person = NULL, reason = NULL "
                        "WHERE created < ?", (stamp,))
         # Truncating waits for no one: while a reader holds the log, its frames are overwritten later.
-        with self._lock, contextlib.suppress(sqlite3.Error):
+        with contextlib.suppress(sqlite3.Error):
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return int(purged)
 
@@ -362,8 +382,7 @@ class Store:
         except sqlite3.Error as exc:
             raise StoreError(f"cannot write the backup {target}: {exc}") from None
         try:
-            with self._lock:
-                self._db.backup(copy)
+            self._db.backup(copy)
             copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal or -shm beside it
         except sqlite3.Error as exc:
             raise StoreError(f"cannot back up the feedback store into {target}: {exc}") from None
@@ -377,8 +396,21 @@ class Store:
         return _item(rows[0]) if rows else None
 
     def items(self, *, kind: Kind | None = None, states: Sequence[State] | None = None,
-              docs: Sequence[str] | None = None, since: dt.datetime | None = None) -> list[Item]:
-        """Items, oldest first, narrowed by kind, states, documents and creation time."""
+              docs: Sequence[str] | None = None, since: dt.datetime | None = None,
+              limit: int | None = None) -> list[Item]:
+        """Items, oldest first, narrowed by kind, states, documents and creation time; the first `limit`."""
+        clause, args = self._where(kind, states, docs, since)
+        tail = f" LIMIT {int(limit)}" if limit is not None else ""
+        return [_item(r) for r in self._query(f"SELECT {_COLUMNS} FROM items{clause} ORDER BY id{tail}", args)]
+
+    def open_counts(self) -> dict[tuple[str | None, State], int]:
+        """How many open items each document (None: no document) has in each open state, counted in SQL."""
+        clause, args = self._where(None, OPEN_STATES, None, None)
+        rows = self._query(f"SELECT doc, state, count(*) AS n FROM items{clause} GROUP BY doc, state", args)
+        return {(r["doc"], r["state"]): int(r["n"]) for r in rows}
+
+    def _where(self, kind: Kind | None, states: Sequence[State] | None, docs: Sequence[str] | None,
+               since: dt.datetime | None) -> tuple[str, list[object]]:
         where: list[str] = []
         args: list[object] = []
         if kind is not None:
@@ -391,8 +423,7 @@ class Store:
         if since is not None:
             where.append("created >= ?")
             args.append(_stamp(since))
-        clause = f" WHERE {' AND '.join(where)}" if where else ""
-        return [_item(r) for r in self._query(f"SELECT {_COLUMNS} FROM items{clause} ORDER BY id", args)]
+        return (f" WHERE {' AND '.join(where)}" if where else ""), args
 
     def events(self, kind: Kind, ident: int) -> list[Event]:
         rows = self._query("SELECT e.at, e.state, e.by, e.note FROM events e JOIN items i ON i.id = e.item "

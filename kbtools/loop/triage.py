@@ -36,15 +36,24 @@ from .store import (
 )
 
 
-def owner_of(kb: KnowledgeBase, item: Item) -> str:
-    """The owner reference (`person:<id>` or `team:<id>`) an item is for."""
-    entry = kb.docs.get(item.doc) if item.doc else None
+def doc_owner(kb: KnowledgeBase, doc: str | None) -> str:
+    """Whose items on `doc` are: its owner, or the governing team for no document or one that is gone."""
+    entry = kb.docs.get(doc) if doc else None
     return entry.model.owner if entry else f"team:{kb.config.kmt_team}"
 
 
-def department_of(kb: KnowledgeBase, item: Item) -> str | None:
-    entry = kb.docs.get(item.doc) if item.doc else None
+def doc_department(kb: KnowledgeBase, doc: str | None) -> str | None:
+    entry = kb.docs.get(doc) if doc else None
     return entry.model.department if entry else None
+
+
+def owner_of(kb: KnowledgeBase, item: Item) -> str:
+    """The owner reference (`person:<id>` or `team:<id>`) an item is for."""
+    return doc_owner(kb, item.doc)
+
+
+def department_of(kb: KnowledgeBase, item: Item) -> str | None:
+    return doc_department(kb, item.doc)
 
 
 def item_data(kb: KnowledgeBase, item: Item) -> dict[str, Any]:

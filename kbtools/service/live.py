@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 
 from ..kb import KnowledgeBase
-from ..loop.store import OPEN_STATES, Item, Store, now
-from ..loop.triage import department_of, owner_of
+from ..loop.store import CLOSED_STATES, OPEN_STATES, Item, Store, now
+from ..loop.triage import department_of, doc_department, doc_owner, owner_of
 from ..site import urls
 from ..site.chart import Bar, bar_chart
 from ..templates import environment
@@ -52,9 +52,9 @@ class Row:
 def document_summary(store: Store, doc: str) -> dict[str, Any]:
     """Votes, the share that found the page helpful, and the items still open, for one document."""
     votes = store.votes(doc).get(doc)
-    open_items = store.items(states=OPEN_STATES, docs=[doc])
+    still_open = sum(n for (d, _), n in store.open_counts().items() if d == doc)
     return {"votes": votes.votes if votes else 0, "helpful": votes.helpful if votes else 0,
-            "percent": votes.percent if votes else None, "open": len(open_items)}
+            "percent": votes.percent if votes else None, "open": still_open}
 
 
 def _rows(kb: KnowledgeBase, items: list[Item], today: dt.datetime) -> list[Row]:
@@ -74,11 +74,18 @@ def _layout(service: Service, title: str, **context: Any) -> str:
 
 def dashboard_page(service: Service) -> str:
     kb = service.kb
-    items = service.store.items(states=OPEN_STATES)
-    rows = _rows(kb, items, now())
-    by_owner = Counter(r.owner for r in rows)
-    by_department = Counter(r.department or "" for r in rows)
-    new_by_department = Counter(r.department or "" for r in rows if r.item.state == "new")
+    counts = service.store.open_counts()  # the totals from SQL; only the oldest SHOWN items are read whole
+    rows = _rows(kb, service.store.items(states=OPEN_STATES, limit=SHOWN), now())
+    by_owner: Counter[str] = Counter()
+    by_department: Counter[str] = Counter()
+    new_by_department: Counter[str] = Counter()
+    open_by_doc: Counter[str | None] = Counter()
+    for (doc, state), n in counts.items():
+        owner, department = doc_owner(kb, doc), doc_department(kb, doc) or ""
+        by_owner[owner] += n
+        by_department[department] += n
+        new_by_department[department] += n if state == "new" else 0
+        open_by_doc[doc] += n
     departments = sorted(by_department, key=lambda d: (-by_department[d], d))
 
     def department_name(dept: str) -> str:
@@ -90,10 +97,10 @@ def dashboard_page(service: Service) -> str:
         "Open items by department: new, and in triage", names=("new", "in triage"))
     votes = service.store.votes()
     helpfulness = sorted(
-        ((doc, v, sum(1 for r in rows if r.item.doc == doc)) for doc, v in votes.items() if doc in service.view.docs),
+        ((doc, v, open_by_doc[doc]) for doc, v in votes.items() if doc in service.view.docs),
         key=lambda t: (t[1].percent if t[1].percent is not None else 101, t[0]))
     return _layout(
-        service, "Feedback dashboard", template="dashboard.html", rows=rows[:SHOWN], total=len(rows),
+        service, "Feedback dashboard", template="dashboard.html", rows=rows, total=sum(counts.values()),
         by_owner=[(ref, kb.display_name(ref), n) for ref, n in by_owner.most_common()],
         by_department=[(department_name(d), by_department[d]) for d in departments],
         chart=chart, helpfulness=helpfulness, docs=service.view.docs)
@@ -102,10 +109,12 @@ def dashboard_page(service: Service) -> str:
 def document_page(service: Service, doc: str) -> str:
     kb = service.kb
     entry = service.view.docs[doc]
-    items = service.store.items(docs=[doc])
     summary = document_summary(service.store, doc)
-    rows = _rows(kb, [i for i in items if i.state != "vote"], now())
+    open_items = service.store.items(docs=[doc], states=OPEN_STATES, limit=SHOWN)
+    closed = service.store.items(docs=[doc], states=CLOSED_STATES, limit=SHOWN)
+    rows = _rows(kb, open_items + closed, now())
     return _layout(service, f"Feedback on {doc}", template="document.html", doc=entry.model, summary=summary,
+                   shown=SHOWN,
                    doc_url="/" + urls.published(urls.doc(doc)),
                    open_rows=[r for r in rows if r.item.open], closed_rows=[r for r in rows if not r.item.open],
                    owner_name=kb.display_name(entry.model.owner))

@@ -405,3 +405,63 @@ def test_the_listening_socket_lets_asyncio_turn_nagle_off():
         assert sock.proto == socket.IPPROTO_TCP
     finally:
         sock.close()
+
+
+def test_a_store_locked_by_another_process_does_not_hold_up_the_site(sites, site_kb, tmp_path):
+    import sqlite3
+
+    path = tmp_path / "s.sqlite3"
+    Store(path).close()
+    with running(settings_for(sites.kb, sites.internal, path), site_kb) as service:
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN EXCLUSIVE")  # another writer holds the store
+        answers: list = []
+        posting = threading.Thread(target=lambda: answers.append(
+            service.post("/api/v1/feedback", {"doc": DOC, "page": PAGE, "helpful": False})))
+        posting.start()
+        try:
+            page = service.get(PAGE)  # answered while the post still waits for the lock
+            still_waiting = posting.is_alive()
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+            posting.join(20)
+    assert page.status == 200 and still_waiting
+    assert answers[0].status in (201, 503)
+
+
+def test_a_webhook_that_redirects_or_hangs_is_a_failed_delivery_and_never_holds_up_stopping(tmp_path):
+    from kbtools.service.webhook import Webhook
+
+    hits: list[str] = []
+
+    class Receiver(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            hits.append(self.path)
+            if self.path == "/hang":
+                time.sleep(5)
+            self.send_response(302)
+            self.send_header("Location", "/elsewhere")
+            self.end_headers()
+
+        do_GET = do_POST
+
+        def log_message(self, *args):
+            pass
+
+    receiver = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{receiver.server_address[1]}"
+    try:
+        redirected = Webhook(f"{base}/hook", backoff=())
+        redirected.send({"item": {"id": "FB-1"}})
+        redirected.close(wait=10)
+        hanging = Webhook(f"{base}/hang", backoff=(), timeout=0.5)
+        hanging.send({"item": {"id": "FB-2"}})
+        hanging.send({"item": {"id": "FB-3"}})
+        hanging.close(wait=3)
+        assert not hanging._thread.is_alive()
+    finally:
+        receiver.shutdown()
+    assert "/elsewhere" not in hits  # the redirect was not followed
+    assert hits[0] == "/hook"

@@ -318,3 +318,20 @@ def test_backup_while_another_process_writes_and_restore_from_it(tmp_path):
         assert store.items()[0].text == "before the backup"
         assert store.add(comment("after the restore")).id == in_backup + 1
     assert os.path.getsize(path) > 0
+
+
+def test_the_rate_limiter_forgets_the_longest_idle_and_keeps_a_flooding_client_limited():
+    from kbtools.service.guard import RateLimiter, rate_key
+    from kbtools.service.settings import RateLimit
+
+    clock = [0.0]
+    limiter = RateLimiter(RateLimit(2, 60.0), clock=lambda: clock[0], size=3)
+    assert [limiter.take("flood") for _ in range(2)] == [0.0, 0.0]
+    assert limiter.take("flood") > 0
+    for other in ("a", "b", "c", "d"):  # more clients than the table holds, the flood still going
+        limiter.take(other)
+        assert limiter.take("flood") > 0
+    clock[0] += 30.0  # half the period: one token back
+    assert limiter.take("flood") == 0.0
+    assert rate_key("2001:db8:1:2:3:4:5:6") == rate_key("2001:db8:1:2:ffff::1") == "2001:db8:1:2::/64"
+    assert rate_key("::ffff:192.0.2.1") == "192.0.2.1"
