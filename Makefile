@@ -1,10 +1,12 @@
 # Two commands do all the set-up on a fresh machine:
-#   make start   build the knowledge site and serve it on http://127.0.0.1:8000
+#   make start   build the knowledge site and serve it, with the feedback and
+#                knowledge-gap service, on http://127.0.0.1:8000 (kb serve)
 #   make test    lint (ruff), type-check (mypy), then run the whole test suite:
 #                the shipped content passes kb check and its site builds with
 #                --strict, browser tests in headless Chromium included
 #   make golden  rewrite tests/golden/ (the checklists of the fixture knowledge
 #                base) after an intended change to kb checklist's output
+#   make preview the editors' live-reload preview (mkdocs serve) on http://127.0.0.1:8001
 # Both create .venv and install what they need on first use; `make test`
 # installs Debian's chromium through apt when /usr/bin/chromium is missing.
 
@@ -15,7 +17,7 @@ STAMP    := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 MKDOCS   := NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs
 
-.PHONY: start test golden site site-public check reviews schema codes bench bench-site clean
+.PHONY: start preview test golden site site-public check reviews schema codes bench bench-site bench-serve clean
 
 # constraints.txt pins every package to the version the site and the tests were
 # checked with; pyproject.toml keeps the supported ranges.
@@ -29,8 +31,14 @@ $(CHROMIUM):
 	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium
 
+# The staff site as readers get it, rebuilt from the files on every start, with the
+# feedback store in .kb/store.sqlite3 (git-ignored). Settings: kb serve --help.
 start: $(STAMP)
-	$(MKDOCS) serve -a 127.0.0.1:8000
+	$(BIN)/kb serve --build --host 127.0.0.1 --port 8000
+
+# For editing: rebuilt and reloaded in the browser on every save; feedback is not sent.
+preview: $(STAMP)
+	$(MKDOCS) serve -a 127.0.0.1:8001
 
 # The tests build the repository's site with --strict for both audiences
 # (tests/e2e/test_shipped_content.py), so `make test` needs no build of its own.
@@ -69,6 +77,9 @@ bench: $(STAMP)
 
 bench-site: $(STAMP)
 	$(BIN)/python bench/site.py
+
+bench-serve: $(STAMP)
+	$(BIN)/python bench/serve.py
 
 clean:
 	rm -rf $(VENV) site site-public .bench test-output

@@ -14,13 +14,16 @@ from .commands.check import check
 from .commands.checklist import checklist
 from .commands.codeowners import codeowners
 from .commands.digest import digest
+from .commands.feedback import feedback
 from .commands.new import new
 from .commands.owners import owners
 from .commands.recover import recover
 from .commands.review import review
 from .commands.reviews import reviews
 from .commands.schema import schema
-from .findings import ContentError, KBError
+from .commands.serve import serve
+from .findings import ContentError, KBError, printable
+from .loop.store import StoreError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -33,7 +36,8 @@ def cli() -> None:
     """
 
 
-for command in (check, reviews, review, owners, new, checklist, schema, codeowners, digest, recover, accounts):
+for command in (check, reviews, review, owners, new, checklist, schema, codeowners, digest, recover, serve,
+                feedback, accounts):
     cli.add_command(command)
 
 
@@ -69,6 +73,9 @@ def _run(argv: list[str] | None) -> int:
         return 2
     except KBError as exc:
         click.echo(f"kb: error: {exc}", err=True)
+        return 2
+    except StoreError as exc:  # read-only, full, locked, damaged or newer: the store cannot serve this command
+        click.echo(f"kb: error: {printable(str(exc))}", err=True)
         return 2
     except ContentError as exc:
         click.echo(f"kb: error: {exc}", err=True)

@@ -95,6 +95,8 @@ GROUPS: tuple[Group, ...] = (
         _error("review-overdue", "an SOP or account is past its review date"),
         _warning("review-due-soon", "an SOP or account review falls due within the due-soon window"),
         _error("review-in-future", "a review date after today"),
+        _error("unknown-cadence", "an account's `review_cadence` not named in `kb.yml` `account_review_cadences`"),
+        _error("cadence-too-long", "an account's `review_cadence` longer than the longest interval its tier allows"),
     )),
     Group("account plans", (
         _error("plan-overdue", "a tier 1 or 2 account plan is older than its update interval"),
@@ -112,11 +114,13 @@ GROUPS: tuple[Group, ...] = (
         _error("unknown-step", "a training link to a step its SOP does not have"),
         _error("unknown-input", "a step assigned to an `input:` the document does not declare"),
         _error("duplicate-step", "a step id used twice in one document"),
-        _error("bad-approval", "an approval gate covering an unknown step, or one that is not before it"),
+        _error("bad-approval",
+               "an approval gate covering an unknown step, one that is not before it, or one outside the gate's runs"),
         _error("missing-file", "a training material's file does not exist"),
     )),
     Group("consistency", (
-        _warning("retired-reference", "a related link to a retired document"),
+        _warning("retired-reference",
+                 "a link to a retired document (related, training, glossary, a mention in a body), with its successor"),
         _warning("changelog-version", "the version differs from the newest changelog entry's"),
         _warning("unknown-file", "a file that is not read: in `org/` not a registry file, in `sops/` not `.md`, in "
                                  "`accounts/` not `.yaml` or `.yml`; `.MD`, `.markdown`, `.YAML` anywhere"),

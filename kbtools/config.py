@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal, Self, get_args
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, StringConstraints, ValidationError, field_validator, model_validator
 
 from .findings import Finding, KBError
 from .load import limits as size_limits
@@ -112,8 +112,34 @@ class AccountPlanPolicy(Record):
 
 
 DEFAULT_REVIEW_EVERY: dict[DocType, str] = dict.fromkeys(DOC_TYPES, "12 months")
-# The sales account management policy: tier 1 quarterly, tier 2 semi-annually, tier 3 annually.
-DEFAULT_ACCOUNT_REVIEW_EVERY: dict[Tier, str] = {1: "3 months", 2: "6 months", 3: "12 months"}
+# The sales account management policy asks for quarterly or semi-annual reviews of tier 1 and 2
+# accounts: semi-annual is the longest it allows. It says nothing of tier 3; annual is a local rule.
+DEFAULT_ACCOUNT_REVIEW_EVERY: dict[Tier, str] = {1: "6 months", 2: "6 months", 3: "12 months"}
+DEFAULT_ACCOUNT_REVIEW_CADENCES: dict[str, str] = {"quarterly": "3 months", "semi-annual": "6 months"}
+DEFAULT_LOCAL_TIERS: tuple[Tier, ...] = (3,)
+
+
+# Printed into links and issue URLs: https, a host, an owner and a name, nothing a URL would read otherwise.
+REPOSITORY_URL_RE = r"^https://[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?/[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9][A-Za-z0-9._-]*$"
+BRANCH_RE = r"^[A-Za-z0-9][A-Za-z0-9_-]*([./][A-Za-z0-9][A-Za-z0-9_-]*)*$"  # no `..`, no `./`, no end in `.` or `/`
+
+
+class Repository(Record):
+    """`repository:` in kb.yml: where the knowledge base is kept (the feedback issues, "Edit this page")."""
+
+    url: Annotated[str, StringConstraints(pattern=REPOSITORY_URL_RE), Field(
+        examples=["https://github.com/northwind/knowledge-base"],
+        description="the repository's web address (GitHub): https://<host>/<owner>/<name>, no trailing slash")]
+    branch: Annotated[str, StringConstraints(pattern=BRANCH_RE, max_length=200), Field(
+        examples=["main"], description="the branch the site is published from")] = "main"
+
+
+class FeedbackSettings(Record):
+    """`feedback:` in kb.yml: what the site's feedback widget offers when no `kb serve` answers."""
+
+    fallback: Literal["github", "mailto"] = Field(
+        "mailto", description="without the service, the widget links to a pre-filled issue in `repository` "
+                              "(github) or to an e-mail to the page's owner (mailto)")
 
 
 # --- crm: how a CRM export fills account records (`kb accounts import`) -------------------
@@ -209,7 +235,18 @@ class Config(Record):
     due_soon_days: Annotated[int, Field(ge=0, le=366)] = 30
     account_review_every: dict[Tier, Duration] = Field(
         default_factory=lambda: dict(DEFAULT_ACCOUNT_REVIEW_EVERY),
-        description="account review cadence per tier (tiers left out keep their default)",
+        description="the longest interval between two reviews of an account, per tier (tiers left out keep "
+                    "their default); an account that chooses no review_cadence is held to it",
+    )
+    account_review_cadences: dict[Slug, Duration] = Field(
+        default_factory=lambda: dict(DEFAULT_ACCOUNT_REVIEW_CADENCES),
+        description="the cadences an account may choose (its review_cadence), each no longer than its tier's "
+                    "longest interval",
+    )
+    account_review_local: tuple[Tier, ...] = Field(
+        DEFAULT_LOCAL_TIERS,
+        description="tiers whose longest review interval is a local rule, not the sales account management "
+                    "policy's",
     )
     account_plan: AccountPlanPolicy = Field(default_factory=AccountPlanPolicy)
     account_manager_role: Slug = "am"
@@ -235,6 +272,16 @@ class Config(Record):
         description="CRM exports `kb accounts import` reads, by name (--source): which column fills which account "
                     "key, which keys the CRM owns, how values translate",
     )
+    repository: Repository | None = Field(
+        None, description="the repository the knowledge base is kept in (feedback issues, links to edit a page)"
+    )
+    feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)
+
+    @model_validator(mode="after")
+    def _fallback_needs_repository(self) -> Self:
+        if self.feedback.fallback == "github" and self.repository is None:
+            raise ValueError("feedback.fallback 'github' needs the repository's url (repository: {url: ...})")
+        return self
 
     @field_validator("review_every")
     @classmethod

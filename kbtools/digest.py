@@ -1,27 +1,47 @@
 """The review digest: per owner, what is overdue or due soon, with links to the site.
 
+With a feedback store, each owner's open feedback and knowledge gaps too (an
+owner with only those still appears, with no review items); without one, the
+digest says so, in both formats.
+
 JSON shape (stable while `version` is 1; keys are only ever added):
 
     {"version": 1, "today": "2026-11-22", "within": 30,
+     "feedback": {"store": "/srv/kb/store.sqlite3", "open": 3},   # null without a store
+     "feedback_note": null,            # without a store: why ("no feedback store at ...")
      "owners": [{"owner": "team:csc-im", "name": "Implementation Managers",
                  "recipients": ["mokafor@northwind.example", ...],
                  "items": [{"kind": "sop", "id": "SOP-CSC-001", "title": "...",
                             "state": "overdue", "due": "2026-05-02", "days_left": -204,
-                            "url": "https://kb.example/sops/sop-csc-001/"}]}]}
+                            "url": "https://kb.example/sops/sop-csc-001/"}],
+                 "feedback": [{"id": "FB-12", "kind": "feedback", "gap_kind": null, "state": "new",
+                               "created": "2026-10-01T09:30:00Z", "age_days": 52,
+                               "doc": "SOP-CSC-001", "title": "...", "version": "1.2",
+                               "text": "...", "url": "https://kb.example/sops/sop-csc-001/"}]}]}
+                 # "feedback" is null without a store
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from .findings import printable
 from .kb import KnowledgeBase
+from .loop.location import missing_message
+from .loop.store import Item
+from .loop.triage import GAP_LABEL, age_days, one_line, owner_of
 from .output import envelope
 from .reviews import STATE_LABEL, ReviewItem, review_items
 
 _KIND_LABEL = {"sop": "document review", "account": "account review", "account-plan": "account plan update"}
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+# Characters Markdown (or the HTML it may hold) would act on: escaped with a backslash, which CommonMark allows
+# before any ASCII punctuation. `&` keeps entities (`&lt;`) literal, `~` strike-through, `!` images.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&!])")
 
 
 def page_url(kb: KnowledgeBase, item: ReviewItem) -> str:
@@ -39,7 +59,15 @@ def recipients(kb: KnowledgeBase, ref: str) -> list[str]:
     return [p.model.email for p in kb.active_members(ident)] if kind == "team" else []
 
 
-def digest(kb: KnowledgeBase, today: dt.date, within: int) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    """What the digest knows of the feedback store at `store`: its open items, None when there is no store."""
+
+    store: Path
+    open_items: Sequence[Item] | None
+
+
+def digest(kb: KnowledgeBase, today: dt.date, within: int, feedback: Feedback | None = None) -> dict[str, Any]:
     """The digest as data (the JSON output's shape)."""
     by_owner: dict[str, list[dict[str, Any]]] = {}
     for item in review_items(kb, today):
@@ -49,11 +77,26 @@ def digest(kb: KnowledgeBase, today: dt.date, within: int) -> dict[str, Any]:
                 "due": item.due.isoformat() if item.due else None, "days_left": item.days_left,
                 "url": page_url(kb, item),
             })
+    found = feedback.open_items if feedback is not None else None
+    said: dict[str, list[dict[str, Any]]] = {}
+    for fb in found or ():
+        entry = kb.docs.get(fb.doc) if fb.doc else None
+        said.setdefault(owner_of(kb, fb), []).append({
+            "id": fb.ref, "kind": fb.kind, "gap_kind": fb.gap_kind, "state": fb.state,
+            "created": fb.created.isoformat().replace("+00:00", "Z"), "age_days": age_days(fb, today),
+            "doc": fb.doc, "title": entry.model.title if entry else None, "version": fb.version, "text": fb.text,
+            "url": kb.config.url(f"sops/{entry.model.id.lower()}/") if entry else None,
+        })
     owners = [
-        {"owner": ref, "name": kb.display_name(ref), "recipients": recipients(kb, ref), "items": items}
-        for ref, items in sorted(by_owner.items())
+        {"owner": ref, "name": kb.display_name(ref), "recipients": recipients(kb, ref),
+         "items": by_owner.get(ref, []), "feedback": said.get(ref, []) if found is not None else None}
+        for ref in sorted(set(by_owner) | set(said))
     ]
-    return envelope(today, within=within, owners=owners)
+    summary = None
+    if feedback is not None and found is not None:
+        summary = {"store": str(feedback.store), "open": len(found)}
+    note = missing_message(feedback.store) if feedback is not None else "no feedback store was read"
+    return envelope(today, within=within, feedback=summary, feedback_note=None if summary else note, owners=owners)
 
 
 def _md(text: str) -> str:
@@ -71,16 +114,42 @@ def _when(item: dict[str, Any]) -> str:
     return f"due {item['due']}, in {days} day{'s' if days != 1 else ''}"
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
+def _feedback_line(data: dict[str, Any]) -> str:
+    if data["feedback"] is None:
+        return f"Feedback and knowledge gaps are not included: {_md(printable(data['feedback_note']))}."
+    count = data["feedback"]["open"]
+    if not count:
+        return "No feedback or knowledge gap is open."
+    with_some = sum(1 for o in data["owners"] if o["feedback"])
+    return f"{_plural(count, 'open item')} of feedback and knowledge gaps, for {_plural(with_some, 'owner')}."
+
+
+def _said(item: dict[str, Any]) -> str:
+    what = "feedback" if item["kind"] == "feedback" else f"knowledge gap ({GAP_LABEL.get(item['gap_kind'], '?')})"
+    line = f"- **{item['id']}** {what}, {item['state']}, {_plural(item['age_days'], 'day')} old"
+    if item["doc"]:
+        doc = f"{item['doc']}: {_md(item['title'])}" if item["title"] else _md(printable(item["doc"]))
+        line += f", on [{doc}]({item['url']})" if item["url"] else f", on {doc}"
+    text = one_line(item["text"])
+    return line + (f": {_md(printable(text))}" if text else ': (a "no", nothing said)')
+
+
 def markdown(data: dict[str, Any]) -> str:
     """The digest as Markdown, ready to paste into mail or chat."""
     lines = [f"# Review digest, {data['today']}", ""]
     owners = data["owners"]
-    if not owners:
-        lines.append(f"Nothing is overdue or due within {data['within']} days.")
-        return "\n".join(lines) + "\n"
     count = sum(len(o["items"]) for o in owners)
-    lines.append(f"{count} item{'s' if count != 1 else ''} overdue or due within {data['within']} days, "
-                 f"for {len(owners)} owner{'s' if len(owners) != 1 else ''}.")
+    if count:
+        due = sum(1 for o in owners if o["items"])
+        lines.append(f"{_plural(count, 'item')} overdue or due within {data['within']} days, "
+                     f"for {_plural(due, 'owner')}.")
+    else:
+        lines.append(f"Nothing is overdue or due within {data['within']} days.")
+    lines += ["", _feedback_line(data)]
     for owner in owners:
         lines += ["", f"## {_md(owner['name'])} (`{owner['owner']}`)", ""]
         to = ", ".join(owner["recipients"]) or "nobody: the owner is not in org/"
@@ -90,4 +159,9 @@ def markdown(data: dict[str, Any]) -> str:
             lines.append(f"- **{label}** [{item['id']}: {_md(item['title'])}]({item['url']}) "
                          f"({_KIND_LABEL[item['kind']]}): "
                          f"{_when(item)}")
+        if owner["feedback"]:
+            if owner["items"]:
+                lines.append("")
+            lines += ["Open feedback and knowledge gaps, oldest first:", ""]
+            lines += [_said(item) for item in owner["feedback"]]
     return "\n".join(lines) + "\n"

@@ -130,6 +130,21 @@ class KnowledgeBase:
             raise ContentError(f"{ident} has errors; run kb check and fix them first")
         raise KBError(f"unknown {kind} {ident!r}{did_you_mean(ident, self.table(kind))}")
 
+    def successor(self, doc_id: str) -> str | None:
+        """The document in force that a retired one leads to through `replaced_by` (its first successor,
+        then that one's, ...); None for a document in force, or when the chain ends nowhere or loops."""
+        entry = self.docs.get(doc_id)
+        if entry is None or not entry.model.replaced_by:
+            return None
+        seen = {doc_id}
+        while entry is not None and entry.model.status == "retired":
+            if not entry.model.replaced_by or entry.model.replaced_by[0] in seen:
+                return None
+            doc_id = entry.model.replaced_by[0]
+            seen.add(doc_id)
+            entry = self.docs.get(doc_id)
+        return doc_id if entry is not None else None
+
     def term_lookup(self, word: str) -> Entry[models.Term] | None:
         """A glossary term by its term or one of its aliases, in any case."""
         key = word.casefold()

@@ -77,6 +77,10 @@ Tier = Literal[1, 2, 3]
 AccountStatus = Literal["active", "transitioning", "closed"]
 Health = Literal["green", "yellow", "red"]
 FieldKind = Literal["single", "multi", "text", "date"]
+# The runs of a checklist a step can belong to: an account's first set-up, or each periodic review.
+Run = Literal["setup", "review"]
+RUNS: tuple[Run, ...] = get_args(Run)
+RUN_NAMES: dict[Run, str] = {"setup": "first set-up", "review": "periodic review"}
 
 
 def confidential(**kw: Any) -> Any:
@@ -156,6 +160,14 @@ class Step(Record):
     approval: Approval | None = None
     due: Duration | None = Field(None, description="due this long after the checklist start")
     when: When | None = None
+    runs: tuple[Run, ...] = Field(
+        (), description="the checklist runs the step belongs to: setup (an account's first set-up), review "
+                        "(each periodic review); none: every run",
+    )
+
+    def in_run(self, run: Run | None) -> bool:
+        """Is the step part of a checklist for `run` (None: every step)?"""
+        return run is None or not self.runs or run in self.runs
 
 
 class RoleDuty(Record):
@@ -193,6 +205,10 @@ class Sop(Record):
     summary: Text | None = None
     tags: tuple[Slug, ...] = ()
     related: tuple[DocId, ...] = ()
+    replaced_by: tuple[DocId, ...] = Field(
+        (), description="a retired document's successors: the first is where its old URL redirects; a split "
+                        "document names every part",
+    )
     terms: tuple[Text, ...] = ()
     approvers: tuple[AnyRef, ...] = ()
     roles: tuple[RoleDuty, ...] = ()
@@ -205,6 +221,8 @@ class Sop(Record):
     def _consistent(self) -> Self:
         if self.status != "draft" and self.last_reviewed is None:
             raise ValueError("last_reviewed is required unless status is draft")
+        if self.replaced_by and self.status != "retired":
+            raise ValueError("only a retired document has replaced_by; set status: retired")
         prefix = DOC_PREFIX[self.type]
         if not self.id.startswith(prefix + "-"):
             raise ValueError(f"a {self.type} id starts with {prefix}- (got {self.id})")
@@ -282,6 +300,10 @@ class Account(Record):
                           "the review falls due one cadence after it and the account plan one plan interval after it"
     )
     last_review: dt.date | None = None
+    review_cadence: Slug | None = Field(
+        None, description="the review cadence the account chose (a name in kb.yml account_review_cadences: "
+                          "quarterly, semi-annual); unset, it is held to the longest interval its tier allows",
+    )
     plan_updated: dt.date | None = None
     contacts: tuple[Contact, ...] = confidential(default=())
     annual_revenue: int | float | None = confidential(default=None)
@@ -359,6 +381,10 @@ class Term(Record):
     definition: Text
     aliases: tuple[Text, ...] = ()
     related: tuple[DocId, ...] = ()
+    unconfirmed: Text | None = Field(
+        None, description="what no source document confirms (an expansion or meaning assumed until someone "
+                          "who knows confirms it); shown on the site and listed by kb reviews",
+    )
 
 
 class DepartmentsFile(Record):
@@ -429,8 +455,20 @@ def add_duration(start: dt.date, duration: str) -> dt.date:
 
     A result past the calendar's end (year 9999) is the last day it has.
     """
+    return _shift(start, duration, 1)
+
+
+def subtract_duration(start: dt.date, duration: str) -> dt.date:
+    """Calendar arithmetic backwards: 2026-03-31 - '1 month' = 2026-02-28.
+
+    A result before the calendar's start (year 1) is the first day it has.
+    """
+    return _shift(start, duration, -1)
+
+
+def _shift(start: dt.date, duration: str, sign: int) -> dt.date:
     count_s, unit = duration.split()
-    count = int(count_s)
+    count = sign * int(count_s)
     unit = unit.rstrip("s")
     try:
         if unit in ("day", "week"):
@@ -441,7 +479,7 @@ def add_duration(start: dt.date, duration: str) -> dt.date:
         month = month0 % 12 + 1
         return dt.date(year, month, min(start.day, _days_in_month(year, month)))
     except (OverflowError, ValueError):
-        return dt.date.max
+        return dt.date.max if sign > 0 else dt.date.min
 
 
 def _days_in_month(year: int, month: int) -> int:

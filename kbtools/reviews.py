@@ -10,8 +10,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from .config import Config
 from .kb import Entry, KnowledgeBase
-from .models import add_duration
+from .models import Account, add_duration
 
 State = Literal["overdue", "due-soon", "ok", "future"]
 ItemKind = Literal["sop", "account", "account-plan"]
@@ -33,6 +34,8 @@ class ReviewItem:
     entry: Entry[Any]
     field: str  # the key the dates come from, for positions
     today: dt.date
+    basis: str = ""  # why `every`: "the account's quarterly cadence", "the policy's longest for tier 1", ...
+    cadence: str | None = None  # an account's chosen cadence, when it is the one applied
 
     @property
     def days_left(self) -> int | None:
@@ -54,7 +57,45 @@ class ReviewItem:
             "days_left": self.days_left,
             "state": self.state,
             "path": self.entry.path,
+            **({"cadence": self.cadence, "basis": self.basis} if self.kind == "account" else {}),
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Cadence:
+    """How often one account is reviewed, and why.
+
+    The sales account management policy sets the longest interval per tier (`account_review_every`);
+    an account may choose a cadence within it (`review_cadence`); one that has not chosen, or chose a
+    cadence that kb.yml does not name or that is longer than its tier allows, is held to the longest.
+    """
+
+    every: str
+    basis: str
+    chosen: str | None  # the cadence applied, when the account's choice is
+    problem: str | None = None  # "unknown" or "too-long": the account's choice that was not applied
+
+
+def _length(duration: str) -> dt.date:
+    """A duration as a point in time, so two can be compared (3 months < 13 weeks < 1 year)."""
+    return add_duration(dt.date(2001, 1, 31), duration)
+
+
+def account_cadence(cfg: Config, account: Account) -> Cadence:
+    longest = cfg.account_review_every[account.tier]
+    if account.tier in cfg.account_review_local:
+        held = Cadence(longest, f"the local rule for tier {account.tier}", None)
+    else:
+        held = Cadence(longest, f"the policy's longest for tier {account.tier}", None)
+    chosen = account.review_cadence
+    if chosen is None:
+        return held
+    every = cfg.account_review_cadences.get(chosen)
+    if every is None:
+        return Cadence(held.every, held.basis, None, "unknown")
+    if _length(every) > _length(longest):
+        return Cadence(held.every, held.basis, None, "too-long")
+    return Cadence(every, f"the account's {chosen} cadence", chosen)
 
 
 def accounts_due(kb: KnowledgeBase, today: dt.date, within: int) -> list[ReviewItem]:
@@ -79,7 +120,8 @@ def review_items(kb: KnowledgeBase, today: dt.date) -> list[ReviewItem]:
     items: list[ReviewItem] = []
 
     def add(kind: ItemKind, ident: str, title: str, owner: str, last: dt.date | None, every: str,
-            entry: Entry[Any], field: str, opened: dt.date | None = None) -> None:
+            entry: Entry[Any], field: str, basis: str = "", cadence: str | None = None,
+            opened: dt.date | None = None) -> None:
         # Never done: due one interval after the day the record was opened, when it says (accounts).
         start = last or opened
         due = add_duration(start, every) if start else None
@@ -87,7 +129,7 @@ def review_items(kb: KnowledgeBase, today: dt.date) -> list[ReviewItem]:
             field = "opened"
         items.append(
             ReviewItem(kind, ident, title, owner, last, every, due,
-                       state_of(start, due, today, window), entry, field, today)
+                       state_of(start, due, today, window), entry, field, today, basis, cadence)
         )
 
     for ident, doc in kb.docs.items():
@@ -101,11 +143,12 @@ def review_items(kb: KnowledgeBase, today: dt.date) -> list[ReviewItem]:
         acc = account.model
         if acc.status == "closed" or (acc.last_review is None and acc.opened is None):
             continue
-        every = cfg.account_review_every[acc.tier]
-        add("account", ident, acc.name, acc.owner, acc.last_review, every, account, "last_review", acc.opened)
+        rule = account_cadence(cfg, acc)
+        add("account", ident, acc.name, acc.owner, acc.last_review, rule.every, account, "last_review",
+            rule.basis, rule.chosen, opened=acc.opened)
         if acc.tier in cfg.account_plan.tiers:
             add("account-plan", ident, f"{acc.name}: account plan", acc.owner,
-                acc.plan_updated, cfg.account_plan.every, account, "plan_updated", acc.opened)
+                acc.plan_updated, cfg.account_plan.every, account, "plan_updated", opened=acc.opened)
 
     items.sort(key=lambda i: (i.state != "future", i.due or dt.date.min, STATE_ORDER[i.state], i.kind, i.id))
     return items

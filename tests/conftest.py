@@ -18,6 +18,8 @@ from hypothesis import settings
 from kbtools.cli import main
 from kbtools.load.loader import load
 
+pytest.register_assert_rewrite("chromium")  # a plugin (`pytest_plugins`) that test modules also import
+
 TESTS = Path(__file__).resolve().parent
 FIXTURES = TESTS / "fixtures"
 FIXTURE = FIXTURES / "minimal"  # small and valid: copied for every test that edits it
@@ -241,3 +243,9 @@ def assert_codeowners(root: Path) -> int:
     for rel in ("org/people.yaml", "org/teams.yaml", "kb.yml", "schemas/sop.schema.json", "sops/new/NEW.md"):
         assert owners(rel) == kmt, rel
     return count
+
+
+@pytest.fixture(autouse=True)
+def _no_store_from_the_environment(monkeypatch):
+    """The feedback store is where a test says (`--store`, or its own `KB_STORE`), never the caller's."""
+    monkeypatch.delenv("KB_STORE", raising=False)

@@ -255,6 +255,9 @@ def hostile_copy(dest: Path) -> tuple[Path, dict[str, list[str]]]:
 # -- the scanner -------------------------------------------------------------------------------
 
 _URL_SCHEME = re.compile(r"^\s*([a-z][a-z0-9+.-]*):", re.I)
+# The one refresh the site writes: a retired document's page sending readers to its successor's page,
+# by a relative path inside the site (kbtools/site/redirects.py).
+_SITE_REDIRECT = re.compile(r"^0; url=(\.\./)*[a-z0-9-]+(/[a-z0-9-]+)*/$")
 _CONTROL = re.compile(r"[\x00-\x20\x7f]+")
 BAD_SCHEMES = {"javascript", "vbscript", "data"}
 BAD_ELEMENTS = {MARKER, "iframe", "frame", "object", "embed", "base", "applet"}
@@ -273,7 +276,8 @@ class _Scanner(HTMLParser):
         found = dict(attrs)
         if tag in BAD_ELEMENTS:
             self.problems.append(f"<{tag}> element")
-        if tag == "meta" and (found.get("http-equiv") or "").lower() == "refresh":
+        if tag == "meta" and (found.get("http-equiv") or "").lower() == "refresh" \
+                and not _SITE_REDIRECT.match(found.get("content") or ""):
             self.problems.append("<meta http-equiv=refresh>")
         for name, value in attrs:
             if name.startswith("on"):

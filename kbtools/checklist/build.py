@@ -170,6 +170,10 @@ def _facts(b: _Builder, acc: models.Account) -> AccountFacts:
 
 def find_doc(kb: KnowledgeBase, doc_id: str) -> Entry[models.Sop]:
     entry = kb.require("document", doc_id.upper())
+    if entry.model.status == "retired":
+        parts = entry.model.replaced_by
+        instead = f"; it is replaced by {', '.join(parts)}" if parts else ""
+        raise KBError(f"{entry.model.id} is retired{instead}")
     if not entry.model.steps:
         raise KBError(f"{entry.model.id} has no steps to make a checklist from")
     return entry
@@ -180,8 +184,21 @@ def find_account(kb: KnowledgeBase, account_id: str) -> models.Account:
     return entry.model
 
 
+def runs_of(doc: models.Sop) -> list[models.Run]:
+    """The runs a document's steps are divided into, in their usual order (none: one checklist of every step)."""
+    named = {run for step in doc.steps for run in step.runs}
+    return [run for run in models.RUNS if run in named]
+
+
+def describe_runs(runs: tuple[models.Run, ...] | list[models.Run]) -> str | None:
+    """"first set-up only", "periodic review only", or None for a step of every run."""
+    if not runs or set(runs) >= set(models.RUNS):
+        return None
+    return " and ".join(models.RUN_NAMES[r] for r in runs) + " only"
+
+
 def build(kb: KnowledgeBase, doc_id: str, *, account_id: str | None = None, start: dt.date,
-          today: dt.date, sets: dict[str, str] | None = None) -> Checklist:
+          today: dt.date, sets: dict[str, str] | None = None, run: models.Run | None = None) -> Checklist:
     entry = find_doc(kb, doc_id)
     doc = entry.model
     account = find_account(kb, account_id) if account_id else None
@@ -193,6 +210,8 @@ def build(kb: KnowledgeBase, doc_id: str, *, account_id: str | None = None, star
     steps: list[ChecklistStep] = []
     skipped: list[StepRef] = []
     for n, step in enumerate(doc.steps, 1):
+        if not step.in_run(run):
+            continue  # another run's step: not part of this checklist at all
         if account is not None and not matches(step.when, account):
             skipped.append(StepRef(id=step.id, number=n, title=step.title))
             continue
@@ -220,13 +239,18 @@ def build(kb: KnowledgeBase, doc_id: str, *, account_id: str | None = None, star
             approval=approval, due_after=step.due,
             due=models.add_duration(start, step.due) if step.due else None,
             condition=None if account else describe_when(step.when),
+            runs=[] if run else list(step.runs),
         ))
 
-    title = doc.title if account is None else f"{doc.title}: {account.name} ({account.id})"
+    if run is not None and not any(step.in_run(run) for step in doc.steps):
+        raise KBError(f"{doc.id} has no steps for the {models.RUN_NAMES[run]} run")
+    title = doc.title if run is None else f"{doc.title} ({models.RUN_NAMES[run]})"
+    if account is not None:
+        title = f"{title}: {account.name} ({account.id})"
     return Checklist(
         title=title,
         source=Source(id=doc.id, title=doc.title, type=doc.type, version=doc.version, path=entry.path),
-        generated=today, start=start,
+        generated=today, start=start, run=run,
         account=_facts(b, account) if account else None,
         inputs={k: (f"{v} ({kb.display_name(v)})" if v.startswith("person:") else v) for k, v in inputs.items()},
         steps=steps, skipped=skipped,

@@ -74,6 +74,7 @@ class ChecklistStep(Out):
     due_after: str | None = Field(None, description="relative due date, e.g. '30 days' after the start")
     due: dt.date | None = None
     condition: str | None = None
+    runs: list[models.Run] = Field([], description="the runs the step belongs to (empty: every run)")
 
 
 class Named(Out):
@@ -115,6 +116,7 @@ class Checklist(Out):
     source: Source
     generated: dt.date
     start: dt.date
+    run: models.Run | None = Field(None, description="the run the checklist is for (setup, review); none: every step")
     account: AccountFacts | None = None
     inputs: dict[str, str] = {}
     steps: list[ChecklistStep]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from ..output import csv_text
 from ..templates import environment
+from .build import describe_runs
 from .model import Assignee, Checklist, ChecklistStep, StepRef
 
 if TYPE_CHECKING:
@@ -47,6 +48,9 @@ def _step_meta(step: ChecklistStep) -> list[str]:
         meta.append(f"Due: {step.due_after} after start")
     if step.condition:
         meta.append(step.condition.capitalize())
+    runs = describe_runs(step.runs)
+    if runs:
+        meta.append(runs.capitalize())
     return meta
 
 

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ..config import RecordKind
 from ..findings import Finding
-from ..kb import DocEntry, Entry, split_ref
-from ..models import ACCOUNT_TEAM_SLOTS
+from ..kb import DocEntry, Entry, KnowledgeBase, split_ref
+from ..models import ACCOUNT_TEAM_SLOTS, DOC_ID, RUN_NAMES, RUNS
 from . import Context, check
+
+# A document id mentioned in a body (the site links every one).
+_MENTION = re.compile(rf"(?<![A-Za-z0-9-]){DOC_ID}(?![0-9A-Za-z])")
 
 _CODE: dict[RecordKind, str] = {
     "document": "unknown-document", "department": "unknown-department", "role": "unknown-role",
@@ -52,6 +56,29 @@ def _active(ctx: Context, entry: Entry[Any], ref: str, what: str, *keys: str | i
         yield entry.finding("error", "inactive-owner", f"{what} {ref} is no longer active", *keys)
 
 
+def step_holder(kb: KnowledgeBase, parts: Iterable[str], step: str) -> str | None:
+    """The first of a retired document's successors that has the step `step`."""
+    return next((p for p in parts if p in kb.docs and any(s.id == step for s in kb.docs[p].model.steps)), None)
+
+
+def retired_link(ctx: Context, doc_id: str, step: str | None = None) -> str | None:
+    """Why a link to `doc_id` should move, when it names a retired document; else None."""
+    kb = ctx.kb
+    entry = kb.docs.get(doc_id)
+    if entry is None or entry.model.status != "retired":
+        return None
+    if not entry.model.replaced_by:
+        return f"{doc_id} is retired"
+    parts = entry.model.replaced_by
+    if step is not None:  # the part that now holds the step
+        holder = step_holder(kb, parts, step)
+        if holder is not None:
+            return f"{doc_id} is retired; its step {step!r} is now in {holder}: link to {holder} instead"
+    current = kb.successor(doc_id)
+    target = f"link to {current} instead" if len(parts) == 1 and current else "link to the part that applies"
+    return f"{doc_id} is retired and replaced by {', '.join(parts)}; {target}"
+
+
 @check("document-references")
 def document_references(ctx: Context) -> Iterator[Finding]:
     kb = ctx.kb
@@ -72,10 +99,9 @@ def document_references(ctx: Context) -> Iterator[Finding]:
                 yield entry.finding("error", "unknown-document", f"{ident} lists itself as related", "related", i)
             elif other not in kb.docs:
                 yield from _unknown(ctx, entry, "document", other, "related", i)
-            elif kb.docs[other].model.status == "retired" and sop.status != "retired":
-                yield entry.finding(
-                    "warning", "retired-reference", f"related document {other} is retired", "related", i
-                )
+            elif sop.status != "retired" and (why := retired_link(ctx, other)) is not None:
+                yield entry.finding("warning", "retired-reference", f"related document {why}", "related", i)
+        yield from _successors(ctx, entry)
         for i, term in enumerate(sop.terms):
             yield from _unknown(ctx, entry, "term", term, "terms", i)
         for i, ref in enumerate(sop.approvers):
@@ -89,6 +115,35 @@ def document_references(ctx: Context) -> Iterator[Finding]:
                 f"version is {sop.version} but the newest changelog entry is {sop.changelog[0].version}",
                 "changelog", 0, "version",
             )
+
+
+def _successors(ctx: Context, entry: DocEntry) -> Iterator[Finding]:
+    """A retired document's successors exist and lead to a document in force; bodies of documents in
+    force mention no retired document that has one."""
+    kb = ctx.kb
+    sop = entry.model
+    if sop.status != "retired":
+        body = entry.body
+        for m in _MENTION.finditer(body):
+            why = retired_link(ctx, m.group(0))
+            if why is not None and kb.docs[m.group(0)].model.replaced_by:
+                line = body.count("\n", 0, m.start())
+                col = m.start() - (body.rfind("\n", 0, m.start()) + 1) + 1
+                yield Finding(entry.path, entry.body_line + line, col, "warning", "retired-reference",
+                              f"the text mentions {m.group(0)}: {why}")
+        return
+    for i, other in enumerate(sop.replaced_by):
+        if other == sop.id:
+            yield entry.finding("error", "unknown-document", f"{sop.id} is replaced by itself", "replaced_by", i)
+        elif other not in kb.docs:
+            yield from _unknown(ctx, entry, "document", other, "replaced_by", i)
+    if sop.replaced_by and all(o in kb.docs for o in sop.replaced_by) and kb.successor(sop.id) is None:
+        yield entry.finding(
+            "error", "unknown-document",
+            f"the successors of {sop.id} never reach a document in force (they loop, or end at a retired "
+            "document without replaced_by)",
+            "replaced_by", 0,
+        )
 
 
 def _steps(ctx: Context, entry: DocEntry) -> Iterator[Finding]:
@@ -116,6 +171,14 @@ def _steps(ctx: Context, entry: DocEntry) -> Iterator[Finding]:
             yield from _ref(ctx, entry, step.approval.by, "steps", i, "approval", "by")
             for j, covered in enumerate(step.approval.covers):
                 if covered in seen:
+                    left_out = [r for r in step.runs or RUNS if not steps[seen[covered]].in_run(r)]
+                    if left_out:
+                        yield entry.finding(
+                            "error", "bad-approval",
+                            f"approval gate {step.id!r} is part of the {RUN_NAMES[left_out[0]]} run but covers "
+                            f"{covered!r}, which is not; give the gate the runs of the steps it covers",
+                            "steps", i, "approval", "covers", j,
+                        )
                     continue
                 if last.get(covered, -1) >= i:
                     msg = (f"approval gate {step.id!r} covers {covered!r}, which is not an earlier step; "
@@ -164,16 +227,19 @@ def training_references(ctx: Context) -> Iterator[Finding]:
             if doc is None:
                 yield from _unknown(ctx, entry, "document", link.sop, "links", i, "sop")
                 continue
+            why = retired_link(ctx, link.sop, link.steps[0] if link.steps else None)
+            if why is not None and doc.model.replaced_by:
+                yield entry.finding("warning", "retired-reference", f"training link: {why}", "links", i, "sop")
             step_ids = steps_of.get(link.sop)
             if step_ids is None:
                 step_ids = steps_of[link.sop] = [s.id for s in doc.model.steps]
             known = set(step_ids)
             for j, step in enumerate(link.steps):
                 if step not in known:
+                    moved = step_holder(kb, doc.model.replaced_by, step)
+                    hint = f"; it is now in {moved}" if moved else ctx.hint(entry.path, step, step_ids)
                     yield entry.finding(
-                        "error", "unknown-step",
-                        f"{link.sop} has no step {step!r}{ctx.hint(entry.path, step, step_ids)}",
-                        "links", i, "steps", j,
+                        "error", "unknown-step", f"{link.sop} has no step {step!r}{hint}", "links", i, "steps", j,
                     )
 
 
@@ -198,3 +264,6 @@ def registry_references(ctx: Context) -> Iterator[Finding]:
     for term_entry in kb.terms.values():
         for i, doc in enumerate(term_entry.model.related):
             yield from _unknown(ctx, term_entry, "document", doc, "related", i)
+            why = retired_link(ctx, doc) if doc in kb.docs and kb.docs[doc].model.replaced_by else None
+            if why is not None:
+                yield term_entry.finding("warning", "retired-reference", f"glossary link: {why}", "related", i)

@@ -14,6 +14,7 @@ from ..edit.atomic import write_set
 from ..edit.lock import timeout_setting
 from ..findings import KBError
 from ..kb import KnowledgeBase
+from ..models import RUNS, Run
 from ..reviews import accounts_due
 from .common import emit, note_left_out, open_kb, output_option, parse_date, root_option, today_option
 
@@ -33,6 +34,9 @@ def _start(value: str | None, today: dt.date) -> dt.date:
 @output_option("the checklist")
 @click.option("--start", metavar="YYYY-MM-DD", help="Start date that relative due dates count from (default: today).")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="A run input, e.g. --set to=person:jdoe.")
+@click.option("--run", type=click.Choice(RUNS), default=None,
+              help="Only the steps of this run: setup (an account's first set-up) or review (a periodic review); "
+                   "default: every step.")
 @click.option("--due", "batch", is_flag=True, help="One account-review checklist per account that is due.")
 @click.option("--within", type=click.IntRange(min=0), default=None, metavar="DAYS",
               help="With --due: accounts overdue or due within DAYS (default: the due-soon window).")
@@ -41,21 +45,23 @@ def _start(value: str | None, today: dt.date) -> dt.date:
 @today_option
 @root_option
 def checklist(doc_id: str | None, account_id: str | None, fmt: str, output: str | None, start: str | None,
-              sets: tuple[str, ...], batch: bool, within: int | None, out_dir: Path | None, today: dt.date,
-              root: Path | None) -> int:
+              sets: tuple[str, ...], run: Run | None, batch: bool, within: int | None, out_dir: Path | None,
+              today: dt.date, root: Path | None) -> int:
     """Generate a checklist from document ID's steps.
 
     \b
     kb checklist TPL-AM-001                          blank checklist (Markdown)
-    kb checklist TPL-AM-001 --account ACC-00101 --format html -o review.html
+    kb checklist TPL-AM-001 --account ACC-00101 --run review --format html -o review.html
     kb checklist SOP-CS-001 --account ACC-00120 --set to=person:jlindqvist
-    kb checklist --due --within 30 --out reviews/    every account due for review
+    kb checklist --due --within 30 --out reviews/    every account due for review (the review run)
     """
     start_date = _start(start, today)
     inputs = parse_sets(sets)
     if batch:
         if doc_id or account_id or output:
             raise click.UsageError("--due makes one checklist per due account: give --out DIR, not ID, --account or -o")
+        if run not in (None, "review"):
+            raise click.UsageError("--due makes periodic-review checklists (--run review)")
         if out_dir is None:
             raise click.UsageError("--due needs --out DIR")
         return _batch(open_kb(root), fmt, within, out_dir, start_date, today)
@@ -64,7 +70,7 @@ def checklist(doc_id: str | None, account_id: str | None, fmt: str, output: str 
     if within is not None or out_dir is not None:
         raise click.UsageError("--within and --out go with --due")
     kb = open_kb(root)
-    checklist = build(kb, doc_id, account_id=account_id, start=start_date, today=today, sets=inputs)
+    checklist = build(kb, doc_id, account_id=account_id, start=start_date, today=today, sets=inputs, run=run)
     emit(render(checklist, fmt), output)
     if output is not None and output != "-":
         click.echo(f"wrote {output}", err=True)
@@ -93,7 +99,7 @@ def _batch(kb: KnowledgeBase, fmt: str, within: int | None, out_dir: Path, start
     # Build everything first: on any problem, nothing is written.
     made = []
     for item in due:
-        cl = build(kb, doc_id, account_id=item.id, start=start, today=today)
+        cl = build(kb, doc_id, account_id=item.id, start=start, today=today, run="review")
         made.append((item, out_dir / f"{item.id}.{fmt}", render(cl, fmt)))
     write_set(out_dir, {path.name: text for _item, path, text in made}, timeout_setting())  # all or none
     for item, path, _text in made:

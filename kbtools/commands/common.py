@@ -17,6 +17,7 @@ from ..edit.lock import kb_lock
 from ..findings import KBError
 from ..kb import KnowledgeBase
 from ..load.loader import load
+from ..loop.location import DEFAULT, STORE_ENV
 from ..models import iso_date
 
 
@@ -48,6 +49,13 @@ def root_option(fn: F) -> F:
     return click.option(
         "--root", type=click.Path(file_okay=False, path_type=Path), default=None,
         help="Knowledge-base folder (default: the nearest folder holding kb.yml).",
+    )(fn)
+
+
+def store_option(fn: F) -> F:
+    return click.option(
+        "--store", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="PATH",
+        help=f"The feedback store (default: ${STORE_ENV}, else {DEFAULT} in the knowledge base).",
     )(fn)
 
 

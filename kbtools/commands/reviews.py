@@ -8,11 +8,32 @@ from typing import Any
 
 import click
 
+from ..findings import printable
+from ..kb import KnowledgeBase
 from ..output import csv_text, json_report, text_table
 from ..reviews import STATE_LABEL, review_items
 from .common import emit, note_left_out, open_kb, output_option, root_option, today_option
 
 _COLUMNS = ["state", "due", "days_left", "kind", "id", "owner", "last_review", "every", "title", "path"]
+
+
+def unconfirmed_terms(kb: KnowledgeBase) -> list[dict[str, Any]]:
+    """Glossary entries marked unconfirmed, for the KMT to confirm or correct."""
+    return [
+        {"term": e.model.term, "expansion": e.model.expansion, "unconfirmed": e.model.unconfirmed,
+         "path": e.path, "line": e.at()[0]}
+        for e in sorted(kb.terms.values(), key=lambda e: e.model.term.casefold()) if e.model.unconfirmed
+    ]
+
+
+def _unconfirmed_text(terms: list[dict[str, Any]]) -> str:
+    if not terms:
+        return ""
+    lines = ["", f"{len(terms)} glossary entr{'y is' if len(terms) == 1 else 'ies are'} marked unconfirmed "
+                 "(confirm or correct them):"]
+    lines += [f"  {printable(t['path'])}:{t['line']}  {printable(t['term'])}: {printable(t['unconfirmed'])}"
+              for t in terms]
+    return "\n".join(lines) + "\n"
 
 
 def _text(rows: list[dict[str, Any]]) -> str:
@@ -59,12 +80,13 @@ def reviews(within: int | None, owner: str | None, fmt: str, output: str | None,
     if within is not None:
         items = [i for i in items if i.due_within(within)]
     rows = [i.to_dict() for i in items]
+    terms = unconfirmed_terms(kb) if owner is None else []
     if fmt == "json":
-        out = json_report(today, items=rows)
+        out = json_report(today, items=rows, unconfirmed_terms=terms)
     elif fmt == "csv":
         out = _csv(rows)
     else:
-        out = _text(rows)
+        out = _text(rows) + _unconfirmed_text(terms)
     emit(out, output)
     left_out = note_left_out(kb, "this report")
     return 1 if left_out or any(i.state in ("overdue", "future") for i in items) else 0

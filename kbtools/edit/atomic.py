@@ -73,52 +73,37 @@ def _replace_in(folder: int, name: str, raw: bytes, shown: str, *, exclusive: bo
     `exclusive`: the file must not exist yet (it is linked into place, never renamed over one).
     An existing entry that is not a regular file (a link, a pipe, a folder) is refused.
     """
-    tmp = _temp_in(folder, name, raw, shown, exclusive=exclusive, flush=True)
-    try:
-        _place(folder, tmp, name, shown, exclusive=exclusive)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp, dir_fd=folder)
-        raise
-    os.fsync(folder)
-
-
-def _temp_in(folder: int, name: str, raw: bytes, shown: str, *, exclusive: bool, flush: bool) -> str:
-    """A temporary file beside `name` holding `raw` (with `name`'s permissions), flushed to disk when
-    `flush`; its name. Refuses what `_replace_in` refuses."""
-    mode = NEW_FILE_MODE
-    try:
-        st = os.stat(name, dir_fd=folder, follow_symlinks=False)
-    except FileNotFoundError:
-        pass
-    else:
-        if exclusive:
-            raise KBError(f"{shown} already exists")
-        if not stat.S_ISREG(st.st_mode):
-            raise KBError(f"{shown} is {_kind(st.st_mode)}, not a file; kb replaces only regular files there")
-        mode = stat.S_IMODE(st.st_mode)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-    for _ in range(16):
-        tmp = temp_name(name)
-        try:
-            fd = os.open(tmp, flags, 0o600, dir_fd=folder)
-            break
-        except FileExistsError:
-            continue
-    else:  # pragma: no cover - 16 collisions of 32 random bits
-        raise KBError(f"cannot write {shown}: no free temporary name")
-    try:
-        with os.fdopen(fd, "wb") as fh:
+    def write(fd: int, _: str) -> None:
+        with os.fdopen(fd, "wb", closefd=False) as fh:
             fh.write(raw)
-            fh.flush()
-            os.fchmod(fh.fileno(), mode)
-            if flush:
-                os.fsync(fh.fileno())
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp, dir_fd=folder)
-        raise
-    return tmp
+
+    _install(folder, name, shown, write, NEW_FILE_MODE, exclusive=exclusive)
+
+
+def _install(folder: int, name: str, shown: str, fill: Callable[[int, str], None], new_mode: int, *,
+             exclusive: bool = False) -> None:
+    """`fill(fd, temporary name)` writes a temporary file beside `name`, which is then flushed and put in its place.
+
+    The file keeps its permissions (a new one gets `new_mode`); see `_replace_in` for `exclusive`.
+    On any failure the temporary file is removed and `name` is left as it was.
+    """
+    mode = _mode_for(folder, name, shown, new_mode, exclusive=exclusive)
+    fd, tmp = _open_temp(folder, name, shown)
+    pending: str | None = tmp
+    try:
+        try:
+            fill(fd, tmp)
+            os.fchmod(fd, mode)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        _place(folder, tmp, name, shown, exclusive=exclusive)
+        pending = None
+        os.fsync(folder)
+    finally:
+        if pending is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(pending, dir_fd=folder)
 
 
 def _place(folder: int, tmp: str, name: str, shown: str, *, exclusive: bool) -> None:
@@ -131,6 +116,27 @@ def _place(folder: int, tmp: str, name: str, shown: str, *, exclusive: bool) -> 
         os.unlink(tmp, dir_fd=folder)
     else:
         os.replace(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
+
+
+def _temp_in(folder: int, name: str, raw: bytes, shown: str, *, exclusive: bool, flush: bool) -> str:
+    """A temporary file beside `name` holding `raw` (with the permissions `name` gets), flushed to disk
+    when `flush`; its name. Refuses what `_replace_in` refuses."""
+    mode = _mode_for(folder, name, shown, NEW_FILE_MODE, exclusive=exclusive)
+    fd, tmp = _open_temp(folder, name, shown)
+    try:
+        try:
+            with os.fdopen(fd, "wb", closefd=False) as fh:
+                fh.write(raw)
+            os.fchmod(fd, mode)
+            if flush:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp, dir_fd=folder)
+        raise
+    return tmp
 
 
 # Flushing a file system at once (Linux syncfs(2)) instead of each of many files: one wait for the disk,
@@ -147,6 +153,35 @@ def _syncfs_function() -> Callable[[int], int] | None:
 
 
 _SYNCFS = _syncfs_function() if sys.platform.startswith("linux") else None
+
+
+def _mode_for(folder: int, name: str, shown: str, new_mode: int, *, exclusive: bool = False) -> int:
+    """The permissions the file `name` gets: its own when it is there, else `new_mode`.
+
+    What is there must be a regular file (never a link, which would be written through), or
+    nothing at all when `exclusive`.
+    """
+    try:
+        st = os.stat(name, dir_fd=folder, follow_symlinks=False)
+    except FileNotFoundError:
+        return new_mode
+    if exclusive:
+        raise KBError(f"{shown} already exists")
+    if not stat.S_ISREG(st.st_mode):
+        raise KBError(f"{shown} is {_kind(st.st_mode)}, not a file; kb replaces only regular files there")
+    return stat.S_IMODE(st.st_mode)
+
+
+def _open_temp(folder: int, name: str, shown: str) -> tuple[int, str]:
+    """A new temporary file beside `name`, open for writing, readable by its owner only: (fd, its name)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    for _ in range(16):
+        tmp = temp_name(name)
+        try:
+            return os.open(tmp, flags, 0o600, dir_fd=folder), tmp
+        except FileExistsError:
+            continue
+    raise KBError(f"cannot write {shown}: no free temporary name")  # pragma: no cover - 16 collisions of 32 bits
 
 
 def _kind(mode: int) -> str:
@@ -331,6 +366,26 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         raise KBError(f"cannot write {shown}: {_why(exc)}") from None
     finally:
         os.close(fd)
+
+
+def write_atomic_by(path: Path, fill: Callable[[Path], None], *, new_mode: int = NEW_FILE_MODE) -> None:
+    """Replace the regular file `path` (or create it) with what `fill` writes into a temporary file beside it.
+
+    For writers that need a path rather than bytes (SQLite's backup). `fill` gets the empty
+    temporary file's path; it is then flushed to disk and renamed over `path`, and the folder
+    flushed. A link, folder or pipe at `path` is refused before anything is written; on any
+    failure the temporary file is removed and `path` is left as it was. A new file gets
+    `new_mode`, a replaced one keeps its permissions.
+    """
+    path = Path(path)
+    shown = str(path)
+    folder = _open_named(path.parent, f"cannot write {shown}")
+    try:
+        _install(folder, path.name, shown, lambda _, tmp: fill(path.parent / tmp), new_mode)
+    except OSError as exc:
+        raise KBError(f"cannot write {shown}: {_why(exc)}") from None
+    finally:
+        os.close(folder)
 
 
 def _open_named(folder: Path, failure: str) -> int:

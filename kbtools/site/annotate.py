@@ -30,7 +30,7 @@ DOC_ID = models.DOC_ID
 # ...) and stopping at a `<` outside quotes, so an attempt never scans past the next tag: linear.
 _TAG = re.compile(r"""<[^<>"']*(?:(?:"[^"]*"|'[^']*')[^<>"']*)*>""")
 _SKIP = frozenset({"a", "abbr", "code", "pre", "kbd", "samp", "script", "style", "svg", "textarea",
-                   "h1", "h2", "h3", "h4", "h5", "h6", "time", "button", "select"})
+                   "h1", "h2", "h3", "h4", "h5", "h6", "time", "button", "select", "datalist"})
 _NAME = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]*)")
 # `[text](SOP-X-001#anchor)`; the text holds no `[`, so an attempt stops at the next one: linear.
 _MD_LINK = re.compile(r"\[([^\[\]]*)\]\((" + DOC_ID + r")(#[\w-]+)?\)")
@@ -38,7 +38,7 @@ _MD_LINK = re.compile(r"\[([^\[\]]*)\]\((" + DOC_ID + r")(#[\w-]+)?\)")
 
 def term_title(term: models.Term) -> str:
     head = f"{term.term}: {term.expansion}" if term.expansion else term.term
-    return f"{head}. {term.definition}"
+    return f"{head}. {term.definition}" + (" (Unconfirmed.)" if term.unconfirmed else "")
 
 
 class Annotator:

@@ -115,3 +115,19 @@ def add_policy(page: str, policy: str) -> str:
     if found:
         return page[:found.end()] + meta + page[found.end():]
     return page.replace("<head>", "<head>" + meta, 1)
+
+
+def header_policy(policies: Iterable[str]) -> str:
+    """One policy for an HTTP header that every page's own policy fits in: the union of their scripts.
+
+    A browser enforces both the header and the page's <meta>, so each page still runs only its own
+    hashed scripts; the header adds what a <meta> cannot say (no framing by other sites).
+    """
+    scripts: set[str] = {"'self'"}
+    for policy in policies:
+        for directive in policy.split(";"):
+            name, _, sources = directive.strip().partition(" ")
+            if name == "script-src":
+                scripts.update(sources.split())
+    ordered = ["'self'", *sorted(scripts - {"'self'"})]
+    return "; ".join((*POLICY, "frame-ancestors 'none'")).format(scripts=" ".join(ordered))

@@ -1,7 +1,11 @@
-"""Files the site publishes beside its pages: blank checklists and the pages API.
+"""Files the site publishes beside its pages: blank checklists, the pages API and a status.
 
-Both are written at build time from the same view the pages use, so the
-public build holds only what its pages show.
+The checklists and the pages API are written at build time from the same view
+the pages use, so the public build holds only what its pages show. The status
+(`api/v1/status`) stands in for `kb serve`'s on static hosting, where the
+feedback widget asks it whether a service takes feedback: this one says none
+does (the service answers that path itself), and the question is answered
+without a failed request in every reader's console.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..checklist.build import build as build_checklist
+from ..checklist.build import runs_of
 from ..checklist.render import render
 from ..output import envelope, json_text
 from . import urls
@@ -26,16 +31,18 @@ def _write(path: Path, text: str) -> None:
 
 
 def write_checklists(view: SiteView, site_dir: Path) -> int:
-    """The blank checklist of every visible document with steps, in each download format."""
+    """The blank checklist of every visible document with steps, in each download format: of every
+    step, and of each run's steps (first set-up, periodic review) where the document names runs."""
     count = 0
     records = view.knowledge_base(site_dir)  # the audience's records only
     for doc_id, entry in view.docs.items():
-        if not entry.model.steps:
+        if not entry.model.steps or entry.model.status == "retired":
             continue
-        checklist = build_checklist(records, doc_id, start=view.today, today=view.today)
-        for fmt in CHECKLIST_FORMATS:
-            _write(site_dir / urls.checklist(doc_id, fmt), render(checklist, fmt))
-        count += 1
+        for run in (None, *runs_of(entry.model)):
+            checklist = build_checklist(records, doc_id, start=view.today, today=view.today, run=run)
+            for fmt in CHECKLIST_FORMATS:
+                _write(site_dir / urls.checklist(doc_id, fmt, run), render(checklist, fmt))
+            count += 1
     return count
 
 
@@ -67,6 +74,13 @@ def pages_api(view: SiteView, url_of: Callable[[str], str | None]) -> dict[str, 
 # `<`, `>` and `&` only occur inside JSON strings: as \u escapes the data is the same, and no
 # browser or HTML-minded tool pointed at the file ever meets markup in it.
 _JSON_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
+STATIC_STATUS = {"service": "static", "version": 1}  # not "kb": the widget offers its fallback links
+
+
+def write_status(site_dir: Path) -> None:
+    _write(site_dir / "api" / "v1" / "status", json_text(STATIC_STATUS))
 
 
 def write_pages_api(view: SiteView, site_dir: Path, url_of: Callable[[str], str | None]) -> None:

@@ -25,13 +25,14 @@ def build_nav(view: SiteView, hand_written: list[str]) -> list[NavItem]:
     for dept_id in shown_departments(view):
         docs = docs_where(view, in_department(dept_id))
         children: list[NavItem] = [urls.department(dept_id)]
-        children += [{as_html(e.model.title): urls.doc(e.model.id)} for e in docs]
+        children += [{as_html(e.model.title): urls.doc(e.model.id)} for e in docs if e.model.id not in view.redirects]
         departments.append({as_html(view.departments[dept_id].model.name): children})
     nav.append({"Departments": departments})
     types: list[NavItem] = [{Markup(TYPE_NAMES[t]): urls.doc_type(t)} for t in shown_types(view)]
     nav.append({"Document types": [urls.TYPES, *types]})
     if view.internal:
-        nav += [{"Review dashboard": urls.REVIEWS}, {"Owners": urls.OWNERS}, {"Accounts": urls.ACCOUNTS}]
+        nav += [{"Review dashboard": urls.REVIEWS}, {"Owners": urls.OWNERS}, {"Accounts": urls.ACCOUNTS},
+                {"Report a knowledge gap": urls.GAPS}]
     nav += [{"Tags": urls.TAGS}, {"Glossary": urls.GLOSSARY}]
     if hand_written:
         nav.append({"About": list(hand_written)})

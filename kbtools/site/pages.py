@@ -15,11 +15,14 @@ from dataclasses import dataclass, field
 from markupsafe import Markup
 
 from .. import models
+from ..checklist.build import runs_of
 from ..kb import DocEntry
+from ..models import ACCOUNT_ID_RE
 from ..workload import Workload, workloads
 from . import urls
 from .accounts import public_items, value_html
 from .chart import Bar, bar_chart
+from .feedback import gap_fallback
 from .render import TYPE_NAMES, Links, render
 from .sop_page import render_head, render_sections, split_title
 from .view import SiteView
@@ -35,6 +38,7 @@ class SitePage:
     render: Renderer
     markdown: str = ""
     meta: Mapping[str, object] = field(default_factory=dict)
+    doc_id: str | None = None  # the document a document's page shows
 
 
 def all_pages(view: SiteView, site_name: str) -> list[SitePage]:
@@ -43,7 +47,7 @@ def all_pages(view: SiteView, site_name: str) -> list[SitePage]:
     pages += [department(view, d) for d in shown_departments(view)]
     pages += [doc_type(view, t) for t in shown_types(view)]
     if view.internal:
-        pages += [owners_index(view), reviews(view), accounts_index(view)]
+        pages += [owners_index(view), reviews(view), accounts_index(view), gaps(view)]
         pages += [owner(view, ref) for ref in view.owners()]
         pages += [account(view, a) for a in view.accounts]
     return pages
@@ -63,8 +67,9 @@ def document_page(view: SiteView, entry: DocEntry) -> SitePage:
         title, rest = split_title(body, doc.title)
         return title + Markup(render_head(view, entry, links)) + rest + Markup(render_sections(view, entry, links))
 
+    search = {"exclude": True} if doc.id in view.redirects else {"boost": 2}  # search finds the successor
     return SitePage(urls.doc(doc.id), f"{doc.id} {doc.title}", page, entry.body,
-                    {"search": {"boost": 2}, "description": doc.summary or doc.title})
+                    {"search": search, "description": doc.summary or doc.title}, doc.id)
 
 
 def docs_where(view: SiteView, test: Callable[[models.Sop], bool]) -> list[DocEntry]:
@@ -209,13 +214,35 @@ def accounts_index(view: SiteView) -> SitePage:
                     _template("accounts.html", view, tiers=dict(tiers), matrix=matrix), meta=LISTING)
 
 
+def gaps(view: SiteView) -> SitePage:
+    """"Report a knowledge gap": the form feedback.js posts to the service, with the ids it accepts
+    (every document with the link the form offers without the service, every account)."""
+    docs = [(e.model, gap_fallback(view, doc_id)) for doc_id, e in view.docs.items()]
+    accounts = sorted((a.model for a in view.accounts.values()), key=lambda a: a.id)
+    return SitePage(urls.GAPS, "Report a knowledge gap",
+                    _template("gaps.html", view, docs=docs, accounts=accounts, fallback=gap_fallback(view, None),
+                              fallback_kind=view.config.feedback.fallback, doc_pattern=models.DOC_ID,
+                              account_pattern=ACCOUNT_ID_RE.strip("^$")),
+                    meta=LISTING)
+
+
+def review_checklist(view: SiteView) -> tuple[str, models.Run | None] | None:
+    """The document account reviews are run from (kb.yml) and the run of its steps a review takes."""
+    doc_id = view.config.account_review_checklist
+    entry = view.docs.get(doc_id) if doc_id else None
+    if entry is None or not entry.model.steps or entry.model.status == "retired":
+        return None
+    return entry.model.id, "review" if "review" in runs_of(entry.model) else None
+
+
 def account(view: SiteView, account_id: str) -> SitePage:
     record = view.accounts[account_id].model
+    checklist = review_checklist(view)
 
     def page(links: Links, _body: str) -> str:
         fields = [(name, value_html(value, links)) for name, value in public_items(record)]
         return render("account.html", view=view, links=links, account=record, fields=fields,
                       review=view.review_of.get(("account", account_id)),
-                      plan=view.review_of.get(("account-plan", account_id)))
+                      plan=view.review_of.get(("account-plan", account_id)), checklist=checklist)
 
     return SitePage(urls.account(account_id), f"{record.id} {record.name}", page, meta={"hide": ["feedback"]})

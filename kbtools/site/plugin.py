@@ -52,17 +52,19 @@ from ..findings import Finding, KBError
 from ..load.limits import DEFAULT as DEFAULT_LIMITS
 from ..load.limits import Limits, text_findings
 from ..load.loader import load
-from . import urls
+from . import manifest, urls
 from .annotate import Annotator, LeakGuard, rewrite_id_links
 from .clashes import clashes
-from .csp import ThemeScripts, add_policy
+from .csp import ThemeScripts, add_policy, header_policy, template_names
 from .docfiles import AUDIENCE_NAMES, FileAudiences, training_files
-from .downloads import write_checklists, write_pages_api
+from .downloads import write_checklists, write_pages_api, write_status
+from .feedback import page_data
 from .htmltext import as_html, fragment_as_html
 from .nav import build_nav
 from .pages import SitePage, all_pages
+from .redirects import add_redirect
 from .render import Links, anchor_ids, toc_entries
-from .sanitize import Sanitizer, site_classes
+from .sanitize import Sanitizer, site_classes, template_ids
 from .view import AUDIENCES, SEEN_BY, SiteView, build_view
 
 if TYPE_CHECKING:
@@ -77,6 +79,7 @@ SEARCH_PLUGINS = ("search", "material/search")
 SEARCH_INDEX = "search/search_index.json"
 # Generated pages outside the navigation (reached from their directories and search).
 NOT_IN_NAV = ("owners/", "accounts/")
+FEEDBACK_META = "kb_feedback"  # the page's key the widget's data is under; no front matter can set it
 
 
 class KBPluginConfig(Config):
@@ -118,6 +121,7 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         self.scripts: ThemeScripts | None = None
         self.theme_files: set[str] = set()  # what the theme's folders put in the site (not scanned for leaks)
         self.scanned: set[str] = set()
+        self.redirect_src: dict[str, str] = {}  # the page of a retired document -> its successor's
         self.docs_dir = "docs"
         self.policies: dict[str, str] = {}  # the policy each HTML file was given, by its path in the site
         self.limits: Limits = DEFAULT_LIMITS  # kb.yml's, once on_config has read it
@@ -176,10 +180,11 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
             elif is_page and file.inclusion not in (InclusionLevel.EXCLUDED, InclusionLevel.DRAFT):
                 hand_written.append(file.src_uri)
         self.pages = {p.src: p for p in all_pages(self.view, config.site_name)}
+        self.redirect_src = {urls.doc(old): urls.doc(new) for old, new in self.view.redirects.items()}
         for src, page in self.pages.items():
             if files.get_file_from_path(src) is not None:
                 raise PluginError(f"kb: docs/{src} is in the way of a generated page; rename it")
-            hidden = src.startswith(NOT_IN_NAV) and not src.endswith("/index.md")
+            hidden = (src.startswith(NOT_IN_NAV) and not src.endswith("/index.md")) or src in self.redirect_src
             inclusion = InclusionLevel.NOT_IN_NAV if hidden else InclusionLevel.UNDEFINED
             files.append(File.generated(config, src, content=page.markdown, inclusion=inclusion))
         outputs = [*config.theme.static_templates, "sitemap.xml.gz", SEARCH_INDEX]
@@ -247,6 +252,11 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
             page.toc = TableOfContents(toc_entries(out))
         if page.present_anchor_ids is not None:
             page.present_anchor_ids |= anchor_ids(out)
+        # The feedback widget's data (docs/overrides/partials/feedback.html prints it, escaped), with
+        # the page's title as rendered (a hand-written page's first heading).
+        doc_id = site_page.doc_id if site_page else None
+        title = site_page.title if site_page else page.title or ""
+        page.meta[FEEDBACK_META] = page_data(self.view, doc_id, page.url, title)
         # The theme prints titles as HTML: hand it each one's text, escaped (a heading's HTML included).
         page.title = fragment_as_html(page.title or "")
         _escape_toc(page.toc)
@@ -265,6 +275,9 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
     def on_post_page(self, output: str, *, page: Page, config: MkDocsConfig) -> str:
         assert self.scripts is not None
         self._guard(output, f"page {page.file.src_uri}")
+        target = self.redirect_src.get(page.file.src_uri)
+        if target is not None and target in self.url_of:
+            output = add_redirect(output, get_relative_url(self.url_of[target], page.url))
         self.policies[page.file.dest_uri] = policy = self.scripts.policy(get_relative_url(".", page.url), self.dev)
         return add_policy(output, policy)
 
@@ -287,8 +300,11 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         site_dir = Path(config.site_dir)
         count = write_checklists(self.view, site_dir)
         write_pages_api(self.view, site_dir, self.url_of.get)
-        log.info("kb: wrote %d blank checklists and api/pages.json", count)
+        write_status(site_dir)
+        log.info("kb: wrote %d blank checklists, api/pages.json and api/v1/status", count)
         self._check_policies(site_dir)
+        manifest.write(site_dir, manifest.Manifest(
+            self.view.audience, self.view.today, header_policy(self.policies.values())))
         if self.guard is None:
             return
         index = site_dir / SEARCH_INDEX
@@ -385,7 +401,8 @@ def own_class_sanitizer(config: MkDocsConfig) -> Sanitizer:
         (p.read_text(encoding="utf-8") for p in own_css if p.is_file()),
         (p.read_text(encoding="utf-8") for p in theme_css),
     )
-    return Sanitizer(classes, prefixes)
+    ids = template_ids(p.read_text(encoding="utf-8") for p in template_names(config.theme.dirs).values())
+    return Sanitizer(classes, prefixes, ids)
 
 
 def _site_url(in_mkdocs: str | None, in_kb: str | None) -> str | None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from markupsafe import Markup
 
 from .. import models
-from ..checklist.build import describe_when
+from ..checklist.build import describe_runs, describe_when, runs_of
 from ..kb import DocEntry
 from .render import Links, render
 from .view import SiteView, TrainingLink
@@ -36,6 +36,10 @@ class StepView:
     @property
     def when(self) -> str | None:
         return describe_when(self.step.when)
+
+    @property
+    def runs(self) -> str | None:
+        return describe_runs(self.step.runs)
 
     def items(self) -> list[tuple[str, str | None]]:
         return [(i, None) if isinstance(i, str) else (i.text, describe_when(i.when)) for i in self.step.items]
@@ -93,6 +97,7 @@ def render_sections(view: SiteView, entry: DocEntry, links: Links) -> str:
     return render(
         "sop_sections.html", doc=doc, steps=steps, links=links, view=view,
         step_of={s.step.id: s for s in steps},
+        runs=[(run, models.RUN_NAMES[run]) for run in runs_of(doc)],
         related=[r for r in doc.related if r in view.docs],
         related_by=view.related_by.get(doc.id, []),
         training=training,

@@ -16,6 +16,7 @@ OWNERS = "owners/index.md"
 REVIEWS = "reviews.md"
 GLOSSARY = "glossary.md"
 ACCOUNTS = "accounts/index.md"
+GAPS = "gaps.md"  # "Report a knowledge gap", internal builds only
 
 
 def doc(doc_id: str) -> str:
@@ -39,9 +40,10 @@ def account(account_id: str) -> str:
     return f"accounts/{account_id.lower()}.md"
 
 
-def checklist(doc_id: str, fmt: str) -> str:
-    """A document's blank checklist, a static file beside the pages (md, csv or html)."""
-    return f"checklists/{doc_id.lower()}.{fmt}"
+def checklist(doc_id: str, fmt: str, run: str | None = None) -> str:
+    """A document's blank checklist, a static file beside the pages (md, csv or html); of one run's steps
+    (`setup`, `review`) when `run` is given."""
+    return f"checklists/{doc_id.lower()}.{run}.{fmt}" if run else f"checklists/{doc_id.lower()}.{fmt}"
 
 
 def step_anchor(step_id: str) -> str:
@@ -60,3 +62,11 @@ def term_anchor(term: str) -> str:
 def relative_src(target_src: str, from_src: str) -> str:
     """A Markdown link from one source file to another (MkDocs resolves it to a URL)."""
     return posixpath.relpath(target_src, posixpath.dirname(from_src) or ".")
+
+
+def published(src: str) -> str:
+    """Where a page's source is published (directory URLs): `sops/sop-x-001.md` -> `sops/sop-x-001/`."""
+    stem = src.removesuffix(".md")
+    if stem == "index" or stem.endswith("/index"):
+        return stem.removesuffix("index")
+    return stem + "/"

@@ -12,6 +12,10 @@ teams, people, roles, terms, training) are already the audience's.
 - internal: public and internal documents in any status, all training that is
   not restricted, the whole glossary, accounts, owners and the review dashboard.
 - `restricted` content is in no build.
+
+With `feedback.fallback: mailto` in kb.yml, the view also holds the e-mail
+addresses of the owners of its documents and of the governing team (the
+feedback widget's links on static hosting), in either audience.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from pydantic import BaseModel
 
 from .. import models
 from ..config import Config
+from ..digest import recipients
 from ..kb import DocEntry, Entry, KnowledgeBase, split_ref
 from ..reviews import ReviewItem, review_items
 
@@ -58,7 +63,11 @@ class SiteView:
     reviews: list[ReviewItem] = field(default_factory=list)
     review_of: dict[tuple[str, str], ReviewItem] = field(default_factory=dict)
     related_by: dict[str, list[str]] = field(default_factory=dict)
+    # retired documents shown only to send readers on: old id -> the document in force it leads to
+    redirects: dict[str, str] = field(default_factory=dict)
     training_for: dict[str, list[TrainingLink]] = field(default_factory=dict)
+    kmt_name: str = ""  # the governing team, which feedback on hand-written pages and knowledge gaps go to
+    recipients: dict[str, list[str]] = field(default_factory=dict)  # owner -> addresses (`fallback: mailto` only)
 
     @property
     def internal(self) -> bool:
@@ -119,6 +128,13 @@ def doc_visible(doc: models.Sop, audience: str) -> bool:
 def build_view(kb: KnowledgeBase, audience: str, today: dt.date) -> SiteView:
     view = SiteView(audience, today, kb.config)
     view.docs = {i: e for i, e in sorted(kb.docs.items()) if doc_visible(e.model, audience)}
+    # A retired document with a successor the audience sees keeps its URL, which leads there.
+    for ident, entry in sorted(kb.docs.items()):
+        target = kb.successor(ident)
+        if target in view.docs and entry.model.audience in SEEN_BY[audience]:
+            view.redirects[ident] = target
+            view.docs.setdefault(ident, entry)
+    view.docs = dict(sorted(view.docs.items()))
     if view.internal:
         view.accounts = dict(kb.accounts)
         view.departments, view.teams = dict(kb.departments), dict(kb.teams)
@@ -140,6 +156,11 @@ def build_view(kb: KnowledgeBase, audience: str, today: dt.date) -> SiteView:
                 related_by[other].append(ident)
     view.related_by = dict(related_by)
     view.training, view.training_for = _training(kb, view)
+    kmt = f"team:{kb.config.kmt_team}"
+    view.kmt_name = kb.display_name(kmt)
+    if kb.config.feedback.fallback == "mailto":  # the feedback links name the owners' addresses
+        owners = {e.model.owner for e in view.docs.values()} | {kmt}
+        view.recipients = {ref: recipients(kb, ref) for ref in sorted(owners)}
     return view
 
 

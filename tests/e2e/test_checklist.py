@@ -14,41 +14,45 @@ from html.parser import HTMLParser
 
 import pytest
 
-from conftest import GOLDEN, KB, REPO, SITE_FIXTURE, TODAY, run_kb
+from conftest import GOLDEN, KB, REPO, SITE_FIXTURE, TODAY, only, run_kb
 
 FIXED = ["--today", TODAY, "--start", "2026-12-01", "--root", str(SITE_FIXTURE)]
 FORMATS = ("md", "html", "csv", "json")
 
-# (document, account) of the fixture knowledge base; `make golden` rewrites their files
+# (document, account, run) of the fixture knowledge base; `make golden` rewrites their files
 CASES = [
-    ("TPL-CARE-001", None),
-    ("TPL-CARE-001", "ACC-00201"),
-    ("SOP-CARE-002", None),
-    ("SOP-CARE-002", "ACC-00203"),
-    ("PRC-FLD-001", "ACC-00201"),
+    ("TPL-CARE-001", None, None),
+    ("TPL-CARE-001", "ACC-00201", None),
+    ("TPL-CARE-001", "ACC-00201", "review"),
+    ("TPL-CARE-001", None, "setup"),
+    ("SOP-CARE-002", None, None),
+    ("SOP-CARE-002", "ACC-00203", None),
+    ("PRC-FLD-001", "ACC-00201", None),
 ]
 
 
-def _name(doc, account, fmt):
-    return f"{doc}.{account or 'blank'}.{fmt}"
+def _name(doc, account, run, fmt):
+    return f"{doc}.{account or 'blank'}{'.' + run if run else ''}.{fmt}"
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-@pytest.mark.parametrize("doc, account", CASES)
-def test_checklists_match_golden_files(capsys, doc, account, fmt):
+@pytest.mark.parametrize("doc, account, run", CASES)
+def test_checklists_match_golden_files(capsys, doc, account, run, fmt):
     argv = ["checklist", doc, "--format", fmt, *FIXED]
     if account:
         argv += ["--account", account]
+    if run:
+        argv += ["--run", run]
     result = run_kb(argv, capsys)
     assert result.code == 0, result.err
-    golden = GOLDEN / _name(doc, account, fmt)
+    golden = GOLDEN / _name(doc, account, run, fmt)
     if os.environ.get("KB_UPDATE_GOLDEN"):  # set by `make golden`
         golden.write_bytes(result.out.encode("utf-8"))
     assert result.out == golden.read_bytes().decode("utf-8"), f"differs from {golden.name}; `make golden` rewrites it"
 
 
 def test_golden_folder_holds_the_cases_and_nothing_else():
-    wanted = {_name(doc, account, fmt) for doc, account in CASES for fmt in FORMATS}
+    wanted = {_name(doc, account, run, fmt) for doc, account, run in CASES for fmt in FORMATS}
     assert {p.name for p in GOLDEN.iterdir()} == wanted
 
 
@@ -61,7 +65,7 @@ def _json(capsys, *args):
 def test_template_checklist_is_complete(capsys):
     cl = _json(capsys, "TPL-CARE-001", "--account", "ACC-00201")
     numbers = [s["number"] for s in cl["steps"]]
-    assert numbers == [1, 2, 3, 4, 5, 6, 8, 9]  # 7 (health yellow or red) does not apply to a green account
+    assert numbers == [1, 2, 3, 4, 5, 6, 8, 9, 10, 11]  # 7 (health yellow or red) does not apply to a green account
     assert [s["number"] for s in cl["skipped"]] == [7]
     gates = [s for s in cl["steps"] if s["approval"]]
     assert [g["number"] for g in gates] == [4, 8]
@@ -109,7 +113,7 @@ def test_csv_reads_back(capsys):
     result = run_kb(["checklist", "TPL-CARE-001", "--account", "ACC-00204", "--format", "csv", *FIXED], capsys)
     rows = list(csv.DictReader(io.StringIO(result.out)))
     assert list(rows[0]) == ["step", "step_title", "kind", "item", "role", "assignee", "due", "approval"]
-    assert {r["step"] for r in rows} == {"1", "2", "3", "4", "5", "7", "8", "9"}  # tier 2, health red
+    assert {r["step"] for r in rows} == {"1", "2", "3", "4", "5", "7", "8", "9", "10", "11"}  # tier 2, health red
     approvals = [r for r in rows if r["kind"] == "approval"]
     assert [r["step"] for r in approvals] == ["4", "8"]
     assert all(r["approval"] for r in approvals)
@@ -136,8 +140,8 @@ def test_html_is_standalone(capsys):
 def test_json_validates_against_the_committed_schema(capsys):
     jsonschema = pytest.importorskip("jsonschema")
     schema = json.loads((REPO / "schemas" / "checklist.schema.json").read_text())
-    for doc, account in CASES:
-        cl = _json(capsys, doc, *(["--account", account] if account else []))
+    for doc, account, run in CASES:
+        cl = _json(capsys, doc, *(["--account", account] if account else []), *(["--run", run] if run else []))
         jsonschema.validate(cl, schema)
 
 
@@ -268,8 +272,65 @@ def test_batch_writes_one_checklist_per_due_account(capsys, tmp_path):
     written = sorted(p.name for p in out.iterdir())
     assert written == ["ACC-00202.md", "ACC-00203.md", "ACC-00204.md"]  # due soon, due soon, overdue
     assert "3 account-review checklist(s) from TPL-CARE-001" in result.out
-    assert (out / "ACC-00202.md").read_text().startswith("## Quarterly account review: Fenwick Cold Storage")
-    assert "Alderbrook" not in (out / "ACC-00202.md").read_text()
+    text = (out / "ACC-00202.md").read_text()
+    assert text.startswith("## Quarterly account review (periodic review): Fenwick Cold Storage")
+    assert "Alderbrook" not in text
+    # a periodic review: the review steps, not the set-up step
+    assert "### 11. Compare the quarter with the baseline" in text
+    assert "Record the baseline" not in text
+
+
+# --- runs: first set-up and periodic review ----------------------------------------------
+
+
+def test_periodic_review_holds_the_review_steps_not_the_set_up_steps(capsys):
+    full = _json(capsys, "TPL-CARE-001", "--account", "ACC-00201")
+    review = _json(capsys, "TPL-CARE-001", "--account", "ACC-00201", "--run", "review")
+    setup = _json(capsys, "TPL-CARE-001", "--account", "ACC-00201", "--run", "setup")
+    ids = {name: [s["id"] for s in cl["steps"]] for name, cl in (("full", full), ("review", review),
+                                                                  ("setup", setup))}
+    assert "record-baseline" in ids["setup"] and "record-baseline" not in ids["review"]
+    assert "compare-baseline" in ids["review"] and "compare-baseline" not in ids["setup"]
+    # steps of every run are in both; numbers stay the document's, so they match the site's anchors
+    assert ids["review"] == [i for i in ids["full"] if i != "record-baseline"]
+    assert [s["number"] for s in review["steps"]][-1] == 11
+    assert (review["run"], setup["run"], full["run"]) == ("review", "setup", None)
+    assert review["title"].startswith("Quarterly account review (periodic review): ")
+
+
+def test_blank_checklist_says_which_run_a_step_belongs_to(capsys):
+    result = run_kb(["checklist", "TPL-CARE-001", *FIXED], capsys)
+    assert "*Role: Account Manager · First set-up only*" in result.out
+    assert "*Role: Account Manager · Periodic review only*" in result.out
+
+
+def test_run_of_a_document_without_runs_is_every_step(capsys):
+    full = _json(capsys, "SOP-CARE-002", "--account", "ACC-00203")
+    review = _json(capsys, "SOP-CARE-002", "--account", "ACC-00203", "--run", "review")
+    assert [s["id"] for s in review["steps"]] == [s["id"] for s in full["steps"]]
+
+
+def test_unknown_run_is_a_usage_error(capsys):
+    result = run_kb(["checklist", "TPL-CARE-001", "--run", "yearly", *FIXED], capsys)
+    assert result.code == 2
+    assert "setup" in result.err and "review" in result.err
+
+
+def test_due_makes_review_checklists_only(kb):
+    result = kb.run("checklist", "--due", "--run", "setup", "--out", str(kb.root / "out"))
+    assert result.code == 2
+    assert "--run review" in result.err
+
+
+def test_gate_outside_the_runs_of_what_it_covers(kb):
+    text = kb.read("sops/ops/SOP-OPS-001.md")
+    assert "approval:" in text
+    steps = [line for line in text.splitlines() if line.startswith("  - id: ")]
+    first = steps[0]
+    kb.edit("sops/ops/SOP-OPS-001.md", first, first + "\n    runs: [setup]")
+    f = only(kb.findings(), "bad-approval")
+    assert (f["path"], f["line"]) == ("sops/ops/SOP-OPS-001.md", 32)  # the gate's covers: [gather, ...]
+    assert "'approve' is part of the periodic review run but covers 'gather'" in f["message"]
 
 
 def test_batch_needs_out(kb):

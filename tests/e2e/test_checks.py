@@ -322,7 +322,101 @@ def test_partial_cadence_in_kb_yml_keeps_the_other_defaults(kb):
     assert "review-overdue" in codes(kb.findings())
 
 
+def test_account_chooses_a_cadence_within_its_tier(kb):
+    kb.edit(ACCOUNT, "tier: 1", "tier: 2")  # the fixture's tier 2 allows up to 6 months
+    kb.edit(ACCOUNT, "last_review: 2026-10-01", "last_review: 2026-07-01\nreview_cadence: quarterly")
+    f = only(kb.findings(), "review-overdue")  # quarterly: due 2026-10-01
+    assert (f["path"], f["line"]) == (ACCOUNT, 8)
+    assert "every 3 months, the account's quarterly cadence" in f["message"]
+    kb.edit(ACCOUNT, "review_cadence: quarterly", "review_cadence: semi-annual")
+    assert "review-overdue" not in codes(kb.findings())  # semi-annual: due 2027-01-01
+    kb.edit(ACCOUNT, "review_cadence: semi-annual\n", "")
+    assert "review-overdue" not in codes(kb.findings())  # no cadence: the tier's longest, 6 months
+
+
+def test_unknown_cadence_names_the_known_ones(kb):
+    kb.edit(ACCOUNT, "last_review: 2026-10-01", "last_review: 2026-10-01\nreview_cadence: quartely")
+    f = only(kb.findings(), "unknown-cadence")
+    assert (f["path"], f["line"]) == (ACCOUNT, 9)
+    assert "did you mean 'quarterly'" in f["message"]
+    assert "semi-annual" in f["message"]
+
+
+def test_cadence_longer_than_the_tier_allows(kb):
+    # the fixture's tier 1 allows 3 months at the longest
+    kb.edit(ACCOUNT, "last_review: 2026-10-01", "last_review: 2026-07-01\nreview_cadence: semi-annual")
+    fs = kb.findings()
+    f = only(fs, "cadence-too-long")
+    assert (f["path"], f["line"]) == (ACCOUNT, 9)
+    assert "held to 3 months" in f["message"]
+    assert "review-overdue" in codes(fs)  # held to the tier's 3 months, not the chosen 6
+
+
 def test_account_team_member_who_left(kb):
     kb.edit(ACCOUNT, "team: {im: person:bob}", "team: {im: person:carol}")
     f = only(kb.findings(), "inactive-owner")
     assert (f["path"], f["line"]) == (ACCOUNT, 7)
+
+
+# --- retired documents and their successors ------------------------------------------
+
+
+NEW = "sops/ops/SOP-OPS-002.md"
+
+
+def _split(kb):
+    """SOP-OPS-001 retired and replaced by SOP-OPS-002, which takes its steps."""
+    kb.write(NEW, kb.read(SOP).replace("id: SOP-OPS-001", "id: SOP-OPS-002"))
+    kb.edit(SOP, "status: approved", "status: retired\nreplaced_by: [SOP-OPS-002]")
+
+
+def test_links_to_a_retired_document_name_its_successor(kb):
+    _split(kb)
+    fs = kb.findings()
+    assert [(f["path"], f["line"], f["code"]) for f in fs] == [
+        ("org/glossary.yaml", 8, "retired-reference"), (TRAINING, 7, "retired-reference")]
+    glossary, training = fs
+    assert glossary["message"] \
+        == "glossary link: SOP-OPS-001 is retired and replaced by SOP-OPS-002; link to SOP-OPS-002 instead"
+    assert "SOP-OPS-001 is retired; its step 'gather' is now in SOP-OPS-002: link to SOP-OPS-002 instead" \
+        in training["message"]
+    assert kb.check().code == 0  # warnings: the links still resolve through the successor
+    kb.edit(TRAINING, "sop: SOP-OPS-001", "sop: SOP-OPS-002")
+    kb.edit("org/glossary.yaml", "[SOP-OPS-001]", "[SOP-OPS-002]")
+    assert kb.findings() == []
+
+
+def test_related_links_and_mentions_of_a_retired_document(kb):
+    _split(kb)
+    kb.edit(TRAINING, "sop: SOP-OPS-001", "sop: SOP-OPS-002")
+    kb.edit("org/glossary.yaml", "[SOP-OPS-001]", "[SOP-OPS-002]")
+    kb.edit(NEW, "terms: [CSM]", "terms: [CSM]\nrelated: [SOP-OPS-001]")
+    kb.write(NEW, kb.read(NEW) + "\nThe old procedure, SOP-OPS-001, is retired.\n")
+    fs = [f for f in kb.findings() if f["code"] == "retired-reference"]
+    assert [(f["path"], f["line"]) for f in fs] == [(NEW, 13), (NEW, 41)]
+    assert all("replaced by SOP-OPS-002; link to SOP-OPS-002 instead" in f["message"] for f in fs)
+    assert fs[1]["col"] == 20
+
+
+def test_replaced_by_only_on_a_retired_document(kb):
+    kb.edit(SOP, "status: approved", "status: approved\nreplaced_by: [SOP-OPS-002]")
+    f = only(kb.findings(), "invalid-record")
+    assert "only a retired document has replaced_by" in f["message"]
+
+
+def test_successors_must_exist_and_lead_to_a_document_in_force(kb):
+    kb.edit(SOP, "status: approved", "status: retired\nreplaced_by: [SOP-OPS-009]")
+    f = only(kb.findings(), "unknown-document")
+    assert (f["path"], f["line"]) == (SOP, 6)
+    kb.edit(SOP, "status: retired\nreplaced_by: [SOP-OPS-009]", "status: approved")
+    _split(kb)
+    kb.edit(NEW, "status: approved", "status: retired\nreplaced_by: [SOP-OPS-001]")
+    found = [f for f in kb.findings() if f["code"] == "unknown-document"]
+    assert any("never reach a document in force" in f["message"] for f in found)
+
+
+def test_checklist_of_a_retired_document_names_its_successor(kb):
+    _split(kb)
+    result = kb.run("checklist", "SOP-OPS-001")
+    assert result.code == 2
+    assert "SOP-OPS-001 is retired; it is replaced by SOP-OPS-002" in result.err

@@ -764,3 +764,17 @@ def test_a_check_scoped_to_a_refused_file_name_reports_it(kb):
     res = kb.check(str(bad))
     assert res.code == 1
     assert "sops/ops/bad\\x09name.md: error: file name" in res.out and "[file-name]" in res.out
+
+
+def test_reviews_list_unconfirmed_glossary_entries(kb):
+    kb.edit("org/glossary.yaml", "    definition: A written procedure.",
+            "    definition: A written procedure.\n    unconfirmed: The expansion is assumed.")
+    _, doc = reviews(kb)
+    assert doc["unconfirmed_terms"] == [{"term": "SOP", "expansion": "Standard Operating Procedure",
+                                         "unconfirmed": "The expansion is assumed.",
+                                         "path": "org/glossary.yaml", "line": 5}]
+    text = kb.run("reviews").out
+    assert "1 glossary entry is marked unconfirmed" in text
+    assert "org/glossary.yaml:5  SOP: The expansion is assumed." in text
+    _, mine = reviews(kb, "--owner", "person:alice")
+    assert mine["unconfirmed_terms"] == []  # an owner's report: their items only

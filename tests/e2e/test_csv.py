@@ -119,6 +119,29 @@ def _site_download_csv(kb) -> str:
     return (site / urls.checklist("SOP-OPS-001", "csv")).read_text(encoding="utf-8")
 
 
+def _feedback_store(kb) -> None:
+    """Feedback and gaps whose every free-text field is hostile, in the knowledge base's default store."""
+    from kbtools.loop.store import NewItem, Store
+
+    with Store(kb.root / ".kb" / "store.sqlite3") as store:
+        for n, value in enumerate(HOSTILE):
+            store.add(NewItem(kind="feedback", audience="internal", doc="SOP-OPS-001", version="1.0", helpful=False,
+                              text=value, page=value, sender=value))
+            store.add(NewItem(kind="gap", audience="internal", text=value, gap_kind="cannot", product=value,
+                              account=HOSTILE[-1 - n]))
+
+
+def _feedback_csv(*args: str):
+    def make(kb) -> str:
+        _feedback_store(kb)
+        result = kb.run("feedback", *args, "--format", "csv")
+        assert result.code == 0, result.err
+        return result.out
+
+    make.__name__ = f"_feedback_{args[0]}_csv"
+    return make
+
+
 # The modules that call csv_text, and how to make each CSV they write (the CLI's and the site's checklists
 # both come from checklist/render.py).
 def _accounts_report_csv(kb) -> str:
@@ -131,6 +154,7 @@ WRITERS = {
     "commands/reviews.py": [_reviews_csv],
     "checklist/render.py": [_checklist_csv, _site_download_csv],
     "crm/report.py": [_accounts_report_csv],
+    "loop/report.py": [_feedback_csv("list"), _feedback_csv("export"), _feedback_csv("stats")],
 }
 
 

@@ -16,19 +16,28 @@ from conftest import SITE_FIXTURE, TODAY, run_kb
 def test_nothing_due_says_so(kb):
     md = kb.run("digest")
     assert md.code == 0
-    assert md.out == "# Review digest, 2026-11-22\n\nNothing is overdue or due within 30 days.\n"
+    store = kb.root / ".kb" / "store.sqlite3"
+    assert md.out == (
+        "# Review digest, 2026-11-22\n\nNothing is overdue or due within 30 days.\n\n"
+        "Feedback and knowledge gaps are not included: no feedback store at "
+        f"{str(store).replace('_', chr(92) + '_')}; kb serve creates it, or set --store / KB\\_STORE.\n")
     assert kb.run("digest", "--format", "json").json() == {
-        "version": 1, "today": TODAY, "within": 30, "owners": []}
+        "version": 1, "today": TODAY, "within": 30, "feedback": None,
+        "feedback_note": f"no feedback store at {store}; kb serve creates it, or set --store / KB_STORE",
+        "owners": []}
 
 
 def test_within_and_the_json_shape(kb):
     data = kb.run("digest", "--within", "40", "--format", "json").json()
     assert data == {
-        "version": 1, "today": TODAY, "within": 40,
+        "version": 1, "today": TODAY, "within": 40, "feedback": None,
+        "feedback_note": f"no feedback store at {kb.root / '.kb' / 'store.sqlite3'}; kb serve creates it, "
+                         "or set --store / KB_STORE",
         "owners": [{
             "owner": "person:alice", "name": "Alice Example", "recipients": ["alice@example.com"],
             "items": [{"kind": "account", "id": "ACC-00001", "title": "Example Fuel Co", "state": "ok",
                        "due": "2027-01-01", "days_left": 40, "url": "accounts/acc-00001/"}],
+            "feedback": None,
         }],
     }
     assert kb.run("digest", "--within", "39", "--format", "json").json()["owners"] == []

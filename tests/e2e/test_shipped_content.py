@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import REPO, assert_codeowners, build_both, kmt_handles, run_kb
+from kbtools import models
 from kbtools.load.loader import load
 
 SHIPPED_TODAY = "2026-11-22"
@@ -44,8 +45,12 @@ def test_account_management_template_has_20_steps_and_4_gates(repo_kb):
 
 
 def test_policy_tiers_match_kb_yml(repo_kb):
+    """Seed 001, section VI: "quarterly or semi-annual reviews with Tier 1 and Tier 2 clients"; no word on tier 3."""
     cfg = repo_kb.config
-    assert cfg.account_review_every == {1: "3 months", 2: "6 months", 3: "12 months"}
+    assert cfg.account_review_every == {1: "6 months", 2: "6 months", 3: "12 months"}
+    assert cfg.account_review_cadences == {"quarterly": "3 months", "semi-annual": "6 months"}
+    assert cfg.account_review_local == (3,)
+    assert "local rule" in (REPO / "kb.yml").read_text(encoding="utf-8")
     assert cfg.account_plan.tiers == (1, 2)
     assert repo_kb.docs["POL-SAL-001"].model.type == "policy"
 
@@ -121,6 +126,101 @@ def test_the_site_builds_strict_for_both_audiences(tmp_path):
         assert (site / "sops/art-sup-001/index.html").is_file(), audience
     assert (built["internal"] / "sops/tpl-am-001/index.html").is_file()
     assert not (built["public"] / "sops/tpl-am-001").exists()
+    # the omnibus document's old URL leads to its first successor
+    old = (built["internal"] / "sops/prc-sad-001/index.html").read_text(encoding="utf-8")
+    assert '<meta http-equiv="refresh" content="0; url=../prc-sad-002/">' in old.partition("</head>")[0]
+    # the periodic-review checklist is published beside the full one
+    review = (built["internal"] / "checklists/tpl-am-001.review.md").read_text(encoding="utf-8")
+    assert "Identify the account" not in review and "Periodically review account management plan" in review
+    glossary = (built["internal"] / "glossary/index.html").read_text(encoding="utf-8")
+    assert glossary.count("kb-unconfirmed\">unconfirmed</span>") >= 9
+
+
+# --- faithful to the seeds (../shared/seeds/) ------------------------------------------
+
+# The steps of the retired omnibus document PRC-SAD-001 (seed 002), by id.
+OMNIBUS_STEPS = (
+    "receive-intake", "triage", "select-install-path", "allocate-resources", "checkin-30", "checkin-60",
+    "checkin-90", "handle-unhappy-customer", "t0-self-help", "t1-support", "classify-limitation", "t2-technical",
+    "t3-rd-qa", "t4-development", "large-scale-issues", "qualify-change-request", "transfer-to-kmtgb",
+    "publish-self-help", "deliver-training", "inform-account-management", "present-voice-of-customer",
+)
+
+
+def test_the_omnibus_document_is_retired_and_split(repo_kb):
+    old = repo_kb.docs["PRC-SAD-001"].model
+    assert old.status == "retired" and not old.steps
+    assert old.replaced_by == ("PRC-SAD-002", "PRC-SUP-001", "PRC-SAD-003", "PRC-KMT-001", "ART-SAD-001")
+    assert repo_kb.successor("PRC-SAD-001") == "PRC-SAD-002"
+    parts = {p: {s.id for s in repo_kb.docs[p].model.steps} for p in old.replaced_by}
+    assert all(repo_kb.docs[p].model.status != "retired" for p in parts)
+    for step in OMNIBUS_STEPS:  # every old step id still resolves, in exactly one successor
+        assert sum(step in ids for ids in parts.values()) == 1, step
+    # new customers' checklist: onboarding only, no escalation, change-request or unhappy-customer steps
+    assert parts["PRC-SAD-002"] == {"receive-intake", "triage", "select-install-path", "allocate-resources",
+                                    "checkin-30", "checkin-60", "checkin-90"}
+    assert "escalate-technical-director" in parts["PRC-SUP-001"]
+
+
+def test_nothing_in_force_links_to_a_retired_document(capsys):
+    result = run_kb(["check", "--root", str(REPO), "--today", SHIPPED_TODAY, "--format", "json"], capsys)
+    assert [f for f in result.json()["findings"] if f["code"] == "retired-reference"] == []
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert "PRC-SAD-001" not in readme
+
+
+def test_periodic_review_checklist_of_the_template(repo_kb, capsys):
+    result = run_kb(["checklist", "TPL-AM-001", "--account", "ACC-00101", "--run", "review", "--format", "json",
+                     "--root", str(REPO), "--today", SHIPPED_TODAY], capsys)
+    numbers = [s["number"] for s in result.json()["steps"]]
+    assert numbers == list(range(9, 21))  # seed 004: identifying the account and drafting the plan are set-up
+    setup = run_kb(["checklist", "TPL-AM-001", "--run", "setup", "--format", "json", "--root", str(REPO),
+                    "--today", SHIPPED_TODAY], capsys)
+    assert [s["number"] for s in setup.json()["steps"]] == list(range(1, 10))
+
+
+def test_one_vocabulary_for_semi_annual(repo_kb):
+    words = ("biannual", "half-year", "half year", "twice a year")
+    for path in [*REPO.glob("sops/**/*.md"), *REPO.glob("org/*.yaml"), REPO / "kb.yml"]:
+        text = path.read_text(encoding="utf-8").casefold()
+        assert not any(w in text for w in words), path
+    template = repo_kb.docs["TPL-AM-001"].model
+    review = next(f for s in template.steps for f in s.fields if f.id == "review-frequency")
+    assert "Semi-annually" in review.options
+
+
+def test_unconfirmed_glossary_entries(repo_kb):
+    for term in ("CSC", "MSD", "DC", "SPOS", "RSM", "T2", "S.D.", "Established account", "Health category"):
+        entry = repo_kb.term_lookup(term)
+        assert entry is not None and entry.model.unconfirmed, term
+    assert "automated" in repo_kb.term_lookup("MSD").model.definition
+    assert repo_kb.term_lookup("SOP").model.unconfirmed is None
+
+
+def test_missing_and_partial_facts_are_in(repo_kb):
+    # seed 000: the SSM keeps a procedure for taking over established accounts
+    ssm = repo_kb.docs["SOP-CSC-002"].model
+    assert ssm.status == "draft" and ssm.owner == "team:csc-ssm" and ssm.steps
+    assert "SOP-CSC-002" in repo_kb.docs["SOP-CSC-001"].model.related
+    workflow = (REPO / repo_kb.docs["SOP-CSC-001"].path).read_text(encoding="utf-8")
+    assert "daily meeting" not in workflow and "scheduled meeting" in workflow
+    # seed 002: the business transition team runs white glove
+    assert "business-transition" in repo_kb.teams and "business-transition" in repo_kb.roles
+    assert repo_kb.active_members("business-transition")
+    # seed 003: health forces manual transfers; one invitation; Prior Steps; no share links published
+    transition = repo_kb.docs["SOP-CS-001"].model
+    assert any(isinstance(i, models.Item) and i.when and i.when.health for s in transition.steps for i in s.items)
+    invitations = [s.id for s in transition.steps if "Invitation" in " ".join(
+        i if isinstance(i, str) else i.text for i in s.items)]
+    assert invitations == ["invite-pending-items-call"]
+    text = (REPO / repo_kb.docs["SOP-CS-001"].path).read_text(encoding="utf-8")
+    assert "Prior Steps" in text
+    for path in REPO.glob("sops/**/*.md"):
+        body = path.read_text(encoding="utf-8")
+        assert "docs.google.com" not in body and "atlassian.net" not in body, path
+    # seed 002: triage takes the decision from sales, for customers too
+    onboarding = (REPO / repo_kb.docs["ART-SUP-002"].path).read_text(encoding="utf-8")
+    assert "ask your sales contact" not in onboarding
 
 
 def test_the_example_export_imports_into_the_shipped_accounts(tmp_path, capsys):

@@ -325,13 +325,6 @@ def test_an_alias_carries_its_terms_tooltip(sites):
     assert re.search(r'<abbr title="AMR: Automatic Meter Reading\.[^"]*">smart meter</abbr>', public)
 
 
-def test_feedback_widget_on_every_document_page(sites, site_kb):
-    for doc_id in site_kb.docs:
-        if site_kb.docs[doc_id].model.audience == "restricted":
-            continue
-        assert '<form class="md-feedback" name="feedback" hidden>' in sites.page("internal", urls.doc(doc_id))
-
-
 # -- 3. generated pages --------------------------------------------------------------------
 
 
@@ -606,3 +599,34 @@ def test_a_hand_written_page_over_the_line_limit_fails_the_build_and_is_not_rend
     assert code != 0
     assert "docs/huge.md:3:4001: error:" in out and "[line-too-long]" in out
     assert not (tmp_path / "site" / "huge").exists()
+
+
+def test_a_retired_documents_url_leads_to_its_successor(sites, site_kb):
+    assert site_kb.docs["ART-DSK-004"].model.replaced_by == ("ART-DSK-001",)
+    for audience in ("internal", "public"):
+        page = sites.page(audience, urls.doc("ART-DSK-004"))
+        head = page.partition("</head>")[0]
+        assert '<meta http-equiv="refresh" content="0; url=../art-dsk-001/">' in head, audience
+        assert re.search(r"no longer in force\.\s+It was replaced by", page)
+        assert 'href="../../sops/art-dsk-001/"' in page
+        assert "sops/art-dsk-004/" not in _nav_links(sites.page(audience, urls.HOME)), audience
+    index = json.loads((sites.public / "search/search_index.json").read_text(encoding="utf-8"))
+    assert not any(d["location"].startswith("sops/art-dsk-004/") for d in index["docs"])
+    # a document in force is no redirect
+    assert 'http-equiv="refresh"' not in sites.page("public", urls.doc("ART-DSK-001"))
+
+
+def _nav_links(page: str) -> str:
+    nav = re.search(r'<nav class="md-nav md-nav--primary".*?</nav>', page, re.S)
+    assert nav
+    return nav.group(0)
+
+
+def test_unconfirmed_glossary_entries_are_marked(sites):
+    page = sites.page("internal", urls.GLOSSARY)
+    entry = page[page.index('id="term-wo"'):]
+    entry = entry[:entry.index("</dd>")]
+    assert '<span class="kb-status kb-status--draft kb-unconfirmed">unconfirmed</span>' in entry
+    assert "Not confirmed by the company's documents: The dispatch notes write WO" in entry
+    fsr = page[page.index('id="term-fsr"'):]
+    assert "kb-unconfirmed" not in fsr[:fsr.index("</dd>")]

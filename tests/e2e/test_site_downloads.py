@@ -19,10 +19,31 @@ def test_documents_with_steps_offer_their_blank_checklist(sites, capsys):
     cli = run_kb(["checklist", "TPL-CARE-001", "--root", str(sites.kb), "--today", SITE_TODAY], capsys)
     assert published == cli.out
     rows = list(csv.DictReader(io.StringIO((sites.internal / "checklists" / "tpl-care-001.csv").read_text())))
-    assert {r["step"] for r in rows} == {str(n) for n in range(1, 10)}
+    assert {r["step"] for r in rows} == {str(n) for n in range(1, 12)}
     printable = (sites.internal / "checklists" / "tpl-care-001.html").read_text(encoding="utf-8")
     assert printable.startswith("<!DOCTYPE html>") and "@media print" in printable
     assert "default-src 'none'" in printable and "<script" not in printable
+
+
+def test_a_document_divided_into_runs_offers_each_runs_checklist(sites, capsys):
+    page = sites.page("internal", "sops/tpl-care-001.md")
+    for run in ("setup", "review"):
+        for fmt in ("md", "csv", "html"):
+            assert f'href="../../checklists/tpl-care-001.{run}.{fmt}"' in page
+        published = (sites.internal / "checklists" / f"tpl-care-001.{run}.md").read_text(encoding="utf-8")
+        cli = run_kb(["checklist", "TPL-CARE-001", "--run", run, "--root", str(sites.kb), "--today", SITE_TODAY],
+                     capsys)
+        assert published == cli.out
+    review = (sites.internal / "checklists" / "tpl-care-001.review.md").read_text(encoding="utf-8")
+    assert "Compare the quarter with the baseline" in review and "Record the baseline" not in review
+    assert "First set-up only" in page and "Periodic review only" in page
+
+
+def test_account_pages_offer_the_periodic_review_checklist(sites):
+    page = sites.page("internal", "accounts/acc-00202.md")
+    assert 'href="../../checklists/tpl-care-001.review.md"' in page
+    assert "kb checklist TPL-CARE-001 --account ACC-00202 --run review" in page
+    assert "Every 6 months: the policy&#39;s longest for tier 2." in page
 
 
 def test_documents_without_steps_offer_none(sites, site_kb):
@@ -58,6 +79,7 @@ def test_pages_api_lists_every_page_with_its_review_state(sites, site_kb):
 def test_public_pages_api_holds_public_documents_only(sites, site_kb):
     api = json.loads((sites.public / "api" / "pages.json").read_text())
     assert api["audience"] == "public"
-    assert {p["id"] for p in api["pages"]} == {"ART-DSK-001", "ART-DSK-002"}
+    # and the retired ART-DSK-004, whose page sends readers to its public successor
+    assert {p["id"] for p in api["pages"]} == {"ART-DSK-001", "ART-DSK-002", "ART-DSK-004"}
     assert all(p["kind"] == "sop" for p in api["pages"])
     assert all(site_kb.docs[p["id"]].model.audience == "public" for p in api["pages"])

@@ -263,6 +263,6 @@ def test_a_file_that_exists_already_stops_the_batch_before_any_is_placed(tmp_pat
     (tmp_path / "accounts").mkdir()
     (tmp_path / "accounts/taken.yaml").write_text("someone's\n")
     files = [(f"accounts/f{i}.yaml", b"x\n", True) for i in range(count)] + [("accounts/taken.yaml", b"y\n", True)]
-    with pytest.raises(KBError, match="accounts/taken.yaml already exists"):
+    with pytest.raises(KBError, match=r"accounts/taken\.yaml already exists"):
         write_many_below(tmp_path, files)
     assert sorted(p.name for p in (tmp_path / "accounts").iterdir()) == ["taken.yaml"]
