@@ -17,7 +17,7 @@ STAMP    := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 MKDOCS   := NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs
 
-.PHONY: start preview test golden site site-public check reviews schema codes bench bench-site bench-serve clean
+.PHONY: start preview test golden site site-public check reviews schema codes bench bench-import bench-site bench-serve clean
 
 # constraints.txt pins every package to the version the site and the tests were
 # checked with; pyproject.toml keeps the supported ranges.
@@ -74,6 +74,9 @@ codes: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/check.py
+
+bench-import: $(STAMP)
+	$(BIN)/python bench/accounts_import.py
 
 bench-site: $(STAMP)
 	$(BIN)/python bench/site.py

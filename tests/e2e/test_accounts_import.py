@@ -496,3 +496,78 @@ def test_killed_before_the_journal_is_written_the_import_never_happened(crm):
     assert contents(crm) == old
     assert not (crm.root / JOURNAL).exists()
     assert codes(crm.findings()) == []
+
+
+# --- more of the mapping ---------------------------------------------------------------------
+
+
+def test_leading_tabs_and_carriage_returns_are_space_around_a_value_that_is_text(crm):
+    rows = []
+    for i, name in enumerate(["\t+1 Fuel", "\r=Market", " @Home "]):
+        row = list(ROW["ACC-00004"])
+        row[0], row[1] = name, f"0015g00000Zy{i:03d}"
+        rows.append(row)
+    crm.write("export.csv", export_text(ROW["ACC-00001"], ROW["ACC-00002"], *rows))
+    report = imported(crm)
+    assert [a["values"]["name"] for a in report["added"]] == ["+1 Fuel", "=Market", "@Home"]
+    table = crm.run("accounts", "report", "--format", "csv").out
+    assert {r["name"] for r in csv.DictReader(io.StringIO(table))} >= {"'+1 Fuel", "'=Market", "'@Home"}
+
+
+def test_owners_matched_by_name_and_an_ambiguous_name(crm):
+    crm.edit("kb.yml", "      owner: {column: Account Owner Email}", "      owner: {column: Owner, match: name}")
+    header = [h if h != "Account Owner Email" else "Owner" for h in HEADER]
+    rows = [list(ROW["ACC-00001"]), list(ROW["ACC-00002"])]
+    rows[0][2], rows[1][2] = "alice  example", "Alice Example"
+    crm.write("export.csv", export_text(*rows, header=header))
+    assert imported(crm, "--dry-run")["counts"]["added"] == 0
+    crm.edit("org/people.yaml", "name: Bob Example", "name: Alice Example")
+    result = crm.run("accounts", "import", str(crm.root / "export.csv"))
+    assert result.code == 1 and "2 people have the name 'alice  example' (person:alice, person:bob)" in result.err
+
+
+def test_an_empty_cell_can_be_an_error(crm):
+    crm.edit("kb.yml", "health: {column: Health, empty: clear}", "health: {column: Health, empty: error}")
+    result = crm.run("accounts", "import", str(crm.root / "export.csv"))
+    assert result.code == 1 and ":3:6: error: Health is empty; every account needs its health [import-missing]" in (
+        result.err)
+
+
+def test_two_sources_need_source(crm):
+    crm.write("kb.yml", crm.read("kb.yml").replace("crm:\n  salesforce:", "crm:\n  other:\n    id_column: Id\n"
+                                                   "    columns: {name: {column: N}, segment: {column: S}, tier: "
+                                                   "{column: T}, owner: {column: O}, opened: {column: C}}\n"
+                                                   "  salesforce:"))
+    result = crm.run("accounts", "import", str(crm.root / "export.csv"))
+    assert result.code == 2 and "kb.yml maps 2 sources (other, salesforce); name one" in result.err
+    assert imported(crm, "--source", "salesforce", "--dry-run")["source"] == "salesforce"
+    other = crm.run("accounts", "import", str(crm.root / "export.csv"), "--source", "other")
+    assert other.code == 1 and "no column 'Id' (for salesforce_id) in the header" in other.err
+
+
+def test_a_value_that_cannot_be_edited_in_place_is_its_rows_problem(crm):
+    crm.edit(ACCOUNTS[1], "name: Harbor Light Fuels   # kept as the CRM spells it", "name: >-\n  Harbor Light")
+    before = contents(crm)
+    result = crm.run("accounts", "import", str(crm.root / "export.csv"))
+    assert result.code == 1
+    assert ":3:2: error: ACC-00002 cannot be updated: 'name' in accounts/ACC-00002.yaml is not a one-line value; " \
+           "edit it by hand [import-record]" in result.err
+    assert contents(crm) == before
+
+
+def test_what_was_wrong_with_an_account_already_is_not_the_imports_doing(crm):
+    crm.edit(ACCOUNTS[1], "owner: person:alice\n", "owner: person:alice\nteam: {csm: person:carol}\n")
+    assert "inactive-owner" in codes(crm.findings())
+    report = imported(crm)
+    assert report["counts"]["changed"] == 2
+    assert "inactive-owner" in codes(crm.findings()), "still there: the import neither made nor hid it"
+
+
+def test_a_new_account_named_like_one_without_a_salesforce_id_is_pointed_out(crm):
+    row = list(ROW["ACC-00004"])
+    row[0] = "hand kept market"
+    crm.write("export.csv", export_text(ROW["ACC-00001"], ROW["ACC-00002"], row))
+    report = imported(crm, "--dry-run")
+    assert report["added"][0]["same_name"] == "ACC-00003"
+    text = crm.run("accounts", "import", str(crm.root / "export.csv"), "--dry-run").out
+    assert "note: ACC-00003 has the same name and no salesforce_id: if it is this account, add the id there" in text
