@@ -21,8 +21,10 @@ from .export import Export
 from .salesforce_id import normalised
 
 Value = str | int | float | dt.date | tuple[str, ...]
-# How a (stripped, non-empty, one-line) cell of a key becomes its value: (key, column, cell, (row, col)).
-Translate = Callable[[CrmKey, CrmColumn, str, tuple[int, int]], "Value | None"]
+# How a (stripped, non-empty, one-line) cell of a key becomes its value: a method of Mapping, called
+# with (mapping, key, column, cell, (row, col)). Unbound, so that a Mapping holds no reference to itself
+# (a cycle would keep the knowledge base it reads alive until the garbage collector runs, which kb pauses).
+Translate = Callable[["Mapping", CrmKey, CrmColumn, str, tuple[int, int]], "Value | None"]
 ID_KEY = "salesforce_id"  # the key the id column fills
 
 # A time after a date-time cell's date ("11/22/2026 10:32 AM", "2026-11-22T10:32:00.000Z"): ignored.
@@ -58,7 +60,7 @@ class Mapping:
         self.id_at = self._place(source.id_column, ID_KEY)
         self.places: dict[CrmKey, int | None] = {key: self._place(col.column, key)
                                                  for key, col in source.columns.items()}
-        self._keys = [(key, col, at, self._translator(key)) for key, col in source.columns.items()
+        self._keys = [(key, col, at, _translator(key)) for key, col in source.columns.items()
                       if (at := self.places[key]) is not None]
         self._choices: dict[str, dict[str, Value]] = {key: self._labels(key, col) for key, col in source.columns.items()
                                                       if key in ("segment", "tier", "health")}
@@ -110,7 +112,7 @@ class Mapping:
                     self._empty(facts, key, col, where)
                 elif key != "products" and (problem := _not_one_line(cell)):
                     self._fail(where, "import-value", f"{col.column}: {problem}")
-                elif (value := translate(key, col, cell, where)) is not None:
+                elif (value := translate(self, key, col, cell, where)) is not None:
                     facts.values[key] = value
                 elif key == "products" and not self.findings_at(where):  # only separators: as an empty cell
                     self._empty(facts, key, col, where)
@@ -125,20 +127,6 @@ class Mapping:
 
     def findings_at(self, where: tuple[int, int]) -> bool:
         return any((f.line, f.col) == where for f in self.findings)
-
-    def _translator(self, key: CrmKey) -> Translate:
-        """The method that turns a (stripped, non-empty, one-line) cell of `key` into its value."""
-        if key == "name":
-            return lambda _key, _col, cell, _where: cell
-        if key in ("segment", "tier", "health"):
-            return self._choice
-        if key == "owner":
-            return self._owner
-        if key == "products":
-            return self._products
-        if key in ("since", "opened"):
-            return self._date
-        return self._number
 
     def _labels(self, key: CrmKey, col: CrmColumn) -> dict[str, Value]:
         """Casefolded cell -> value: the mapping's `values`, else the values themselves."""
@@ -231,6 +219,21 @@ class Mapping:
             self._fail(where, "import-value", f"{col.column}: {cell!r} is not an amount")
             return None
         return int(number) if number.is_integer() else number
+
+
+def _translator(key: CrmKey) -> Translate:
+    """The method of Mapping that turns a (stripped, non-empty, one-line) cell of `key` into its value."""
+    if key == "name":
+        return lambda _self, _key, _col, cell, _where: cell
+    if key in ("segment", "tier", "health"):
+        return Mapping._choice
+    if key == "owner":
+        return Mapping._owner
+    if key == "products":
+        return Mapping._products
+    if key in ("since", "opened"):
+        return Mapping._date
+    return Mapping._number
 
 
 def _folded(text: str) -> str:

@@ -571,3 +571,30 @@ def test_a_new_account_named_like_one_without_a_salesforce_id_is_pointed_out(crm
     assert report["added"][0]["same_name"] == "ACC-00003"
     text = crm.run("accounts", "import", str(crm.root / "export.csv"), "--dry-run").out
     assert "note: ACC-00003 has the same name and no salesforce_id: if it is this account, add the id there" in text
+
+
+def test_the_knowledge_base_is_freed_when_the_import_ends(crm, monkeypatch):
+    """kb pauses the cyclic garbage collector, so a reference cycle would keep every record alive to the end
+    (and make exiting slow): the knowledge base must go when the command returns."""
+    import gc
+    import weakref
+
+    from kbtools.commands import common
+
+    loaded = []
+    real = common.load
+
+    def load(root):
+        kb = real(root)
+        loaded.append(weakref.ref(kb))
+        return kb
+
+    monkeypatch.setattr(common, "load", load)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        assert crm.run("accounts", "import", str(crm.root / "export.csv")).code == 0
+        assert [ref() for ref in loaded] == [None]
+    finally:
+        if enabled:
+            gc.enable()
