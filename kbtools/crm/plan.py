@@ -93,10 +93,6 @@ class Plan:
     notes: list[Finding] = field(default_factory=list)  # review-date findings kb check will report afterwards
     edits: list[edit.Change] = field(default_factory=list)
 
-    @property
-    def empty(self) -> bool:
-        return not (self.added or self.changed or self.closed)
-
 
 def make_plan(kb: KnowledgeBase, name: str, source: CrmSource, export: Export, *, partial: bool,
               today: dt.date) -> tuple[Plan | None, list[Finding]]:
@@ -131,6 +127,7 @@ def make_plan(kb: KnowledgeBase, name: str, source: CrmSource, export: Export, *
             findings.append(problem)
     if findings:
         return None, findings
+    plan.changed.sort(key=lambda c: c.id)
     if not partial:
         present = {f.sfid for f in rows}
         plan.closed = [Closed(e.model.id, e.path, sfid, e.model.name, e.model.status)
