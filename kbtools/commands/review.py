@@ -75,7 +75,7 @@ def review(ident: str, by: str, note: str | None, date_: str | None, dry_run: bo
             click.echo(change.diff(), nl=False)
             return 0
         edit.write_all(kb, [change], f"kb review {ident}")
-    every = next((i.every for i in review_items(kb, today) if i.id == ident and i.field == key), None)
+    every = next((i.every for i in review_items(kb, today) if i.id == ident and i.kind != "account-plan"), None)
     due = f"; next review due {add_duration(when, every)}" if every else ""
     click.echo(f"{entry.path}: {key} {previous or 'unset'} -> {when}, reviewed by {by}{due}")
     return 0

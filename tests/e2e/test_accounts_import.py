@@ -598,3 +598,14 @@ def test_the_knowledge_base_is_freed_when_the_import_ends(crm, monkeypatch):
     finally:
         if enabled:
             gc.enable()
+
+
+def test_a_new_account_takes_its_first_review_like_any_other(crm):
+    imported(crm)
+    result = crm.run("review", "ACC-00004", "--by", "person:alice", "--date", "2026-11-20")
+    assert result.code == 0, result.err
+    assert "last_review unset -> 2026-11-20" in result.out and "next review due 2027-11-20" in result.out
+    text = crm.read(ACCOUNTS[3])
+    assert "status: active\nlast_review: 2026-11-20\n" in text and "opened: 2026-10-01\n" in text
+    assert crm.findings() == []
+    assert imported(crm)["counts"]["changed"] == 0, "the review is the knowledge base's: the import leaves it"
