@@ -31,6 +31,11 @@ from .atomic import read_below, write_below
 
 _PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._/:@-]*$")
 _FLOW_INDICATORS = re.compile(r"[,\[\]{}]")
+_BREAK = re.compile(r"\r\n|\n|\r")
+_HEADER = re.compile(r"[|>][1-9+-]*")  # a block scalar's indicators: style, indentation, chomping
+_NULLS = ("", "~", "null", "Null", "NULL")
+# YAML escapes for what may not, or should not, stand raw in a double-quoted scalar.
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0": "\\0"}
 # libyaml's parser, when PyYAML has it: the same values, nodes and marks, an order of magnitude faster
 # (`kb accounts import` edits thousands of files in one run).
 _LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -48,11 +53,6 @@ class _Composer(_LOADER):  # type: ignore[valid-type,misc]
 
     def ascend_resolver(self) -> None:
         return None
-_BREAK = re.compile(r"\r\n|\n|\r")
-_HEADER = re.compile(r"[|>][1-9+-]*")  # a block scalar's indicators: style, indentation, chomping
-_NULLS = ("", "~", "null", "Null", "NULL")
-# YAML escapes for what may not, or should not, stand raw in a double-quoted scalar.
-_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\0": "\\0"}
 
 
 class EditError(KBError):

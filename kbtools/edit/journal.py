@@ -4,8 +4,9 @@ never left half-way unnoticed.
 Before the first file is touched, the journal `.kb-journal.json` at the root
 records the command and, for every file, its content before and after with
 their SHA-256 (a file the write creates has no content before: null, and an
-undo removes it). Then the files are replaced one by one (each atomically) and
-the journal is removed. A kb killed in between leaves the journal behind:
+undo removes it). Then the files are replaced (each atomically: every
+temporary file is written first, then they are renamed into place one by
+one) and the journal is removed. A kb killed in between leaves the journal behind:
 `kb check` reports it (`interrupted-write`), other writers refuse to start,
 and `kb recover --resume` finishes the write or `kb recover --rollback` undoes
 it; a file someone changed since is named, never overwritten.
