@@ -21,6 +21,7 @@ import contextlib
 import datetime as dt
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -207,6 +208,7 @@ class Store:
         self._local = threading.local()
         self._opened: list[sqlite3.Connection] = []
         self._opened_lock = threading.Lock()
+        self._write_lock = threading.Lock()
         if not create and not path.is_file():
             raise StoreError(f"no feedback store at {path}")
         try:
@@ -282,8 +284,18 @@ class Store:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction within BUSY_TIMEOUT_MS in all, however many threads wait before it.
+
+        This process's writers queue on a lock (SQLite's own busy wait polls with sleeps, slow
+        between threads); whatever of the time is left is SQLite's, for writers in other processes.
+        """
+        budget = BUSY_TIMEOUT_MS / 1000
+        deadline = time.monotonic() + budget
+        if not self._write_lock.acquire(timeout=budget):
+            raise StoreError(f"the feedback store {self.path} is busy: no write got through in {budget:g} s")
         try:
             db = self._db
+            db.execute(f"PRAGMA busy_timeout = {max(1, round((deadline - time.monotonic()) * 1000))}")
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield db
@@ -294,6 +306,8 @@ class Store:
                 raise
         except sqlite3.Error as exc:
             raise StoreError(f"the feedback store {self.path} cannot be written: {exc}") from None
+        finally:
+            self._write_lock.release()
 
     def _query(self, sql: str, args: Sequence[object] = ()) -> list[sqlite3.Row]:
         try:
