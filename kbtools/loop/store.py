@@ -199,7 +199,10 @@ def _item(row: sqlite3.Row) -> Item:
 class Store:
     """One SQLite store. `read_only` opens it without writing; `max_pages` caps its size (SQLite's page count)."""
 
-    def __init__(self, path: Path, *, create: bool = True, read_only: bool = False, max_pages: int | None = None):
+    def __init__(self, path: Path, *, create: bool = True, read_only: bool = False, max_pages: int | None = None,
+                 migrate: bool = True):
+        """`migrate=False`: a store of an older schema is still brought up to date, but an empty or
+        foreign SQLite file is refused rather than made a store."""
         self.path = path
         self.read_only = read_only
         self.max_pages = max_pages
@@ -215,6 +218,8 @@ class Store:
             if not read_only:
                 path.parent.mkdir(parents=True, exist_ok=True)
             self._uri = f"{path.resolve().as_uri()}?mode={'ro' if read_only else 'rwc'}"
+            if not migrate and self._schema() == 0:  # an empty or foreign file: only the service makes one a store
+                raise StoreError(f"{path} is not a feedback store (kb serve creates one)")
             self._migrate(read_only)
         except (sqlite3.Error, OSError, StoreError) as exc:
             self.close()

@@ -302,8 +302,12 @@ def _department_name(kb: KnowledgeBase, dept: str | None) -> str | None:
 
 def backup(store: Store, target: Path) -> None:
     """An online backup of the store written to `target` atomically; never over the store itself."""
-    for own in (store.path, *(store.path.with_name(store.path.name + s) for s in ("-wal", "-shm", "-journal"))):
+    owns = (store.path, *(store.path.with_name(store.path.name + s) for s in ("-wal", "-shm", "-journal")))
+    for own in owns:
+        # By name (SQLite creates the companions when it needs them) and, for links, by file.
+        same = os.path.abspath(own) == os.path.abspath(target)
         with contextlib.suppress(OSError):
-            if os.path.samefile(own, target):
-                raise KBError(f"{target} is the feedback store's own file; back it up to another file")
+            same = same or os.path.samefile(own, target)
+        if same:
+            raise KBError(f"{target} is the feedback store's own file; back it up to another file")
     write_atomic_by(target, store.backup, new_mode=0o600)

@@ -14,6 +14,7 @@ store a real SQLite file filled through the store's own API, as `kb serve` fills
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -114,6 +115,19 @@ def test_a_missing_store_is_never_created_by_triage(tri, tmp_path, args):
     default = tri.run("feedback", *args, store=False)  # nothing at <root>/.kb/store.sqlite3 either
     assert default.code == 2 and f"no feedback store at {tri.root / '.kb' / 'store.sqlite3'};" in default.err
     assert not (tri.root / ".kb").exists()
+
+
+@pytest.mark.parametrize("args", [["assess", "FB-1"], ["purge", "--older-than", "1 day"], ["list"]])
+def test_triage_never_makes_a_store_of_another_sqlite_file(tri, tmp_path, args):
+    foreign = tmp_path / "accounts.db"
+    with contextlib.closing(sqlite3.connect(foreign)) as db:
+        db.execute("CREATE TABLE accounts (id TEXT)")
+        db.commit()
+    result = tri.run("feedback", *args, store=foreign)
+    assert result.code == 2 and "is not a feedback store" in result.err
+    with contextlib.closing(sqlite3.connect(foreign)) as db:
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert tables == {"accounts"} and db.execute("PRAGMA user_version").fetchone()[0] == 0
 
 
 def test_the_store_is_the_option_else_the_environment_else_under_the_root(tri, monkeypatch, tmp_path):
@@ -495,7 +509,8 @@ def test_backup_refuses_links_the_store_itself_and_missing_folders(tri, tmp_path
     result = tri.run("feedback", "backup", str(link))
     assert result.code == 2 and "is a link, not a file" in result.err
     assert link.is_symlink() and elsewhere.read_text() == "keep me"
-    for own in (tri.store, tri.store.with_name("store.sqlite3-wal")):
+    # Companions SQLite has not made (yet) count too: a backup there would be taken for the store's own.
+    for own in (tri.store, *(tri.store.with_name(f"store.sqlite3-{s}") for s in ("wal", "shm", "journal"))):
         result = tri.run("feedback", "backup", str(own))
         assert result.code == 2 and "is the feedback store's own file" in result.err
     result = tri.run("feedback", "backup", str(tmp_path / "no" / "such" / "b.sqlite3"))
