@@ -311,3 +311,13 @@ def backup(store: Store, target: Path) -> None:
         if same:
             raise KBError(f"{target} is the feedback store's own file; back it up to another file")
     write_atomic_by(target, store.backup, new_mode=0o600)
+
+
+def silence(item: dict[str, Any]) -> str:
+    """What to show for an item with no text. A gap always has a question and a "yes" with nothing said
+    stays a vote, so either without text lost it to `purge` (retention); a "no" may have come without one."""
+    if item["kind"] == "gap":
+        return "(its question was deleted under the retention rule)"
+    if item["helpful"]:
+        return '(a "yes"; its comment was deleted under the retention rule)'
+    return '(a "no", nothing said)'

@@ -467,6 +467,9 @@ def test_purge_deletes_the_text_of_older_items_only(tri):
     assert tri.run("feedback", "purge", "--older-than", "7 weeks").out == \
         "purged the text of 1 item sent before 2026-10-04\n"  # GAP-3; FB-1 has nothing left, FB-2 never had
     assert tri.item("GAP-3")["text"] is None and tri.item("GAP-3")["product"] is None
+    said = "its question was deleted under the retention rule"
+    assert said in tri.run("feedback", "show", "GAP-3").out
+    assert "GAP-3" in tri.run("digest").out and said in tri.run("digest").out
     assert tri.run("feedback", "stats", "--format", "json").json()["states"]["new"] == 5  # the items stay
     assert tri.run("feedback", "purge", "--older-than", "180 days").out == \
         "purged the text of 0 items sent before 2026-05-26\n"
@@ -534,8 +537,9 @@ def test_the_digest_gives_each_owner_their_open_feedback_and_gaps(tri):
     board = next(o for o in data["owners"] if o["owner"] == "team:gov-board")
     assert board["items"] == [] and board["recipients"] == ["ines@kestrel.example"]  # nothing due, still there
     assert board["feedback"] == [{
-        "id": "GAP-3", "kind": "gap", "gap_kind": "cannot", "state": "new", "created": "2026-10-01T09:30:00Z",
-        "age_days": 52, "doc": None, "title": None, "version": None, "text": REFUND, "url": None}]
+        "id": "GAP-3", "kind": "gap", "gap_kind": "cannot", "helpful": None, "state": "new",
+        "created": "2026-10-01T09:30:00Z", "age_days": 52, "doc": None, "title": None, "version": None,
+        "text": REFUND, "url": None}]
     uma = next(o for o in data["owners"] if o["owner"] == "person:uma")
     assert uma["feedback"][0]["url"] == "sops/prc-fld-001/" and uma["feedback"][0]["state"] == "assessed"
     md = tri.run("digest").out
