@@ -34,7 +34,7 @@ from .findings import printable
 from .kb import KnowledgeBase
 from .loop.location import missing_message
 from .loop.store import Item
-from .loop.triage import GAP_LABEL, age_days, one_line, owner_of, silence
+from .loop.triage import GAP_LABEL, age_days, iso, one_line, owner_of, silence
 from .output import envelope
 from .reviews import STATE_LABEL, ReviewItem, review_items
 
@@ -83,7 +83,7 @@ def digest(kb: KnowledgeBase, today: dt.date, within: int, feedback: Feedback | 
         entry = kb.docs.get(fb.doc) if fb.doc else None
         said.setdefault(owner_of(kb, fb), []).append({
             "id": fb.ref, "kind": fb.kind, "gap_kind": fb.gap_kind, "helpful": fb.helpful, "state": fb.state,
-            "created": fb.created.isoformat().replace("+00:00", "Z"), "age_days": age_days(fb, today),
+            "created": iso(fb.created), "age_days": age_days(fb, today),
             "doc": fb.doc, "title": entry.model.title if entry else None, "version": fb.version, "text": fb.text,
             "url": kb.config.url(f"sops/{entry.model.id.lower()}/") if entry else None,
         })

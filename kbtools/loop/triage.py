@@ -64,8 +64,8 @@ def item_data(kb: KnowledgeBase, item: Item) -> dict[str, Any]:
         "id": item.ref,
         "kind": item.kind,
         "state": item.state,
-        "created": item.created.isoformat().replace("+00:00", "Z"),
-        "updated": item.updated.isoformat().replace("+00:00", "Z"),
+        "created": iso(item.created),
+        "updated": iso(item.updated),
         "audience": item.audience,
         "doc": item.doc,
         "title": entry.model.title if entry else None,
@@ -247,7 +247,7 @@ def one_line(text: str | None, limit: int = ONE_LINE) -> str:
 
 
 def event_data(event: Event) -> dict[str, Any]:
-    return {"at": _iso(event.at), "state": event.state, "by": event.by, "note": event.note}
+    return {"at": iso(event.at), "state": event.state, "by": event.by, "note": event.note}
 
 
 def row(kb: KnowledgeBase, item: Item, today: dt.date, events: Sequence[Event] | None = None) -> dict[str, Any]:
@@ -258,7 +258,8 @@ def row(kb: KnowledgeBase, item: Item, today: dt.date, events: Sequence[Event] |
     return data
 
 
-def _iso(moment: dt.datetime) -> str:
+def iso(moment: dt.datetime) -> str:
+    """A store time as JSON shows it: `2026-11-22T09:30:00Z`."""
     return moment.isoformat().replace("+00:00", "Z")
 
 
