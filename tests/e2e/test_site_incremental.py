@@ -9,26 +9,23 @@ serve`, where the plugin lives on from one build to the next.
 from __future__ import annotations
 
 import gzip
-import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import SITE_TODAY, copy_site_kb
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
+
+from conftest import SITE_TODAY, copy_site_kb
 
 SERVE_URL = "http://127.0.0.1:8001/"
 
 
 @pytest.fixture(autouse=True)
-def _build_date(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _build_date(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KB_TODAY", SITE_TODAY)
     monkeypatch.setenv("KB_AUDIENCE", "internal")
     monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
-    yield
-    logging.getLogger("mkdocs").handlers[:] = [h for h in logging.getLogger("mkdocs").handlers
-                                               if not isinstance(h, logging.FileHandler)]
 
 
 def preview_build(root: Path, site: Path, *, dirty: bool, start: bool = False) -> None:
