@@ -44,6 +44,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jinja2.bccache import Bucket, BytecodeCache
+
 from ..config import WATCHED
 
 Signature = dict[str, tuple[int, int]]  # file (relative to the root) -> (mtime in ns, size)
@@ -124,3 +126,20 @@ def search_entries(index: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
 def search_index_text(config: Mapping[str, Any], entries: list[dict[str, Any]]) -> str:
     """The search index as Material's search plugin writes it."""
     return json.dumps({"config": config, "docs": entries}, separators=(",", ":"), default=str)
+
+
+class TemplateCodeCache(BytecodeCache):
+    """The theme's templates compiled once per serve: MkDocs makes a new Jinja environment for every
+    build, which would compile them again. Jinja keys each entry on the template's source, so an
+    edited override is compiled anew."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        found = self.code.get(bucket.key)
+        if found is not None:
+            bucket.bytecode_from_string(found)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()

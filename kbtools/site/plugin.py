@@ -54,7 +54,7 @@ from ..config import WATCHED, resolve_today
 from ..findings import Finding, KBError
 from ..load.limits import DEFAULT as DEFAULT_LIMITS
 from ..load.limits import Limits, text_findings
-from ..load.loader import load
+from ..load.loader import ParseCache, load
 from . import manifest, urls
 from .annotate import Annotator, LeakGuard, rewrite_id_links
 from .clashes import clashes
@@ -63,7 +63,16 @@ from .docfiles import AUDIENCE_NAMES, FileAudiences, training_files
 from .downloads import write_checklists, write_pages_api, write_status
 from .feedback import page_data
 from .htmltext import as_html, fragment_as_html
-from .incremental import PageState, State, changed, digest, search_entries, search_index_text, signature
+from .incremental import (
+    PageState,
+    State,
+    TemplateCodeCache,
+    changed,
+    digest,
+    search_entries,
+    search_index_text,
+    signature,
+)
 from .nav import build_nav
 from .pages import SitePage, all_pages
 from .redirects import add_redirect
@@ -133,6 +142,8 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         # Dirty builds (`mkdocs serve --dirty`): rebuild only the pages whose output changes (incremental).
         self.incremental = False
         self.state = State()
+        self.parsed: ParseCache | None = None  # incremental builds: the YAML of unchanged files is not parsed again
+        self.compiled = TemplateCodeCache()  # and the theme's templates are not compiled again
         self.site_key = ""  # what every page's output depends on (incremental builds)
         self.doc_urls: list[str] = []  # the pages in the order MkDocs builds them (the search index's)
 
@@ -140,6 +151,8 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         self.dev = command == "serve"
         self.incremental = dirty
         self.state = State()
+        self.parsed = ParseCache() if dirty else None
+        self.compiled = TemplateCodeCache()
 
     # -- the knowledge base ------------------------------------------------------
 
@@ -178,7 +191,7 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
     def _load(self, config: MkDocsConfig, audience: str, today: dt.date) -> None:
         """Load, check and filter the knowledge base."""
         try:
-            kb = load(self.root)
+            kb = load(self.root, self.parsed)
         except KBError as exc:
             raise PluginError(f"kb: {exc}") from None
         if audience not in kb.config.audiences:
@@ -389,6 +402,7 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
     @event_priority(-100)
     def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
         if self.incremental:
+            env.bytecode_cache = self.compiled
             self._restore(files)
         # The theme's inline scripts, from its templates (never from a finished page), for the CSP.
         context = {"config": config, "features": config.theme.get("features") or [], "page": None}
