@@ -166,7 +166,6 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
             self.state.start()
             sources = signature(root)
             edited = changed(self.state.sources, sources)
-            self.state.sources = sources
             _forget_search_index(config)
         else:
             self.policies = {}
@@ -175,6 +174,8 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
                 or view.today != today):
             self.root = root
             self._load(config, audience, today)
+        if self.incremental:
+            self.state.sources = sources  # only once they loaded: a build that failed to load is not skipped
         if not self.dev:  # `mkdocs serve` points site_url at the address it serves on; keep that
             config.site_url = _site_url(config.site_url, self.kb_site_url)
         self.sanitizer = own_class_sanitizer(config)
@@ -265,6 +266,7 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         self.site_key = digest(
             self.view.audience, self.view.today, self.dev, config.site_url, config_text, assets,
             self.annotator.titles, sorted(self.url_of.items()), self.redirect_src,
+            self.guard.pattern.pattern if self.guard and self.guard.pattern else None,  # what the guard looks for
             config.nav, in_nav, own,  # the navigation as the theme prints it
         )
         for file in files:

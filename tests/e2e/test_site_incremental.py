@@ -93,27 +93,54 @@ EDITS: dict[str, Callable[[Path], None]] = {
 }
 
 
-@pytest.mark.parametrize("name", list(EDITS))
-def test_an_incremental_build_ends_with_the_files_of_a_full_build(tmp_path: Path, name: str) -> None:
+def preview_session(tmp_path: Path, change: Callable[[Path], None], unrelated: str,
+                    after: Callable[[], None] = lambda: None) -> tuple[Path, Path]:
+    """A first build, `change`, its quick build (which must leave the page `unrelated` alone) and its
+    catch-up build (then `after`); then a full build of the changed files. Returns both site folders."""
     root = copy_site_kb(tmp_path / "kb")
     site = tmp_path / "preview"
     preview_build(root, site, dirty=True, start=True)
-    before = site_files(site)
-    unrelated = site / "sops/art-dsk-001/index.html"
-    written = unrelated.stat().st_mtime_ns
-
-    EDITS[name](root)
+    kept = site / unrelated
+    written = kept.stat().st_mtime_ns
+    change(root)
     preview_build(root, site, dirty=True)  # the save's quick build
-    if name == "body":
-        assert "Call the customer the day before every visit." in (site / "sops/prc-fld-001/index.html").read_text(
-            encoding="utf-8")
-    assert unrelated.stat().st_mtime_ns == written, "the quick build rebuilt a page the edit does not touch"
+    assert kept.stat().st_mtime_ns == written, "the quick build rebuilt a page the edit does not touch"
     preview_build(root, site, dirty=True)  # the catch-up build
-
+    after()
     full = tmp_path / "full"
     preview_build(root, full, dirty=False, start=True)
+    return site, full
+
+
+def assert_same_files(site: Path, full: Path) -> None:
     after, expected = site_files(site), site_files(full)
     assert sorted(after) == sorted(expected)
     different = [rel for rel in expected if after[rel] != expected[rel]]
     assert different == [], f"differ from a full build: {different[:10]}"
-    assert after != before
+
+
+@pytest.mark.parametrize("name", list(EDITS))
+def test_an_incremental_build_ends_with_the_files_of_a_full_build(tmp_path: Path, name: str) -> None:
+    unchanged = copy_site_kb(tmp_path / "before")
+    preview_build(unchanged, tmp_path / "before-site", dirty=False, start=True)
+    site, full = preview_session(tmp_path, EDITS[name], "sops/art-dsk-001/index.html")
+    assert_same_files(site, full)
+    assert site_files(site) != site_files(tmp_path / "before-site")  # the edit shows
+
+
+def test_the_public_preview_scans_every_page_again_when_a_document_leaves_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setenv("KB_AUDIENCE", "public")
+    leaks: list[str] = []
+
+    def make_internal(root: Path) -> None:  # ART-DSK-001's body names it: the leak guard must say so
+        edit(root, "sops/desk/ART-DSK-002.md", "audience: public", "audience: internal")
+        caplog.clear()
+
+    def seen() -> None:
+        leaks.extend(r.getMessage() for r in caplog.records if "which is not public content" in r.getMessage())
+
+    site, full = preview_session(tmp_path, make_internal, "glossary/index.html", after=seen)
+    assert_same_files(site, full)
+    assert not (site / "sops/art-dsk-002/index.html").exists()
+    assert any("page sops/art-dsk-001.md" in m and "ART-DSK-002" in m for m in leaks), leaks
