@@ -14,7 +14,7 @@ JSON shape (stable while `version` is 1; keys are only ever added):
                  "items": [{"kind": "sop", "id": "SOP-CSC-001", "title": "...",
                             "state": "overdue", "due": "2026-05-02", "days_left": -204,
                             "url": "https://kb.example/sops/sop-csc-001/"}],
-                 "feedback": [{"id": "FB-12", "kind": "feedback", "gap_kind": null, "state": "new",
+                 "feedback": [{"id": "FB-12", "kind": "feedback", "gap_kind": null, "helpful": false, "state": "new",
                                "created": "2026-10-01T09:30:00Z", "age_days": 52,
                                "doc": "SOP-CSC-001", "title": "...", "version": "1.2",
                                "text": "...", "url": "https://kb.example/sops/sop-csc-001/"}]}]}
@@ -34,7 +34,7 @@ from .findings import printable
 from .kb import KnowledgeBase
 from .loop.location import missing_message
 from .loop.store import Item
-from .loop.triage import GAP_LABEL, age_days, one_line, owner_of
+from .loop.triage import GAP_LABEL, age_days, iso, one_line, owner_of, silence
 from .output import envelope
 from .reviews import STATE_LABEL, ReviewItem, review_items
 
@@ -82,8 +82,8 @@ def digest(kb: KnowledgeBase, today: dt.date, within: int, feedback: Feedback | 
     for fb in found or ():
         entry = kb.docs.get(fb.doc) if fb.doc else None
         said.setdefault(owner_of(kb, fb), []).append({
-            "id": fb.ref, "kind": fb.kind, "gap_kind": fb.gap_kind, "state": fb.state,
-            "created": fb.created.isoformat().replace("+00:00", "Z"), "age_days": age_days(fb, today),
+            "id": fb.ref, "kind": fb.kind, "gap_kind": fb.gap_kind, "helpful": fb.helpful, "state": fb.state,
+            "created": iso(fb.created), "age_days": age_days(fb, today),
             "doc": fb.doc, "title": entry.model.title if entry else None, "version": fb.version, "text": fb.text,
             "url": kb.config.url(f"sops/{entry.model.id.lower()}/") if entry else None,
         })
@@ -135,7 +135,7 @@ def _said(item: dict[str, Any]) -> str:
         doc = f"{item['doc']}: {_md(item['title'])}" if item["title"] else _md(printable(item["doc"]))
         line += f", on [{doc}]({item['url']})" if item["url"] else f", on {doc}"
     text = one_line(item["text"])
-    return line + (f": {_md(printable(text))}" if text else ': (a "no", nothing said)')
+    return line + f": {_md(printable(text)) if text else _md(silence(item))}"
 
 
 def markdown(data: dict[str, Any]) -> str:

@@ -17,6 +17,8 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from .findings import printable
+
 FORMAT_VERSION = 1
 
 
@@ -36,9 +38,14 @@ def json_report(today: dt.date | str, **fields: Any) -> str:
 
 
 def text_table(rows: list[list[str]]) -> list[str]:
-    """Rows (the header first) as lines: columns padded to their widest cell, the last one free."""
+    """Rows (the header first) as lines: columns padded to their widest cell, the last one free.
+
+    Every cell is printed through `printable` (a title from a file may hold terminal escapes);
+    cells a caller escaped already come out the same.
+    """
     if not rows:
         return []
+    rows = [[printable(cell) for cell in row] for row in rows]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)) + "  " + row[-1] for row in rows]
     return [line.rstrip() for line in lines]

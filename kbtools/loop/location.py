@@ -36,4 +36,4 @@ def open_existing(path: Path, *, read_only: bool = False) -> Store:
     """The store at `path`, which must exist (only `kb serve` creates one): a KBError (exit 2) when it does not."""
     if not path.is_file():
         raise KBError(missing_message(path))
-    return Store(path, create=False, read_only=read_only)
+    return Store(path, create=False, read_only=read_only, migrate=False)

@@ -14,7 +14,7 @@ from typing import Any
 from ..findings import printable
 from ..output import csv_text, text_table
 from .store import STATES
-from .triage import GAP_LABEL, one_line
+from .triage import GAP_LABEL, one_line, silence
 
 # The CSV columns of `list` and `export`: every field of an item (`triage.row`), in its order.
 ITEM_COLUMNS = (
@@ -39,11 +39,7 @@ def _kind(row: dict[str, Any]) -> str:
 
 
 def _said(row: dict[str, Any]) -> str:
-    if row["text"]:
-        return printable(one_line(row["text"]))
-    if row["kind"] == "gap":
-        return "(nothing asked)"
-    return '(a "yes", nothing said)' if row["helpful"] else '(a "no", nothing said)'
+    return printable(one_line(row["text"])) if row["text"] else silence(row)
 
 
 def _count(rows: Sequence[dict[str, Any]]) -> str:
@@ -99,7 +95,7 @@ def show_text(row: dict[str, Any]) -> str:
     width = max(len(name) for name, _ in fields) + 2
     lines += [f"{name + ':':<{width}}{value}" for name, value in fields]
     lines += ["", "question:" if row["kind"] == "gap" else "comment:"]
-    lines += [f"  {printable(line)}" for line in (row["text"] or "").splitlines()] or ["  (nothing said)"]
+    lines += [f"  {printable(line)}" for line in (row["text"] or "").splitlines()] or [f"  {silence(row)}"]
     lines += ["", "history:"]
     history = [[e["at"], e["state"], shown(e["by"]), shown(e["note"]) if e["note"] else ""] for e in row["events"]]
     lines += [f"  {line}" for line in text_table(history)]

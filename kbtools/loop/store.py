@@ -21,6 +21,7 @@ import contextlib
 import datetime as dt
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -198,7 +199,10 @@ def _item(row: sqlite3.Row) -> Item:
 class Store:
     """One SQLite store. `read_only` opens it without writing; `max_pages` caps its size (SQLite's page count)."""
 
-    def __init__(self, path: Path, *, create: bool = True, read_only: bool = False, max_pages: int | None = None):
+    def __init__(self, path: Path, *, create: bool = True, read_only: bool = False, max_pages: int | None = None,
+                 migrate: bool = True):
+        """`migrate=False`: a store of an older schema is still brought up to date, but an empty or
+        foreign SQLite file is refused rather than made a store."""
         self.path = path
         self.read_only = read_only
         self.max_pages = max_pages
@@ -207,12 +211,15 @@ class Store:
         self._local = threading.local()
         self._opened: list[sqlite3.Connection] = []
         self._opened_lock = threading.Lock()
+        self._write_lock = threading.Lock()
         if not create and not path.is_file():
             raise StoreError(f"no feedback store at {path}")
         try:
             if not read_only:
                 path.parent.mkdir(parents=True, exist_ok=True)
             self._uri = f"{path.resolve().as_uri()}?mode={'ro' if read_only else 'rwc'}"
+            if not migrate and self._schema() == 0:  # an empty or foreign file: only the service makes one a store
+                raise StoreError(f"{path} is not a feedback store (kb serve creates one)")
             self._migrate(read_only)
         except (sqlite3.Error, OSError, StoreError) as exc:
             self.close()
@@ -282,8 +289,18 @@ class Store:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction within BUSY_TIMEOUT_MS in all, however many threads wait before it.
+
+        This process's writers queue on a lock (SQLite's own busy wait polls with sleeps, slow
+        between threads); whatever of the time is left is SQLite's, for writers in other processes.
+        """
+        budget = BUSY_TIMEOUT_MS / 1000
+        deadline = time.monotonic() + budget
+        if not self._write_lock.acquire(timeout=budget):
+            raise StoreError(f"the feedback store {self.path} is busy: no write got through in {budget:g} s")
         try:
             db = self._db
+            db.execute(f"PRAGMA busy_timeout = {max(1, round((deadline - time.monotonic()) * 1000))}")
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield db
@@ -294,6 +311,8 @@ class Store:
                 raise
         except sqlite3.Error as exc:
             raise StoreError(f"the feedback store {self.path} cannot be written: {exc}") from None
+        finally:
+            self._write_lock.release()
 
     def _query(self, sql: str, args: Sequence[object] = ()) -> list[sqlite3.Row]:
         try:

@@ -64,8 +64,8 @@ def item_data(kb: KnowledgeBase, item: Item) -> dict[str, Any]:
         "id": item.ref,
         "kind": item.kind,
         "state": item.state,
-        "created": item.created.isoformat().replace("+00:00", "Z"),
-        "updated": item.updated.isoformat().replace("+00:00", "Z"),
+        "created": iso(item.created),
+        "updated": iso(item.updated),
         "audience": item.audience,
         "doc": item.doc,
         "title": entry.model.title if entry else None,
@@ -247,7 +247,7 @@ def one_line(text: str | None, limit: int = ONE_LINE) -> str:
 
 
 def event_data(event: Event) -> dict[str, Any]:
-    return {"at": _iso(event.at), "state": event.state, "by": event.by, "note": event.note}
+    return {"at": iso(event.at), "state": event.state, "by": event.by, "note": event.note}
 
 
 def row(kb: KnowledgeBase, item: Item, today: dt.date, events: Sequence[Event] | None = None) -> dict[str, Any]:
@@ -258,7 +258,8 @@ def row(kb: KnowledgeBase, item: Item, today: dt.date, events: Sequence[Event] |
     return data
 
 
-def _iso(moment: dt.datetime) -> str:
+def iso(moment: dt.datetime) -> str:
+    """A store time as JSON shows it: `2026-11-22T09:30:00Z`."""
     return moment.isoformat().replace("+00:00", "Z")
 
 
@@ -302,8 +303,22 @@ def _department_name(kb: KnowledgeBase, dept: str | None) -> str | None:
 
 def backup(store: Store, target: Path) -> None:
     """An online backup of the store written to `target` atomically; never over the store itself."""
-    for own in (store.path, *(store.path.with_name(store.path.name + s) for s in ("-wal", "-shm", "-journal"))):
+    owns = (store.path, *(store.path.with_name(store.path.name + s) for s in ("-wal", "-shm", "-journal")))
+    for own in owns:
+        # By name (SQLite creates the companions when it needs them) and, for links, by file.
+        same = os.path.abspath(own) == os.path.abspath(target)
         with contextlib.suppress(OSError):
-            if os.path.samefile(own, target):
-                raise KBError(f"{target} is the feedback store's own file; back it up to another file")
+            same = same or os.path.samefile(own, target)
+        if same:
+            raise KBError(f"{target} is the feedback store's own file; back it up to another file")
     write_atomic_by(target, store.backup, new_mode=0o600)
+
+
+def silence(item: dict[str, Any]) -> str:
+    """What to show for an item with no text. A gap always has a question and a "yes" with nothing said
+    stays a vote, so either without text lost it to `purge` (retention); a "no" may have come without one."""
+    if item["kind"] == "gap":
+        return "(its question was deleted under the retention rule)"
+    if item["helpful"]:
+        return '(a "yes"; its comment was deleted under the retention rule)'
+    return '(a "no", nothing said)'

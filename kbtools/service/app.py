@@ -37,6 +37,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..authority import holds
 from ..digest import recipients
 from ..kb import KnowledgeBase
 from ..loop.store import NewItem, Store, StoreError
@@ -217,12 +218,16 @@ def build_app(service: Service) -> Starlette:
         return JSONResponse({"doc": doc, **summary, "url": f"service/documents/{doc}/"})
 
     async def dashboard(request: Request) -> Response:
+        if refusal := _reader_refused(service, request, None):
+            return refusal
         return await _page(live.dashboard_page, service)
 
     async def document(request: Request) -> Response:
         doc = request.path_params["doc"]
         if doc not in service.view.docs:
             return HTMLResponse(live.not_found_page(service.kb, doc), status_code=404)
+        if refusal := _reader_refused(service, request, doc):
+            return refusal
         return await _page(live.document_page, service, doc)
 
     routes: list[Route | Mount] = [
@@ -272,6 +277,28 @@ class SiteFiles(StaticFiles):
             if found is not None and stat.S_ISREG(found.st_mode):
                 return FileResponse(full, stat_result=found, status_code=404)
             return PlainTextResponse("Not Found", status_code=404)
+
+
+def _reader_refused(service: Service, request: Request, doc: str | None) -> Response | None:
+    """The comments on the live pages are for the governing team, and a document's also for its owner.
+
+    Where the service knows who is reading (an identity header from the trusted proxy), anyone else
+    gets 403; without identities (local use, or a proxy that admits only the KMT) the pages are open.
+    """
+    if service.settings.identity_header is None:
+        return None
+    try:
+        who = identity(request, service.settings, service.kb)
+    except Refused as exc:
+        return HTMLResponse(live.message_page("Not allowed", str(exc)), status_code=exc.status)
+    person = (who.person or "").removeprefix("person:")
+    owners = [f"team:{service.kb.config.kmt_team}"] + ([service.view.docs[doc].model.owner] if doc else [])
+    if person and any(holds(service.kb, person, ref) for ref in owners):
+        return None
+    shown = who.sender or "a reader the proxy did not name"
+    return HTMLResponse(live.message_page(
+        "Not allowed", f"The feedback pages are for the Knowledge Management Team and each document's owner; "
+                       f"{shown} is neither."), status_code=403)
 
 
 async def _page(render: Callable[..., str], service: Service, *args: Any) -> Response:

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from markupsafe import Markup
-
 from ..kb import KnowledgeBase
 from ..loop.store import CLOSED_STATES, OPEN_STATES, Item, Store, now
 from ..loop.triage import department_of, doc_department, doc_owner, owner_of
@@ -120,12 +118,13 @@ def document_page(service: Service, doc: str) -> str:
                    owner_name=kb.display_name(entry.model.owner))
 
 
+def message_page(title: str, message: str) -> str:
+    return _env().get_template("message.html").render(title=title, message=message, stylesheets=())
+
+
 def not_found_page(kb: KnowledgeBase, doc: str) -> str:
-    return _env().get_template("message.html").render(
-        title="Not found", message=Markup("There is no document {} on this site.").format(doc), stylesheets=())
+    return message_page("Not found", f"There is no document {doc} on this site.")
 
 
 def unavailable_page(kb: KnowledgeBase) -> str:
-    return _env().get_template("message.html").render(
-        title="Feedback unavailable", message="The feedback store cannot be read just now; try again shortly.",
-        stylesheets=())
+    return message_page("Feedback unavailable", "The feedback store cannot be read just now; try again shortly.")

@@ -58,7 +58,7 @@ from ..load.loader import ParseCache, load
 from . import manifest, urls
 from .annotate import Annotator, LeakGuard, rewrite_id_links
 from .clashes import clashes
-from .csp import ThemeScripts, add_policy, header_policy
+from .csp import ThemeScripts, add_policy, header_policy, template_names
 from .docfiles import AUDIENCE_NAMES, FileAudiences, training_files
 from .downloads import write_checklists, write_pages_api, write_status
 from .feedback import page_data
@@ -77,7 +77,7 @@ from .nav import build_nav
 from .pages import SitePage, all_pages
 from .redirects import add_redirect
 from .render import Links, anchor_ids, toc_entries
-from .sanitize import Sanitizer, site_classes
+from .sanitize import Sanitizer, site_classes, template_ids
 from .view import AUDIENCES, SEEN_BY, SiteView, build_view
 
 if TYPE_CHECKING:
@@ -568,7 +568,8 @@ def own_class_sanitizer(config: MkDocsConfig) -> Sanitizer:
         (p.read_text(encoding="utf-8") for p in own_css if p.is_file()),
         (p.read_text(encoding="utf-8") for p in theme_css),
     )
-    return Sanitizer(classes, prefixes)
+    ids = template_ids(p.read_text(encoding="utf-8") for p in template_names(config.theme.dirs).values())
+    return Sanitizer(classes, prefixes, ids)
 
 
 def _forget_search_index(config: MkDocsConfig) -> None:

@@ -126,18 +126,31 @@ def site_classes(templates: Iterable[str], stylesheets: Iterable[str],
     return frozenset(classes - theme), tuple(sorted(p for p in prefixes if p not in theme))
 
 
-class Sanitizer:
-    """`clean`, and the site's own classes dropped from every element."""
+_ID_ATTR = re.compile(r"""\bid=(["'])([^"'{}]+)\1""")
 
-    def __init__(self, own_classes: Iterable[str] = (), own_prefixes: Iterable[str] = ()):
+
+def template_ids(sources: Iterable[str]) -> frozenset[str]:
+    """The fixed element ids the theme's templates give (`__config`, `__drawer`, ...): a body that repeats
+    one would be what the theme's script finds first (`#__config` holds the theme's settings)."""
+    return frozenset(m[1] for source in sources for m in _ID_ATTR.findall(source))
+
+
+class Sanitizer:
+    """`clean`, and the site's own classes and the theme's own ids dropped from every element."""
+
+    def __init__(self, own_classes: Iterable[str] = (), own_prefixes: Iterable[str] = (),
+                 theme_ids: Iterable[str] = ()):
         self.own_classes = frozenset(own_classes)
         self.own_prefixes = tuple(own_prefixes)
+        self.theme_ids = frozenset(theme_ids)
         self._cleaner = _cleaner(self._filter)
 
     def _filter(self, element: str, attribute: str, value: str) -> str | None:
         if attribute == "class":
             kept = [c for c in value.split() if c not in self.own_classes and not c.startswith(self.own_prefixes)]
             return " ".join(kept) or None
+        if attribute == "id" and value in self.theme_ids:
+            return None
         return _same_site_images(element, attribute, value)
 
     def clean(self, html: str) -> str:

@@ -160,7 +160,11 @@ def build_view(kb: KnowledgeBase, audience: str, today: dt.date) -> SiteView:
     view.kmt_name = kb.display_name(kmt)
     if kb.config.feedback.fallback == "mailto":  # the feedback links name the owners' addresses
         owners = {e.model.owner for e in view.docs.values()} | {kmt}
-        view.recipients = {ref: recipients(kb, ref) for ref in sorted(owners)}
+        # A public page names only the people the audience's view has (those its documents name):
+        # a team's other members' addresses stay off the customers' site.
+        shown = {p.model.email for p in view.people.values()}
+        view.recipients = {ref: [a for a in recipients(kb, ref) if view.internal or a in shown]
+                           for ref in sorted(owners)}
     return view
 
 

@@ -778,3 +778,14 @@ def test_reviews_list_unconfirmed_glossary_entries(kb):
     assert "org/glossary.yaml:5  SOP: The expansion is assumed." in text
     _, mine = reviews(kb, "--owner", "person:alice")
     assert mine["unconfirmed_terms"] == []  # an owner's report: their items only
+
+
+@pytest.mark.parametrize("command", [["reviews"], ["owners"]])
+def test_text_tables_show_a_title_with_terminal_escapes_escaped(kb, command):
+    path = kb.root / "sops/ops/SOP-OPS-001.md"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "title: Review an account", 'title: "Review \\e[2J\\e]0;owned\\a an account"'), encoding="utf-8")
+    result = kb.run(*command)
+    assert "\x1b" not in result.out and "\x07" not in result.out
+    if command == ["reviews"]:
+        assert "Review \\x1b[2J\\x1b]0;owned\\x07 an account" in result.out

@@ -14,6 +14,7 @@ store a real SQLite file filled through the store's own API, as `kb serve` fills
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -114,6 +115,19 @@ def test_a_missing_store_is_never_created_by_triage(tri, tmp_path, args):
     default = tri.run("feedback", *args, store=False)  # nothing at <root>/.kb/store.sqlite3 either
     assert default.code == 2 and f"no feedback store at {tri.root / '.kb' / 'store.sqlite3'};" in default.err
     assert not (tri.root / ".kb").exists()
+
+
+@pytest.mark.parametrize("args", [["assess", "FB-1"], ["purge", "--older-than", "1 day"], ["list"]])
+def test_triage_never_makes_a_store_of_another_sqlite_file(tri, tmp_path, args):
+    foreign = tmp_path / "accounts.db"
+    with contextlib.closing(sqlite3.connect(foreign)) as db:
+        db.execute("CREATE TABLE accounts (id TEXT)")
+        db.commit()
+    result = tri.run("feedback", *args, store=foreign)
+    assert result.code == 2 and "is not a feedback store" in result.err
+    with contextlib.closing(sqlite3.connect(foreign)) as db:
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert tables == {"accounts"} and db.execute("PRAGMA user_version").fetchone()[0] == 0
 
 
 def test_the_store_is_the_option_else_the_environment_else_under_the_root(tri, monkeypatch, tmp_path):
@@ -453,6 +467,9 @@ def test_purge_deletes_the_text_of_older_items_only(tri):
     assert tri.run("feedback", "purge", "--older-than", "7 weeks").out == \
         "purged the text of 1 item sent before 2026-10-04\n"  # GAP-3; FB-1 has nothing left, FB-2 never had
     assert tri.item("GAP-3")["text"] is None and tri.item("GAP-3")["product"] is None
+    said = "its question was deleted under the retention rule"
+    assert said in tri.run("feedback", "show", "GAP-3").out
+    assert "GAP-3" in tri.run("digest").out and said in tri.run("digest").out
     assert tri.run("feedback", "stats", "--format", "json").json()["states"]["new"] == 5  # the items stay
     assert tri.run("feedback", "purge", "--older-than", "180 days").out == \
         "purged the text of 0 items sent before 2026-05-26\n"
@@ -495,7 +512,8 @@ def test_backup_refuses_links_the_store_itself_and_missing_folders(tri, tmp_path
     result = tri.run("feedback", "backup", str(link))
     assert result.code == 2 and "is a link, not a file" in result.err
     assert link.is_symlink() and elsewhere.read_text() == "keep me"
-    for own in (tri.store, tri.store.with_name("store.sqlite3-wal")):
+    # Companions SQLite has not made (yet) count too: a backup there would be taken for the store's own.
+    for own in (tri.store, *(tri.store.with_name(f"store.sqlite3-{s}") for s in ("wal", "shm", "journal"))):
         result = tri.run("feedback", "backup", str(own))
         assert result.code == 2 and "is the feedback store's own file" in result.err
     result = tri.run("feedback", "backup", str(tmp_path / "no" / "such" / "b.sqlite3"))
@@ -519,8 +537,9 @@ def test_the_digest_gives_each_owner_their_open_feedback_and_gaps(tri):
     board = next(o for o in data["owners"] if o["owner"] == "team:gov-board")
     assert board["items"] == [] and board["recipients"] == ["ines@kestrel.example"]  # nothing due, still there
     assert board["feedback"] == [{
-        "id": "GAP-3", "kind": "gap", "gap_kind": "cannot", "state": "new", "created": "2026-10-01T09:30:00Z",
-        "age_days": 52, "doc": None, "title": None, "version": None, "text": REFUND, "url": None}]
+        "id": "GAP-3", "kind": "gap", "gap_kind": "cannot", "helpful": None, "state": "new",
+        "created": "2026-10-01T09:30:00Z", "age_days": 52, "doc": None, "title": None, "version": None,
+        "text": REFUND, "url": None}]
     uma = next(o for o in data["owners"] if o["owner"] == "person:uma")
     assert uma["feedback"][0]["url"] == "sops/prc-fld-001/" and uma["feedback"][0]["state"] == "assessed"
     md = tri.run("digest").out

@@ -12,25 +12,20 @@ from collections.abc import Iterator
 
 import pytest
 
-from chromium import ARGS, CHROMIUM, require_chromium
+from chromium import browser, require_chromium
 from conftest import SITE_TODAY, run_kb
 from kbtools.loop.store import Store
 from service_util import running, settings_for
 
 require_chromium()
 
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, expect  # noqa: E402
 
 DOC, PAGE = "SOP-CARE-002", "sops/sop-care-002/"
 OWNER = "team:care-managers"
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield launched
-        launched.close()
+__all__ = ["browser"]  # the module's Chromium, from tests/chromium.py
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from service_util import running, settings_for
 DOC = "SOP-CARE-002"  # internal
 PUBLIC_DOC = "ART-DSK-001"
 PAGE = "/sops/sop-care-002/"
+OWNER_MEMBER = "petra"  # of team:care-managers, which owns DOC
 
 
 @pytest.fixture
@@ -465,3 +466,20 @@ def test_a_webhook_that_redirects_or_hangs_is_a_failed_delivery_and_never_holds_
         receiver.shutdown()
     assert "/elsewhere" not in hits  # the redirect was not followed
     assert hits[0] == "/hook"
+
+
+def test_with_identities_the_live_pages_are_for_the_kmt_and_the_documents_owner(sites, site_kb, tmp_path):
+    settings = settings_for(sites.kb, sites.internal, tmp_path / "s.sqlite3", identity_header="x-remote-user",
+                            trusted_proxies=parse_networks("127.0.0.1"))
+    with running(settings, site_kb) as service:
+        service.post("/api/v1/feedback", {"doc": DOC, "page": PAGE, "helpful": False, "comment": "private remark"})
+        as_user = {}
+        for user in ("ines", "omar", OWNER_MEMBER, None):
+            headers = {"X-Remote-User": user} if user else {}
+            as_user[user] = (service.get("/service/", headers).status,
+                             service.get(f"/service/documents/{DOC}/", headers))
+    assert as_user["ines"][0] == 200 and as_user["ines"][1].status == 200  # the governing team (gov-board)
+    assert as_user[OWNER_MEMBER][0] == 403 and as_user[OWNER_MEMBER][1].status == 200  # the document's owner
+    assert as_user["omar"][0] == 403 and as_user["omar"][1].status == 403
+    assert b"private remark" not in as_user["omar"][1].body
+    assert as_user[None][0] == 403

@@ -198,6 +198,21 @@ def test_with_the_mailto_fallback_the_widget_mails_the_owner(tmp_path):
         assert set(fields) == {"subject", "body"} and f"Document: {doc_id}" in fields["body"]
 
 
+
+def test_the_public_mailto_fallback_publishes_no_address_the_public_site_does_not_already_show(tmp_path):
+    root = copy_site_kb(tmp_path / "kb")
+    config = (root / "kb.yml").read_text(encoding="utf-8").replace("fallback: github", "fallback: mailto")
+    (root / "kb.yml").write_text(config, encoding="utf-8")
+    code, out = finish(mkdocs_build(root, tmp_path / "site", "public"))
+    assert code == 0, out
+    kb = load(root)
+    pages = "\n".join(p.read_text(encoding="utf-8") for p in (tmp_path / "site").rglob("*.html"))
+    hidden = [p.model.email for p in kb.people.values() if p.model.name not in pages]
+    assert hidden, "the fixture's public site names every person; the test would prove nothing"
+    for address in hidden:
+        assert address not in pages and address.replace("@", "%40") not in pages
+
+
 # -- the issue forms the links open -------------------------------------------------------------------
 
 ISSUE_FORMS = REPO / ".github" / "ISSUE_TEMPLATE"

@@ -194,6 +194,22 @@ def test_a_body_cannot_wear_the_sites_own_classes():
         assert kept in out
 
 
+
+def test_a_body_cannot_take_an_id_the_themes_script_looks_up():
+    """Material reads its settings from `#__config`: the first element with that id in the page wins."""
+    from mkdocs.config import load_config
+
+    from kbtools.site.plugin import own_class_sanitizer
+
+    sanitizer = own_class_sanitizer(load_config(str(SITE_FIXTURE / "mkdocs.yml")))
+    assert {"__config", "__drawer", "__search"} <= sanitizer.theme_ids
+    out = sanitizer.clean('<div id="__config">{"base": "https://evil.example"}</div>'
+                          '<input type="checkbox" id="__drawer"><h2 id="meter-swaps">Meter swaps</h2>'
+                          '<input type="radio" id="__tabbed_1_1" name="__tabbed_1">')
+    assert 'id="__config"' not in out and 'id="__drawer"' not in out
+    assert 'id="meter-swaps"' in out and 'id="__tabbed_1_1"' in out  # headings' and content tabs' own ids stay
+
+
 REFUSED = ["\\\\evil.example/x.png", "/\\evil.example/x.png", "//evil.example/x.png", "\\/evil.example/x.png",
              "/\t/evil.example/x.png", "/\n/evil.example/x.png", " //evil.example/x.png", "https://evil.example/x.png",
              "HTTPS:evil.example/x.png", "data:image/png;base64,iVBORw0KGgo=", "javascript:alert(1)",
