@@ -6,7 +6,8 @@
 #                --strict, browser tests in headless Chromium included
 #   make golden  rewrite tests/golden/ (the checklists of the fixture knowledge
 #                base) after an intended change to kb checklist's output
-#   make preview the editors' live-reload preview (mkdocs serve) on http://127.0.0.1:8001
+#   make preview the editors' live-reload preview (mkdocs serve --dirty: a save rebuilds only the pages
+#                it changes) on http://127.0.0.1:8001
 # Both create .venv and install what they need on first use; `make test`
 # installs Debian's chromium through apt when /usr/bin/chromium is missing.
 
@@ -17,7 +18,7 @@ STAMP    := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 MKDOCS   := NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs
 
-.PHONY: start preview test golden site site-public check reviews schema codes bench bench-import bench-site bench-serve clean
+.PHONY: start preview test golden site site-public check reviews schema codes bench bench-import bench-site bench-preview bench-serve clean
 
 # constraints.txt pins every package to the version the site and the tests were
 # checked with; pyproject.toml keeps the supported ranges.
@@ -36,9 +37,10 @@ $(CHROMIUM):
 start: $(STAMP)
 	$(BIN)/kb serve --build --host 127.0.0.1 --port 8000
 
-# For editing: rebuilt and reloaded in the browser on every save; feedback is not sent.
+# For editing: rebuilt and reloaded in the browser on every save (the saved document's page first, then
+# the pages that depend on it; see kbtools/site/incremental.py); feedback is not sent.
 preview: $(STAMP)
-	$(MKDOCS) serve -a 127.0.0.1:8001
+	$(MKDOCS) serve --dirty -a 127.0.0.1:8001
 
 # The tests build the repository's site with --strict for both audiences
 # (tests/e2e/test_shipped_content.py), so `make test` needs no build of its own.
@@ -80,6 +82,9 @@ bench-import: $(STAMP)
 
 bench-site: $(STAMP)
 	$(BIN)/python bench/site.py
+
+bench-preview: $(STAMP)
+	$(BIN)/python bench/preview.py
 
 bench-serve: $(STAMP)
 	$(BIN)/python bench/serve.py

@@ -7,6 +7,12 @@ references to it are not reported again and its id is never reused.
 
 `load_text` loads one file's text without touching disk, to validate an
 edit before it is written and to read a file as it was at a git revision.
+
+A `ParseCache` passed to `load` keeps what parsing each file's YAML gave, by its
+text, from one load to the next: the preview loads the whole knowledge base again
+on every save, and parsing is most of a load. Everything else (reading, checking
+sizes, validating) is done again, so a load with a cache gives what one without
+gives.
 """
 
 from __future__ import annotations
@@ -69,14 +75,39 @@ REGISTRY_MODELS: dict[str, type[BaseModel]] = {
 }
 
 
-def load(root: Path) -> KnowledgeBase:
+Parsed = tuple[Any, Pos | None]
+
+
+class ParseCache:
+    """What `parse` gave for a text (and its limits), kept for the next load; a load keeps only the
+    entries it used, so the cache holds one knowledge base's files at most."""
+
+    def __init__(self) -> None:
+        self._last: dict[tuple[str, int, int, int], Parsed] = {}
+        self._now: dict[tuple[str, int, int, int], Parsed] = {}
+
+    def parse(self, text: str, line_offset: int, max_depth: int, max_aliases: int) -> Parsed:
+        key = (text, line_offset, max_depth, max_aliases)
+        found = self._now.get(key) or self._last.get(key)
+        if found is None:
+            found = parse(text, line_offset, max_depth=max_depth, max_aliases=max_aliases)
+        self._now[key] = found
+        return found
+
+    def finish(self) -> None:
+        self._last, self._now = self._now, {}
+
+
+def load(root: Path, cache: ParseCache | None = None) -> KnowledgeBase:
     """Read kb.yml (exit 2 when it is unusable), then every record file under `root`."""
     config, warnings = read_config(root)
     kb = KnowledgeBase(root=root, config=config, findings=warnings)
-    loader = Loader(kb)
+    loader = Loader(kb, cache=cache)
     for folder in FOLDERS:
         for rel in loader.files(folder):
             loader.load_file(rel, folder)
+    if cache is not None:
+        cache.finish()
     return kb
 
 
@@ -93,10 +124,11 @@ def load_text(kb: KnowledgeBase, rel: str, text: str) -> tuple[Entry[Any] | None
 class Loader:
     """Fills one `KnowledgeBase`; `overrides` supply file texts in place of the disk's."""
 
-    def __init__(self, kb: KnowledgeBase, overrides: dict[str, str] | None = None):
+    def __init__(self, kb: KnowledgeBase, overrides: dict[str, str] | None = None, cache: ParseCache | None = None):
         self.kb = kb
         self.root = kb.root
         self.overrides = overrides or {}
+        self.cache = cache
 
     def files(self, folder: Folder) -> list[str]:
         """The record files of a folder, sorted; links, pipes and devices are reported and skipped.
@@ -261,7 +293,10 @@ class Loader:
         """The YAML mapping in `text` and its positions, or None after reporting why not."""
         try:
             limits = self.kb.config.limits
-            value, pos = parse(text, line_offset, max_depth=limits.yaml_depth, max_aliases=limits.yaml_aliases)
+            if self.cache is not None:
+                value, pos = self.cache.parse(text, line_offset, limits.yaml_depth, limits.yaml_aliases)
+            else:
+                value, pos = parse(text, line_offset, max_depth=limits.yaml_depth, max_aliases=limits.yaml_aliases)
         except YAMLSourceError as exc:
             self._fail(rel, exc.code, exc.message, exc.line, exc.col)
             return None

@@ -10,7 +10,7 @@ without a failed request in every reader's console.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -30,20 +30,22 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def write_checklists(view: SiteView, site_dir: Path) -> int:
-    """The blank checklist of every visible document with steps, in each download format: of every
-    step, and of each run's steps (first set-up, periodic review) where the document names runs."""
-    count = 0
+def write_checklists(view: SiteView, site_dir: Path, only: Collection[str] | None = None) -> list[str]:
+    """The blank checklist of every visible document with steps (of the documents in `only`, when
+    given), in each download format: of every step, and of each run's steps (first set-up, periodic
+    review) where the document names runs. Returns the files written, relative to `site_dir`."""
+    written = []
     records = view.knowledge_base(site_dir)  # the audience's records only
     for doc_id, entry in view.docs.items():
-        if not entry.model.steps or entry.model.status == "retired":
+        if not entry.model.steps or entry.model.status == "retired" or (only is not None and doc_id not in only):
             continue
         for run in (None, *runs_of(entry.model)):
             checklist = build_checklist(records, doc_id, start=view.today, today=view.today, run=run)
             for fmt in CHECKLIST_FORMATS:
-                _write(site_dir / urls.checklist(doc_id, fmt, run), render(checklist, fmt))
-            count += 1
-    return count
+                rel = urls.checklist(doc_id, fmt, run)
+                _write(site_dir / rel, render(checklist, fmt))
+                written.append(rel)
+    return written
 
 
 def pages_api(view: SiteView, url_of: Callable[[str], str | None]) -> dict[str, Any]:

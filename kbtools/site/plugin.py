@@ -30,7 +30,10 @@ import datetime as dt
 import json
 import logging
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -51,7 +54,7 @@ from ..config import WATCHED, resolve_today
 from ..findings import Finding, KBError
 from ..load.limits import DEFAULT as DEFAULT_LIMITS
 from ..load.limits import Limits, text_findings
-from ..load.loader import load
+from ..load.loader import ParseCache, load
 from . import manifest, urls
 from .annotate import Annotator, LeakGuard, rewrite_id_links
 from .clashes import clashes
@@ -60,6 +63,16 @@ from .docfiles import AUDIENCE_NAMES, FileAudiences, training_files
 from .downloads import write_checklists, write_pages_api, write_status
 from .feedback import page_data
 from .htmltext import as_html, fragment_as_html
+from .incremental import (
+    PageState,
+    State,
+    TemplateCodeCache,
+    changed,
+    digest,
+    search_entries,
+    search_index_text,
+    signature,
+)
 from .nav import build_nav
 from .pages import SitePage, all_pages
 from .redirects import add_redirect
@@ -125,37 +138,75 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         self.docs_dir = "docs"
         self.policies: dict[str, str] = {}  # the policy each HTML file was given, by its path in the site
         self.limits: Limits = DEFAULT_LIMITS  # kb.yml's, once on_config has read it
+        self.kb_site_url: str | None = None
+        # Dirty builds (`mkdocs serve --dirty`): rebuild only the pages whose output changes (incremental).
+        self.incremental = False
+        self.state = State()
+        self.parsed: ParseCache | None = None  # incremental builds: the YAML of unchanged files is not parsed again
+        self.compiled = TemplateCodeCache()  # and the theme's templates are not compiled again
+        self.site_key = ""  # what every page's output depends on (incremental builds)
+        self.doc_urls: list[str] = []  # the pages in the order MkDocs builds them (the search index's)
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.dev = command == "serve"
+        self.incremental = dirty
+        self.state = State()
+        self.parsed = ParseCache() if dirty else None
+        self.compiled = TemplateCodeCache()
 
     # -- the knowledge base ------------------------------------------------------
 
     @event_priority(50)
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
-        self.root = (Path(config.config_file_path or ".").parent / self.config.root).resolve()
-        self.policies = {}  # under mkdocs serve the plugin lives on from build to build
+        root = (Path(config.config_file_path or ".").parent / self.config.root).resolve()
+        audience = self.config.audience
+        today = build_date(self.config.today)
+        edited: set[str] = set()
+        if self.incremental:  # under mkdocs serve the plugin lives on from build to build
+            self.state.start()
+            sources = signature(root)
+            edited = changed(self.state.sources, sources)
+            _forget_search_index(config)
+        else:
+            self.policies = {}
+        view = self.view
+        if (not self.incremental or edited or view is None or root != self.root or view.audience != audience
+                or view.today != today):
+            self.root = root
+            self._load(config, audience, today)
+        if self.incremental:
+            self.state.sources = sources  # only once they loaded: a build that failed to load is not skipped
+        if not self.dev:  # `mkdocs serve` points site_url at the address it serves on; keep that
+            config.site_url = _site_url(config.site_url, self.kb_site_url)
+        self.sanitizer = own_class_sanitizer(config)
+        if self.incremental:
+            assert self.view is not None
+            # A quick build, when documents changed since a build whose pages are in the site folder: only
+            # their pages now; the catch-up build it asks for (on_post_build) brings the rest up to date.
+            quick = bool(edited) and bool(self.state.pages)
+            docs = {e.model.id for e in self.view.docs.values() if e.path in edited}
+            self.state.changed_docs = docs
+            self.state.quick = {urls.doc(d) for d in docs} if quick else None
+        return config
+
+    def _load(self, config: MkDocsConfig, audience: str, today: dt.date) -> None:
+        """Load, check and filter the knowledge base."""
         try:
-            kb = load(self.root)
+            kb = load(self.root, self.parsed)
         except KBError as exc:
             raise PluginError(f"kb: {exc}") from None
-        audience = self.config.audience
         if audience not in kb.config.audiences:
             raise PluginError(f"kb: audience {audience!r} is not in kb.yml audiences {kb.config.audiences}")
-        if not self.dev:  # `mkdocs serve` points site_url at the address it serves on; keep that
-            config.site_url = _site_url(config.site_url, kb.config.site_url)
-        today = build_date(self.config.today)
+        self.kb_site_url = kb.config.site_url
         report(run_checks(kb, today))
         self.limits = kb.config.limits
         self.view = build_view(kb, audience, today)
         self.annotator = Annotator(self.view)
-        self.sanitizer = own_class_sanitizer(config)
         self.guard = None if self.view.internal else LeakGuard(kb, self.view)
         docs_dir = Path(config.docs_dir).resolve()
         self.file_audiences = FileAudiences(
             self.config.files, training_files((e.model for e in kb.training.values()), self.root, docs_dir))
         log.info("kb: %s site of %d documents as of %s", audience, len(self.view.docs), today.isoformat())
-        return config
 
     # -- files and navigation ----------------------------------------------------------
 
@@ -195,7 +246,93 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         # What the guard reads elsewhere: the pages (in on_post_page) and the search index (decoded).
         self.scanned = {f.dest_uri for f in files.documentation_pages()} | {SEARCH_INDEX}
         config.nav = build_nav(self.view, sorted(hand_written))
+        if self.incremental:
+            self._track(files, config, hand_written)
         return files
+
+    # -- incremental builds (see incremental.py) ------------------------------------------
+
+    def _track(self, files: Files, config: MkDocsConfig, hand_written: list[str]) -> None:
+        """Make every page's file say whether its output changes (MkDocs' dirty builds ask `is_modified`)."""
+        assert self.view is not None
+        docs_dir = Path(config.docs_dir).resolve()
+        assets = {rel: stat for rel, stat in signature(docs_dir.parent, [docs_dir.name]).items()
+                  if not rel.endswith(".md")}  # the theme overrides, stylesheets, images, attachments
+        in_nav = [(src, page.title) for src, page in self.pages.items()
+                  if not src.startswith(NOT_IN_NAV) and src not in self.redirect_src]
+        own = [(src, files.get_file_from_path(src).content_string)  # type: ignore[union-attr]
+               for src in sorted(hand_written)]
+        config_text = Path(config.config_file_path).read_text(encoding="utf-8") if config.config_file_path else ""
+        self.site_key = digest(
+            self.view.audience, self.view.today, self.dev, config.site_url, config_text, assets,
+            self.annotator.titles, sorted(self.url_of.items()), self.redirect_src,
+            self.guard.pattern.pattern if self.guard and self.guard.pattern else None,  # what the guard looks for
+            config.nav, in_nav, own,  # the navigation as the theme prints it
+        )
+        for file in files:
+            if file.is_documentation_page():
+                file.is_modified = partial(self._is_modified, file)  # type: ignore[method-assign]
+
+    def _key(self, file: File) -> str:
+        """A hash of everything the page's output is made from (once per build)."""
+        assert self.view is not None
+        found = self.state.keys.get(file.src_uri)
+        if found is not None:
+            return found
+        site_page = self.pages.get(file.src_uri)
+        target = self.redirect_src.get(file.src_uri)
+        if site_page is None:
+            content: tuple[object, ...] = (file.content_string, page_data(self.view, None, file.url, ""))
+        else:
+            links = Links(self.view, file.url, self.url_of.get)
+            content = (site_page.markdown, site_page.title, dict(site_page.meta), site_page.render(links, ""),
+                       page_data(self.view, site_page.doc_id, file.url, site_page.title))
+        key = self.state.keys[file.src_uri] = digest(self.site_key, file.url, target, content)
+        return key
+
+    def _is_modified(self, file: File) -> bool:
+        before = self.state.pages.get(file.src_uri)
+        if before is None or before.dest != file.dest_uri or not os.path.isfile(file.abs_dest_path):
+            return True
+        if self.state.quick is None:  # catch-up: every page whose key changed
+            return self._key(file) != before.key
+        if file.generated_by is None:  # a hand-written page: its file is newer than its output
+            return File.is_modified(file)
+        return file.src_uri in self.state.quick
+
+    def _restore(self, files: Files) -> None:
+        """Pages not rebuilt keep the title and metadata they were built with: other pages print them."""
+        inclusion = InclusionLevel.is_in_serve if self.dev else InclusionLevel.is_included
+        pages = files.documentation_pages(inclusion=inclusion)
+        self.doc_urls = [f.url for f in pages]
+        for file in pages:
+            before = self.state.pages.get(file.src_uri)
+            if file.page is not None and file.page.content is None and before is not None:
+                file.page.title = before.title
+                file.page.meta = dict(before.meta)
+
+    def _record(self, page: Page) -> None:
+        file = page.file
+        self.state.built.add(file.src_uri)
+        self.state.pages[file.src_uri] = PageState(self._key(file), page.title, dict(page.meta), file.dest_uri)
+
+    def _finish(self, site_dir: Path, config: MkDocsConfig) -> None:
+        """Remove what is no longer built, and write the search index whole."""
+        state = self.state
+        for src in [s for s in state.pages if s not in self.url_of]:
+            gone = state.pages.pop(src)
+            self.policies.pop(gone.dest, None)
+            _remove(site_dir, gone.dest)
+        index = site_dir / SEARCH_INDEX
+        if not index.is_file():
+            return
+        data = json.loads(index.read_text(encoding="utf-8"))
+        fresh = search_entries(data)
+        for src in state.built:
+            state.search[self.url_of[src]] = fresh.get(self.url_of[src], [])
+        state.search = {url: state.search.get(url, []) for url in self.doc_urls}
+        entries = [entry for url in self.doc_urls for entry in state.search[url]]
+        index.write_text(search_index_text(data.get("config", {}), entries), encoding="utf-8")
 
     def _name(self, file: File) -> str:
         """A file as a message names it: docs/<path>, one of the plugin's pages, the theme's or a plugin's."""
@@ -266,6 +403,9 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
 
     @event_priority(-100)
     def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
+        if self.incremental:
+            env.bytecode_cache = self.compiled
+            self._restore(files)
         # The theme's inline scripts, from its templates (never from a finished page), for the CSP.
         context = {"config": config, "features": config.theme.get("features") or [], "page": None}
         self.scripts = ThemeScripts(env, config.theme.dirs, context)
@@ -279,6 +419,8 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         if target is not None and target in self.url_of:
             output = add_redirect(output, get_relative_url(self.url_of[target], page.url))
         self.policies[page.file.dest_uri] = policy = self.scripts.policy(get_relative_url(".", page.url), self.dev)
+        if self.incremental:
+            self._record(page)
         return add_policy(output, policy)
 
     @event_priority(-100)
@@ -298,13 +440,24 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
     def on_post_build(self, *, config: MkDocsConfig) -> None:
         assert self.view is not None
         site_dir = Path(config.site_dir)
-        count = write_checklists(self.view, site_dir)
+        quick = self.incremental and self.state.quick is not None
+        written = write_checklists(self.view, site_dir, self.state.changed_docs if quick else None)
         write_pages_api(self.view, site_dir, self.url_of.get)
         write_status(site_dir)
-        log.info("kb: wrote %d blank checklists, api/pages.json and api/v1/status", count)
+        log.info("kb: wrote %d checklist files, api/pages.json and api/v1/status", len(written))
+        if self.incremental:
+            if not quick:  # the checklists of documents that no longer have any
+                for rel in self.state.checklists - set(written):
+                    _remove(site_dir, rel)
+                self.state.checklists = set(written)
+            else:
+                self.state.checklists |= set(written)
+            self._finish(site_dir, config)
         self._check_policies(site_dir)
         manifest.write(site_dir, manifest.Manifest(
             self.view.audience, self.view.today, header_policy(self.policies.values())))
+        if self.incremental and self.state.quick is not None:
+            self.state.ask_for_catch_up()
         if self.guard is None:
             return
         index = site_dir / SEARCH_INDEX
@@ -324,7 +477,11 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
     def _check_policies(self, site_dir: Path) -> None:
         """Every page still carries the policy it was given (a plugin running later could rewrite pages)."""
         lost = []
+        pages = {p.dest for p in self.state.pages.values()}
+        built = {self.state.pages[src].dest for src in self.state.built}
         for rel, policy in sorted(self.policies.items()):
+            if self.incremental and rel in pages and rel not in built:
+                continue  # a page an incremental build kept: checked when it was written
             path = site_dir / rel
             if not path.is_file():
                 continue  # not written (a draft under mkdocs serve)
@@ -348,7 +505,17 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         for name in WATCHED:
             if (self.root / name).exists():
                 server.watch(str(self.root / name))
+        if self.incremental:  # the quick build of a save asks for its catch-up build by writing here
+            folder = Path(tempfile.mkdtemp(prefix="kb-preview-"))
+            self.state.trigger = folder / "catch-up"
+            server.watch(str(folder))
+        else:
+            log.info("kb: `mkdocs serve --dirty` (make preview) rebuilds only the pages a save changes")
         return server
+
+    def on_shutdown(self) -> None:
+        if self.state.trigger is not None:
+            shutil.rmtree(self.state.trigger.parent, ignore_errors=True)
 
 
 # Front matter a hand-written page may have; the theme reads more (`template`, `icon`, `status`,
@@ -403,6 +570,29 @@ def own_class_sanitizer(config: MkDocsConfig) -> Sanitizer:
     )
     ids = template_ids(p.read_text(encoding="utf-8") for p in template_names(config.theme.dirs).values())
     return Sanitizer(classes, prefixes, ids)
+
+
+def _forget_search_index(config: MkDocsConfig) -> None:
+    """Material's search plugin, in a dirty build, merges the last build's index with this one's
+    assuming one page was rebuilt; the kb plugin writes the index whole instead (`_finish`), from
+    the entries of the pages this build indexed."""
+    for name in SEARCH_PLUGINS:
+        plugin = config.plugins.get(name)
+        if plugin is not None and hasattr(plugin, "search_index_prev"):
+            plugin.search_index_prev = None
+
+
+def _remove(site_dir: Path, rel: str) -> None:
+    """Remove a file the build no longer makes, and the folders it leaves empty."""
+    path = site_dir / rel
+    path.unlink(missing_ok=True)
+    for folder in path.parents:
+        if folder == site_dir or not folder.is_relative_to(site_dir):
+            break
+        try:
+            folder.rmdir()
+        except OSError:
+            break
 
 
 def _site_url(in_mkdocs: str | None, in_kb: str | None) -> str | None:

@@ -115,7 +115,8 @@ def _site_download_csv(kb) -> str:
     from kbtools.site.view import build_view
 
     site = kb.root.parent / "site"
-    assert write_checklists(build_view(load(kb.root), "internal", dt.date.fromisoformat(TODAY)), site) == 1
+    written = write_checklists(build_view(load(kb.root), "internal", dt.date.fromisoformat(TODAY)), site)
+    assert written == [urls.checklist("SOP-OPS-001", fmt) for fmt in ("md", "csv", "html")]
     return (site / urls.checklist("SOP-OPS-001", "csv")).read_text(encoding="utf-8")
 
 

@@ -54,3 +54,45 @@ def _output(server: subprocess.Popen[str]) -> str:
     server.terminate()
     out, _ = server.communicate(timeout=10)
     return out
+
+
+def _wait_for(url: str, text: str, server: subprocess.Popen[str], seconds: float = 90) -> str:
+    """The page at `url` once it shows `text` (the preview rebuilds after the save is noticed)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            status, body = _get(url)
+            if status == 200 and text in body:
+                return body
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{url} never showed {text!r}:\n{_output(server)}")
+
+
+def test_a_saved_edit_shows_in_the_preview_and_the_pages_that_list_the_document_catch_up(tmp_path: Path) -> None:
+    root = copy_site_kb(tmp_path / "kb")
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}/"
+    env = dict(os.environ, KB_TODAY=SITE_TODAY, NO_MKDOCS_2_WARNING="1", KB_AUDIENCE="internal")
+    argv = [sys.executable, "-m", "mkdocs", "serve", "--dirty", "-f", str(root / "mkdocs.yml"),
+            "-a", f"127.0.0.1:{port}"]
+    server = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    doc = root / "sops/field/PRC-FLD-001.md"
+    try:
+        _wait_for(base + "sops/prc-fld-001/", "PRC-FLD-001", server)
+        assert "Shown to the crew before each visit" not in _get(base + "departments/field/")[1]
+
+        text = doc.read_text(encoding="utf-8")
+        doc.write_text(text.replace("# Follow up a new meter installation",
+                                    "# Follow up a new meter installation\n\nCall the customer the day before.", 1)
+                       .replace("summary: Three follow-up visits", "summary: Shown to the crew before each visit", 1),
+                       encoding="utf-8")
+        page = _wait_for(base + "sops/prc-fld-001/", "Call the customer the day before.", server)
+        assert "Shown to the crew before each visit" in page
+        # the department's list of documents prints the summary: it catches up in the build that follows
+        _wait_for(base + "departments/field/", "Shown to the crew before each visit", server)
+        _wait_for(base + "search/search_index.json", "Call the customer the day before.", server)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
