@@ -9,10 +9,13 @@ from typing import Any
 import click
 
 from ..config import root_of
+from ..findings import KBError
+from ..kb import KnowledgeBase
 from ..loop.location import store_location
 from ..service import server
 from ..service.settings import (
     DEFAULT_RATE,
+    LOOPBACK_NAMES,
     RateLimit,
     Settings,
     allowed_hosts,
@@ -64,13 +67,16 @@ def _parsed(parse: Any) -> Any:
                    "[env KB_ORIGIN].")
 @click.option("--retention-days", type=click.IntRange(min=1), envvar="KB_RETENTION_DAYS",
               help="Delete comments and who sent them after this many days (hourly) [env KB_RETENTION_DAYS].")
+@click.option("--as", "acting_as", metavar="person:<id>",
+              help="Local use without a proxy: make every change to a run as this person (said on every page); "
+                   "only on a loopback address.")
 @click.option("--strict", is_flag=True, help="Build the site with --strict.")
 @today_option
 @root_option
 def serve(audience: str, host: str, port: int, rebuild: bool, site_dir: Path | None, store: Path | None,
           identity_header: str | None, trusted_proxies: tuple[str, ...], rate_limit: RateLimit | None,
-          webhook: str | None, origins: tuple[str, ...], retention_days: int | None, strict: bool,
-          today: dt.date, root: Path | None) -> int:
+          webhook: str | None, origins: tuple[str, ...], retention_days: int | None, acting_as: str | None,
+          strict: bool, today: dt.date, root: Path | None) -> int:
     """Serve the built site and the feedback and knowledge-gap API.
 
     The site is built first when --site-dir holds none for this audience, or
@@ -88,10 +94,13 @@ def serve(audience: str, host: str, port: int, rebuild: bool, site_dir: Path | N
         store=store_location(path, store), audience=audience,  # type: ignore[arg-type]
         identity_header=identity_header, trusted_proxies=networks, rate=rate_limit or DEFAULT_RATE,
         webhook=webhook, origins=allowed, allowed_hosts=allowed_hosts(host, allowed),
-        retention=dt.timedelta(days=retention_days) if retention_days else None,
+        retention=dt.timedelta(days=retention_days) if retention_days else None, acting_as=acting_as,
     )
     if problem := settings.problem():
         raise click.UsageError(problem)
+    if acting_as and host not in LOOPBACK_NAMES:
+        raise click.UsageError(f"--as makes every change as one person: serve it on a loopback address "
+                               f"(--host 127.0.0.1), not {host}")
     if settings.allowed_hosts == ("*",):
         click.echo(f"kb: listening on every address of this machine ({host}) and answering any Host name; "
                    "give the site's address with --origin", err=True)
@@ -102,6 +111,8 @@ def serve(audience: str, host: str, port: int, rebuild: bool, site_dir: Path | N
                        + ("" if rebuild else f" ({reason})"), err=True)
             server.build_site(settings, today, strict)
         kb = open_kb(path)
+        if acting_as:
+            _check_person(kb, acting_as)
         note_left_out(kb, "the service")
         service = server.open_service(settings, kb, today)
     except BaseException:
@@ -112,3 +123,13 @@ def serve(audience: str, host: str, port: int, rebuild: bool, site_dir: Path | N
                f"(store {settings.store}); Ctrl-C stops", err=True)
     server.run(service, sock)
     return 0
+
+
+def _check_person(kb: KnowledgeBase, ref: str) -> None:
+    """`--as`: an active person of the registry, written person:<id>."""
+    kind, _, ident = ref.partition(":")
+    person = kb.people.get(ident) if kind == "person" else None
+    if person is None:
+        raise KBError(f"--as {ref!r}: write a person of org/people.yaml as person:<id>")
+    if not person.model.active:
+        raise KBError(f"--as {ref}: {person.model.name} is no longer active")
