@@ -214,6 +214,7 @@ class Votes:
 RunItemKind = Literal["task", "field", "approval"]
 Decision = Literal["approved", "rejected"]
 RUN_PREFIX = "RUN"
+RUNS_SCHEMA = 2  # the migration that added runs
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,6 +360,7 @@ class Store:
         self._opened: list[sqlite3.Connection] = []
         self._opened_lock = threading.Lock()
         self._write_lock = threading.Lock()
+        self.schema = 0
         if not create and not path.is_file():
             raise StoreError(f"no feedback store at {path}")
         try:
@@ -415,8 +417,11 @@ class Store:
 
     def _migrate(self, read_only: bool) -> None:
         version = self._schema()
+        self.schema = version
         if version == len(MIGRATIONS):
             return
+        if read_only and version >= 1:
+            return  # read as it is: what later migrations add (runs) reads as empty until kb serve migrates it
         if read_only:
             raise StoreError(f"the store {self.path} needs migrating and was opened read-only")
         self._db.execute("BEGIN IMMEDIATE")
@@ -429,6 +434,7 @@ class Store:
                         self._db.execute(statement)
             self._db.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
             self._db.execute("COMMIT")
+            self.schema = len(MIGRATIONS)
         except BaseException:
             if self._db.in_transaction:
                 self._db.execute("ROLLBACK")
@@ -669,12 +675,20 @@ class Store:
                        (ident, step, stamp, by, text))
         return RunComment(_moment(stamp), step, by, text)
 
+    @property
+    def _has_runs(self) -> bool:
+        return self.schema >= RUNS_SCHEMA
+
     def get_run(self, ident: int) -> RunRecord | None:
+        if not self._has_runs:
+            return None
         rows = self._query(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (ident,))
         return _run(rows[0]) if rows else None
 
     def runs(self, *, account: str | None = None, doc: str | None = None) -> list[RunRecord]:
         """Runs, oldest first, narrowed by account and document."""
+        if not self._has_runs:
+            return []
         where, args = [], []
         for column, value in (("account", account), ("doc", doc)):
             if value is not None:
@@ -689,6 +703,8 @@ class Store:
 
     def all_run_items(self) -> dict[int, list[RunItem]]:
         """Every run's items, by run number."""
+        if not self._has_runs:
+            return {}
         found: dict[int, list[RunItem]] = {}
         for r in self._query(f"SELECT run, {_RUN_ITEM_COLUMNS} FROM run_items ORDER BY run, rowid"):
             found.setdefault(r["run"], []).append(_run_item(r))

@@ -313,3 +313,72 @@ def document_now(kb: KnowledgeBase, record: RunRecord) -> RunDocument | None:
             break
         changes.append(f"{change.version} ({change.date}): {change.summary}")
     return RunDocument(version=entry.model.version, changes=changes)
+
+
+# --- across runs: a person's open items, the overdue ones --------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OpenItem:
+    """An item of a run that someone still has to do: a task to tick, or a gate to decide."""
+
+    run: str
+    run_title: str
+    account: str | None
+    step: int
+    step_id: str
+    step_title: str
+    text: str
+    key: str
+    due: dt.date | None
+    kind: Literal["task", "approval"]
+    locked: bool
+    assignees: tuple[str, ...]  # for a gate, who may decide it
+    ready: bool  # can be done now: a task not locked, a gate whose steps are complete
+
+    def days_overdue(self, today: dt.date) -> int:
+        return (today - self.due).days if self.due is not None and self.due < today else 0
+
+
+def open_items(kb: KnowledgeBase, runs: Sequence[tuple[RunRecord, Sequence[RunItem]]],
+               today: dt.date) -> list[OpenItem]:
+    """Every item not done yet in every run, soonest due first (no due date last)."""
+    found = []
+    for record, items in runs:
+        data = report(kb, record, items, [], today)
+        for step in data.steps:
+            if step.state == "done":
+                continue
+            refs = tuple(a.ref for a in step.assignees)
+            if step.approval is not None:
+                approvers = (step.approval.by, *(a.ref for a in step.approval.approvers))
+                covered = {c.id for c in step.approval.covers}
+                ready = step.state == "open" and all(s.state == "done" for s in data.steps if s.id in covered)
+                found.append(OpenItem(data.id, data.title, record.account, step.number, step.id, step.title,
+                                      f"Decide: {step.title}", step.approval.key, step.due, "approval",
+                                      step.state == "locked", approvers, ready))
+                continue
+            for task in [*step.items, *([step.done_item] if step.done_item else [])]:
+                if not task.done:
+                    found.append(OpenItem(data.id, data.title, record.account, step.number, step.id, step.title,
+                                          task.text, task.key, step.due, "task", step.state == "locked", refs,
+                                          step.state == "open"))
+    return sorted(found, key=lambda i: (i.due is None, i.due or dt.date.max, int(i.run.split("-")[1]), i.step))
+
+
+def mine(kb: KnowledgeBase, found: Sequence[OpenItem], person: str) -> list[OpenItem]:
+    """The open items `person` (person:<id>) can do now: assigned to them or their team, or a gate whose
+    steps are complete that they may decide. Locked items wait and are left out."""
+    ident = person.removeprefix("person:")
+    entry = kb.people.get(ident)
+    refs = {person} | ({f"team:{entry.model.team}"} if entry and entry.model.team else set())
+    out = []
+    for item in found:
+        if not item.ready:
+            continue
+        if item.kind == "approval":
+            if any(holds(kb, ident, ref) or ref == person for ref in item.assignees):
+                out.append(item)
+        elif refs & set(item.assignees):
+            out.append(item)
+    return out

@@ -351,7 +351,7 @@ class SecurityHeaders:
         live_data = path.startswith(("/api/v1/", "/service/"))
         if path.startswith("/api/v1/"):
             policy = API_POLICY.encode()
-        elif path.startswith("/service/runs/"):
+        elif path.startswith(("/service/runs/", "/service/tasks/", "/service/accounts/")):
             policy = live.FORM_POLICY.encode()  # the run pages post forms to the service
         elif path.startswith("/service/"):
             policy = live.POLICY.encode()

@@ -79,6 +79,8 @@ def acting_as(service: Service) -> str | None:
 
 
 def dashboard_page(service: Service) -> str:
+    from .runs import run_counts  # the run pages use this module's layout
+
     kb = service.kb
     counts = service.store.open_counts()  # the totals from SQL; only the oldest SHOWN items are read whole
     rows = _rows(kb, service.store.items(states=OPEN_STATES, limit=SHOWN), now())
@@ -109,7 +111,7 @@ def dashboard_page(service: Service) -> str:
         service, "Feedback dashboard", template="dashboard.html", rows=rows, total=sum(counts.values()),
         by_owner=[(ref, kb.display_name(ref), n) for ref, n in by_owner.most_common()],
         by_department=[(department_name(d), by_department[d]) for d in departments],
-        chart=chart, helpfulness=helpfulness, docs=service.view.docs)
+        chart=chart, helpfulness=helpfulness, docs=service.view.docs, runs=run_counts(service))
 
 
 def document_page(service: Service, doc: str) -> str:

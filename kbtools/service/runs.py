@@ -30,6 +30,7 @@ from starlette.routing import Route
 from ..findings import ContentError, KBError
 from ..loop.store import RunItem, RunRecord, StoreError, now, parse_run_ref
 from ..runs import work
+from ..runs.model import RUN_STATES
 from ..runs.work import Actor, Change, RunRefused
 from ..site import urls
 from ..templates import environment
@@ -178,20 +179,42 @@ def _render(service: Service, template: str, title: str, **context: Any) -> str:
         acting_as=live.acting_as(service), **context)
 
 
-def runs_page(service: Service) -> str:
-    store = service.store
-    items = store.all_run_items()
+def _runs_with_items(service: Service, account: str | None = None) -> list[tuple[RunRecord, list[RunItem]]]:
+    items = service.store.all_run_items()
+    return [(r, items.get(r.id, [])) for r in service.store.runs(account=account)]
+
+
+def run_counts(service: Service) -> dict[str, int]:
+    """How many runs are in each state (for the dashboard)."""
+    counts: dict[str, int] = dict.fromkeys(RUN_STATES, 0)
+    for record, items in _runs_with_items(service):
+        counts[work.run_state(work.checklist_of(record), items, service.today)] += 1
+    return counts
+
+
+def runs_page(service: Service, account: str | None = None) -> str:
     rows = []
-    for record in reversed(store.runs()):
+    for record, mine in reversed(_runs_with_items(service, account)):
         cl = work.checklist_of(record)
-        mine = items.get(record.id, [])
         rows.append((record, cl, work.run_state(cl, mine, service.today),
                      sum(1 for i in mine if (i.kind == "task" and not i.done)
                          or (i.kind == "approval" and i.decision != "approved"))))
     docs = [e.model for e in service.view.docs.values() if e.model.steps and e.model.status != "retired"]
     accounts = [e.model for e in service.view.accounts.values()]
-    return _render(service, "runs.html", "Checklist runs", rows=rows, docs=sorted(docs, key=lambda d: d.id),
-                   accounts=sorted(accounts, key=lambda a: a.id), today=service.today.isoformat())
+    title = "Checklist runs"
+    if account is not None:
+        title = f"Runs of {service.view.accounts[account].model.name} ({account})"
+    return _render(service, "runs.html", title, rows=rows, docs=sorted(docs, key=lambda d: d.id),
+                   accounts=sorted(accounts, key=lambda a: a.id), today=service.today.isoformat(), account=account)
+
+
+def tasks_page(service: Service, person: str | None) -> str:
+    found = work.open_items(service.kb, _runs_with_items(service), service.today) if person else []
+    rows = work.mine(service.kb, found, person) if person else []
+    name = service.kb.display_name(person) if person else None
+    people = sorted((e.model for e in service.kb.people.values() if e.model.active), key=lambda p: p.name)
+    return _render(service, "tasks.html", f"My tasks: {name}" if name else "My tasks", rows=rows, person=person,
+                   people=people, today=service.today)
 
 
 def run_page(service: Service, text: str) -> str | None:
@@ -303,8 +326,43 @@ def run_routes(service: Service) -> list[Route]:
             return error(503, "the comment could not be stored; please try again later", "store-unavailable")
         return JSONResponse({"run": record.ref, "step": sent.step, "by": who.ref}, status_code=201)
 
+    async def account(request: Request) -> Response:
+        if refusal := reader_refused(service, request):
+            return refusal
+        acc = request.path_params["account"]
+        if acc not in service.view.accounts:
+            return HTMLResponse(live.message_page("Not found", f"There is no account {acc} on this site."),
+                                status_code=404)
+        try:
+            return HTMLResponse(await service.in_store(runs_page, service, acc))
+        except StoreError as exc:
+            log.error("store: %s", exc)
+            return HTMLResponse(live.unavailable_page(service.kb), status_code=503)
+
+    async def tasks(request: Request) -> Response:
+        if refusal := reader_refused(service, request):
+            return refusal
+        asked = request.query_params.get("person")
+        person = None
+        if asked:
+            person = asked if asked.startswith("person:") else f"person:{asked}"
+            if person.removeprefix("person:") not in service.kb.people:
+                return HTMLResponse(live.message_page("Not found", "There is no such person in the registry.",
+                                                      back="/service/tasks/"), status_code=404)
+        elif service.settings.acting_as:
+            person = service.settings.acting_as
+        elif service.settings.identity_header:
+            person = identity(request, service.settings, service.kb).person
+        try:
+            return HTMLResponse(await service.in_store(tasks_page, service, person))
+        except StoreError as exc:
+            log.error("store: %s", exc)
+            return HTMLResponse(live.unavailable_page(service.kb), status_code=503)
+
     return [
         Route("/service/runs/", runs),
+        Route("/service/tasks/", tasks),
+        Route("/service/accounts/{account}/", account),
         Route("/service/runs/", start, methods=["POST"]),
         Route("/service/runs/{run}/", page),
         Route("/service/runs/{run}/", form, methods=["POST"]),

@@ -231,3 +231,29 @@ def test_serve_as_one_person_is_for_local_use_by_an_active_person(sites, tmp_pat
     result = run_kb(["serve", *args, "--site-dir", str(sites.internal), "--store", str(tmp_path / "s.sqlite3"),
                      "--port", "0", "--root", str(sites.kb)], capsys)
     assert result.code == 2 and says in result.err and "Traceback" not in result.err
+
+
+def test_my_tasks_lists_a_persons_open_items_soonest_due_first_and_the_gate_for_its_approver(proxied, site_kb):
+    start(proxied.service.settings.store, site_kb, account="ACC-00202", begin=TODAY.replace(month=10))
+    page = proxied.get("/service/tasks/", as_user("petra")).text  # petra owns ACC-00201 (am) and leads care
+    assert "My tasks: Petra Novak" in page
+    assert "Meter readings for the quarter" in page
+    assert "Decide:" not in page  # the gate waits for its steps first
+    for key in BEFORE_GATE:
+        change(proxied, key, "tick", "tobias")
+    page = proxied.get("/service/tasks/?person=person:petra", as_user("tobias")).text
+    assert "Decide: Approval: account status" in page
+    assert page.count('href="/service/runs/RUN-1/#step-') == 1  # her tasks are ticked, the rest locked
+    tobias = proxied.get("/service/tasks/", as_user("tobias")).text
+    assert "Decide:" not in tobias  # not a care lead
+    assert proxied.get("/service/tasks/?person=person:nobody", as_user("tobias")).status == 404
+
+
+def test_the_account_page_lists_its_runs_and_the_dashboard_counts_overdue_ones(proxied, site_kb):
+    start(proxied.service.settings.store, site_kb, account="ACC-00202", begin=TODAY.replace(month=10))
+    account = proxied.get(f"/service/accounts/{TIER1}/", as_user("tobias"))
+    assert account.status == 200 and "RUN-1" in account.text and "RUN-2" not in account.text
+    assert f'<option value="{TIER1}" selected>' in account.text
+    assert proxied.get("/service/accounts/ACC-99999/", as_user("tobias")).status == 404
+    dashboard = proxied.get("/service/", as_user("ines")).text  # ines is of the governing team
+    assert "<strong>1 overdue</strong>, 0 waiting for approval, 1 in progress, 0 done" in dashboard

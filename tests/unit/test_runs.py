@@ -68,6 +68,20 @@ def test_the_runs_migration_brings_a_first_schema_store_up_to_date_and_keeps_its
         assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 2
 
 
+def test_a_first_schema_store_opened_read_only_is_read_as_it_is_with_no_runs(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.executescript(MIGRATIONS[0])
+        db.execute("INSERT INTO items (kind, created, audience, state, updated) "
+                   "VALUES ('feedback', '2026-01-01T00:00:00Z', 'internal', 'new', '2026-01-01T00:00:00Z')")
+        db.execute("PRAGMA user_version = 1")
+    with Store(path, read_only=True) as store:
+        assert store.count() == 1
+        assert (store.runs(), store.all_run_items(), store.get_run(1)) == ([], {}, None)
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 1  # left alone
+
+
 def test_steps_after_a_gate_are_locked_until_the_approver_approves(site_kb, store, started):
     with pytest.raises(RunRefused) as refused:
         act(site_kb, store, started, Change("write-plan/done", "tick"))
