@@ -124,3 +124,16 @@ def test_a_run_shown_to_a_terminal_cannot_steer_it(kb_run):
         opened.add_run_comment(1, "collect-usage", "fine\x1b[2J then", by="person:tobias")
     shown = kb_run("run", "show", "RUN-1").out
     assert "\x1b" not in shown and "fine\\x1b[2J then" in shown
+
+
+def test_the_digest_lists_each_persons_overdue_run_items(kb_run):
+    kb_run("run", "start", DOC, "--account", TIER1, "--start", "2026-10-01")  # send-summary due 2026-10-15
+    kb_run("run", "start", DOC, "--account", TIER1)  # due 2026-12-06: not overdue
+    data = kb_run("digest", "--format", "json").json()
+    petra = next(o for o in data["owners"] if o["owner"] == "person:petra")
+    assert [(r["run"], r["item"], r["days_overdue"]) for r in petra["runs"]] == [
+        ("RUN-1", "Summary sent to the customer", 38), ("RUN-1", "Copy sent to the national accounts desk", 38)]
+    assert all(o["runs"] == [] for o in data["owners"] if o["owner"] != "person:petra")
+    md = kb_run("digest").out
+    assert "Overdue checklist run items:" in md
+    assert "step 9 Send the review summary: Summary sent to the customer (due 2026-10-15, 38 days overdue)" in md
