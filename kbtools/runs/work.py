@@ -261,8 +261,13 @@ def start_run(kb: KnowledgeBase, store: Store, doc_id: str, *, account_id: str |
               start: dt.date, today: dt.date, run_kind: RunKind | None, by: str | None) -> RunRecord:
     """Build the checklist as `kb checklist` does and store it as a new run (KBError, ContentError as build)."""
     cl = build(kb, doc_id, account_id=account_id, start=start, today=today, sets=sets, run=run_kind)
+    return store_run(store, cl, by)
+
+
+def store_run(store: Store, cl: Checklist, by: str | None) -> RunRecord:
+    """A built checklist stored as a new run, every item open."""
     return store.add_run(doc=cl.source.id, version=cl.source.version, account=cl.account.id if cl.account else None,
-                         run_kind=run_kind, start=start, checklist=cl.model_dump_json(), items=item_keys(cl), by=by)
+                         run_kind=cl.run, start=cl.start, checklist=cl.model_dump_json(), items=item_keys(cl), by=by)
 
 
 def checklist_of(record: RunRecord) -> Checklist:

@@ -137,3 +137,21 @@ def test_the_digest_lists_each_persons_overdue_run_items(kb_run):
     md = kb_run("digest").out
     assert "Overdue checklist run items:" in md
     assert "step 9 Send the review summary: Summary sent to the customer (due 2026-10-15, 38 days overdue)" in md
+
+
+def test_checklist_due_start_runs_starts_one_review_run_per_due_account_once(kb_run):
+    first = kb_run("checklist", "--due", "--start-runs")
+    assert first.code == 0, first.err
+    started = [line.split()[:2] for line in first.out.splitlines() if "  started  " in line]
+    assert started and all(ref.startswith("RUN-") for ref, _ in started)
+    listed = kb_run("run", "list", "--format", "json").json()["runs"]
+    assert sorted(r["account"] for r in listed) == sorted(acc for _, acc in started)
+    assert all(r["doc"] == DOC and "(periodic review)" in r["title"] for r in listed)
+    again = kb_run("checklist", "--due", "--start-runs")
+    assert again.code == 0 and "0 review run(s) of TPL-CARE-001 started" in again.out
+    assert len(kb_run("run", "list", "--format", "json").json()["runs"]) == len(listed)
+
+
+def test_start_runs_goes_with_due(kb_run):
+    result = kb_run("checklist", DOC, "--start-runs")
+    assert result.code == 2 and "--start-runs go with --due" in result.err
