@@ -15,6 +15,7 @@ from ..loop.location import store_location
 from ..service import server
 from ..service.settings import (
     DEFAULT_RATE,
+    DEFAULT_RUN_RATE,
     LOOPBACK_NAMES,
     RateLimit,
     Settings,
@@ -60,6 +61,8 @@ def _parsed(parse: Any) -> Any:
                    "believed; repeatable [env KB_TRUSTED_PROXIES, comma-separated].")
 @click.option("--rate-limit", envvar="KB_RATE_LIMIT", callback=_parsed(parse_rate), metavar="N/PERIOD",
               help=f"Posts per client, e.g. 20/minute [env KB_RATE_LIMIT; default {DEFAULT_RATE}].")
+@click.option("--run-rate-limit", envvar="KB_RUN_RATE_LIMIT", callback=_parsed(parse_rate), metavar="N/PERIOD",
+              help=f"Changes to checklist runs per client [env KB_RUN_RATE_LIMIT; default {DEFAULT_RUN_RATE}].")
 @click.option("--webhook", envvar="KB_WEBHOOK_URL", callback=_parsed(lambda v: parse_url(v, "webhook")),
               metavar="URL", help="POST each new item as JSON to URL [env KB_WEBHOOK_URL].")
 @click.option("--origin", "origins", multiple=True, envvar="KB_ORIGIN", metavar="URL",
@@ -75,8 +78,9 @@ def _parsed(parse: Any) -> Any:
 @root_option
 def serve(audience: str, host: str, port: int, rebuild: bool, site_dir: Path | None, store: Path | None,
           identity_header: str | None, trusted_proxies: tuple[str, ...], rate_limit: RateLimit | None,
-          webhook: str | None, origins: tuple[str, ...], retention_days: int | None, acting_as: str | None,
-          strict: bool, today: dt.date, root: Path | None) -> int:
+          run_rate_limit: RateLimit | None, webhook: str | None, origins: tuple[str, ...],
+          retention_days: int | None, acting_as: str | None, strict: bool, today: dt.date,
+          root: Path | None) -> int:
     """Serve the built site and the feedback and knowledge-gap API.
 
     The site is built first when --site-dir holds none for this audience, or
@@ -93,6 +97,7 @@ def serve(audience: str, host: str, port: int, rebuild: bool, site_dir: Path | N
         root=path, site_dir=site_dir or path / ("site" if audience == "internal" else "site-public"),
         store=store_location(path, store), audience=audience,  # type: ignore[arg-type]
         identity_header=identity_header, trusted_proxies=networks, rate=rate_limit or DEFAULT_RATE,
+        run_rate=run_rate_limit or DEFAULT_RUN_RATE,
         webhook=webhook, origins=allowed, allowed_hosts=allowed_hosts(host, allowed),
         retention=dt.timedelta(days=retention_days) if retention_days else None, acting_as=acting_as,
     )

@@ -192,7 +192,8 @@ def run_counts(service: Service) -> dict[str, int]:
     return counts
 
 
-def runs_page(service: Service, account: str | None = None) -> str:
+def runs_page(service: Service, account: str | None = None, asked: dict[str, str] | None = None) -> str:
+    """The runs (of one account), newest first, and the start form (filled in from `asked`: doc, account, run)."""
     rows = []
     for record, mine in reversed(_runs_with_items(service, account)):
         cl = work.checklist_of(record)
@@ -204,8 +205,10 @@ def runs_page(service: Service, account: str | None = None) -> str:
     title = "Checklist runs"
     if account is not None:
         title = f"Runs of {service.view.accounts[account].model.name} ({account})"
+    asked = asked or {}
     return _render(service, "runs.html", title, rows=rows, docs=sorted(docs, key=lambda d: d.id),
-                   accounts=sorted(accounts, key=lambda a: a.id), today=service.today.isoformat(), account=account)
+                   accounts=sorted(accounts, key=lambda a: a.id), today=service.today.isoformat(),
+                   account=account or asked.get("account"), doc=asked.get("doc"), run_kind=asked.get("run"))
 
 
 def tasks_page(service: Service, person: str | None) -> str:
@@ -243,7 +246,8 @@ def run_routes(service: Service) -> list[Route]:
         if refusal := reader_refused(service, request):
             return refusal
         try:
-            return HTMLResponse(await service.in_store(runs_page, service))
+            asked = {k: request.query_params[k] for k in ("doc", "account", "run") if k in request.query_params}
+            return HTMLResponse(await service.in_store(runs_page, service, None, asked))
         except StoreError as exc:
             log.error("store: %s", exc)
             return HTMLResponse(live.unavailable_page(service.kb), status_code=503)

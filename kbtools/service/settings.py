@@ -4,7 +4,7 @@ kb.yml is content: any pull request can change it. Where the store lives,
 which addresses may vouch for a user, how fast a client may post and where
 notifications go are decisions of whoever runs the service, so they come
 from `kb serve`'s options or its environment (`KB_STORE`, `KB_IDENTITY_HEADER`,
-`KB_TRUSTED_PROXIES`, `KB_RATE_LIMIT`, `KB_WEBHOOK_URL`, `KB_ORIGIN`,
+`KB_TRUSTED_PROXIES`, `KB_RATE_LIMIT`, `KB_RUN_RATE_LIMIT`, `KB_WEBHOOK_URL`, `KB_ORIGIN`,
 `KB_RETENTION_DAYS`).
 """
 

@@ -69,8 +69,10 @@ def tick_everything_open(page: Page) -> int:
 
 
 def start_run(page: Page, url: str) -> None:
-    page.goto(url + "/service/runs/")
-    page.select_option("select[name=doc]", DOC)
+    """From the document's page on the internal site, as a reader would."""
+    page.goto(url + "/sops/tpl-care-001/")
+    page.get_by_role("link", name="start a run").click()
+    expect(page.locator("select[name=doc]")).to_have_value(DOC)
     page.select_option("select[name=account]", TIER1)
     page.select_option("select[name=run]", "review")
     page.get_by_role("button", name="Start the run").click()
