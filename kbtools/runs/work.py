@@ -25,11 +25,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from pydantic import ValidationError
+
 from ..authority import holds
 from ..checklist.build import build
 from ..checklist.model import Checklist, ChecklistStep
 from ..kb import KnowledgeBase
-from ..loop.store import ItemChange, RunComment, RunItem, RunItemKind, RunRecord, Store
+from ..loop.store import ItemChange, RunComment, RunItem, RunItemKind, RunRecord, Store, StoreError
 from ..models import Run as RunKind
 from ..models import iso_date
 from .model import (
@@ -271,7 +273,17 @@ def store_run(store: Store, cl: Checklist, by: str | None) -> RunRecord:
 
 
 def checklist_of(record: RunRecord) -> Checklist:
-    return Checklist.model_validate_json(record.checklist)
+    """The run's frozen checklist; StoreError when the store holds one kb cannot read."""
+    try:
+        return Checklist.model_validate_json(record.checklist)
+    except ValidationError:
+        raise StoreError(f"the store holds {record.ref} in a form this kb cannot read") from None
+
+
+def field_kind(cl: Checklist, key: str) -> str | None:
+    """The kind of the field `key` names (single, multi, text, date); None when it names no field."""
+    step, _, rest = key.partition("/fields/")
+    return next((f.kind for s in cl.steps if s.id == step for f in s.fields if f.id == rest), None)
 
 
 def report(kb: KnowledgeBase, record: RunRecord, items: Sequence[RunItem], comments: Sequence[RunComment],

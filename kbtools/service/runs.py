@@ -27,6 +27,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from ..checklist.model import Checklist
 from ..findings import ContentError, KBError
 from ..loop.store import RunItem, RunRecord, StoreError, now, parse_run_ref
 from ..runs import work
@@ -162,10 +163,10 @@ def start_run(service: Service, sent: RunStartIn, who: Actor) -> RunRecord:
         raise RunRefused(422, str(exc), "cannot-start") from None
 
 
-def item_data(item: RunItem) -> dict[str, Any]:
+def item_data(cl: Checklist, item: RunItem) -> dict[str, Any]:
+    kind = work.field_kind(cl, item.key)
     return {"key": item.key, "kind": item.kind, "done": item.done,
-            "value": work.field_value("multi", item.value) if item.value and item.value.startswith("[")
-            else item.value,
+            "value": work.field_value(kind, item.value) if kind else None,
             "decision": item.decision, "note": item.note, "by": item.by,
             "at": item.at.strftime("%Y-%m-%dT%H:%M:%SZ") if item.at else None, "version": item.version}
 
@@ -314,7 +315,7 @@ def run_routes(service: Service) -> list[Route]:
         item = next(i for i in items if i.key == sent.item)
         cl = work.checklist_of(record)
         return JSONResponse({"run": record.ref, "state": work.run_state(cl, items, service.today),
-                             "item": item_data(item)})
+                             "item": item_data(cl, item)})
 
     async def comments(request: Request) -> Response:
         try:

@@ -155,3 +155,15 @@ def test_checklist_due_start_runs_starts_one_review_run_per_due_account_once(kb_
 def test_start_runs_goes_with_due(kb_run):
     result = kb_run("checklist", DOC, "--start-runs")
     assert result.code == 2 and "--start-runs go with --due" in result.err
+
+
+def test_a_run_the_store_holds_in_a_form_kb_cannot_read_is_an_error_not_a_traceback(kb_run):
+    import sqlite3
+
+    kb_run("run", "start", DOC, "--account", TIER1)
+    with sqlite3.connect(kb_run.store) as db:
+        db.execute("UPDATE runs SET checklist = '{\"steps\": 3}'")
+    for args in (("run", "show", "RUN-1"), ("run", "list")):
+        result = kb_run(*args)
+        assert result.code == 2 and "RUN-1 in a form this kb cannot read" in result.err
+        assert "Traceback" not in result.err

@@ -257,3 +257,14 @@ def test_the_account_page_lists_its_runs_and_the_dashboard_counts_overdue_ones(p
     assert proxied.get("/service/accounts/ACC-99999/", as_user("tobias")).status == 404
     dashboard = proxied.get("/service/", as_user("ines")).text  # ines is of the governing team
     assert "<strong>1 overdue</strong>, 0 waiting for approval, 1 in progress, 0 done" in dashboard
+
+
+def test_a_field_answer_comes_back_as_its_kind_says(proxied):
+    for who in ("tobias",):
+        for key in BEFORE_GATE:
+            change(proxied, key, "tick", who)
+    change(proxied, "sign-off-status/approval", "approve", "petra")
+    text = change(proxied, "write-plan/fields/goals", "set", value="[draft] three goals")
+    assert text.status == 200 and text.json()["item"]["value"] == "[draft] three goals"
+    topics = change(proxied, "rate-satisfaction/fields/topics", "set", value=["Billing"])
+    assert topics.json()["code"] == "approved"  # frozen once its gate is approved
