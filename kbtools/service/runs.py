@@ -237,7 +237,7 @@ def run_page(service: Service, text: str) -> str | None:
 
 
 def run_routes(service: Service) -> list[Route]:
-    from .app import error, read_payload, refused
+    from .app import _page, error, read_payload, refused
 
     def html_refusal(status: int, message: str, back: str) -> HTMLResponse:
         return HTMLResponse(live.message_page("Not done", message, live.acting_as(service), back),
@@ -246,12 +246,8 @@ def run_routes(service: Service) -> list[Route]:
     async def runs(request: Request) -> Response:
         if refusal := reader_refused(service, request):
             return refusal
-        try:
-            asked = {k: request.query_params[k] for k in ("doc", "account", "run") if k in request.query_params}
-            return HTMLResponse(await service.in_store(runs_page, service, None, asked))
-        except StoreError as exc:
-            log.error("store: %s", exc)
-            return HTMLResponse(live.unavailable_page(service.kb), status_code=503)
+        asked = {k: request.query_params[k] for k in ("doc", "account", "run") if k in request.query_params}
+        return await _page(runs_page, service, None, asked)
 
     async def start(request: Request) -> Response:
         try:
@@ -300,35 +296,36 @@ def run_routes(service: Service) -> list[Route]:
             return html_refusal(503, "the store cannot be written just now; try again shortly", back)
         return RedirectResponse(f"{back}#step-{step}", status_code=303)
 
-    async def changes(request: Request) -> Response:
+    async def json_post(request: Request, model: type[Payload], call: Any, failed: str) -> Any:
+        """The checks, the body as `model`, then `call(service, run, body, who)` in a store thread;
+        a Response when any of them refuses."""
         try:
             who = accept_run_post(service, request)
-            sent: RunChangeIn = await read_payload(request, RunChangeIn)
-            record, items = await service.in_store(change_run, service, request.path_params["run"], sent, who)
+            sent = await read_payload(request, model)
+            return sent, who, await service.in_store(call, service, request.path_params["run"], sent, who)
         except Refused as exc:
             return refused(exc)
         except RunRefused as exc:
             return error(exc.status, str(exc), exc.code)
         except StoreError as exc:
             log.error("store: %s", exc)
-            return error(503, "the run could not be changed; please try again later", "store-unavailable")
+            return error(503, f"the {failed}; please try again later", "store-unavailable")
+
+    async def changes(request: Request) -> Response:
+        done = await json_post(request, RunChangeIn, change_run, "run could not be changed")
+        if isinstance(done, Response):
+            return done
+        sent, _, (record, items) = done
         item = next(i for i in items if i.key == sent.item)
         cl = work.checklist_of(record)
         return JSONResponse({"run": record.ref, "state": work.run_state(cl, items, service.today),
                              "item": item_data(cl, item)})
 
     async def comments(request: Request) -> Response:
-        try:
-            who = accept_run_post(service, request)
-            sent: RunCommentIn = await read_payload(request, RunCommentIn)
-            record = await service.in_store(comment_run, service, request.path_params["run"], sent, who)
-        except Refused as exc:
-            return refused(exc)
-        except RunRefused as exc:
-            return error(exc.status, str(exc), exc.code)
-        except StoreError as exc:
-            log.error("store: %s", exc)
-            return error(503, "the comment could not be stored; please try again later", "store-unavailable")
+        done = await json_post(request, RunCommentIn, comment_run, "comment could not be stored")
+        if isinstance(done, Response):
+            return done
+        sent, who, record = done
         return JSONResponse({"run": record.ref, "step": sent.step, "by": who.ref}, status_code=201)
 
     async def account(request: Request) -> Response:
@@ -338,11 +335,7 @@ def run_routes(service: Service) -> list[Route]:
         if acc not in service.view.accounts:
             return HTMLResponse(live.message_page("Not found", f"There is no account {acc} on this site."),
                                 status_code=404)
-        try:
-            return HTMLResponse(await service.in_store(runs_page, service, acc))
-        except StoreError as exc:
-            log.error("store: %s", exc)
-            return HTMLResponse(live.unavailable_page(service.kb), status_code=503)
+        return await _page(runs_page, service, acc)
 
     async def tasks(request: Request) -> Response:
         if refusal := reader_refused(service, request):
@@ -356,13 +349,9 @@ def run_routes(service: Service) -> list[Route]:
                                                       back="/service/tasks/"), status_code=404)
         elif service.settings.acting_as:
             person = service.settings.acting_as
-        elif service.settings.identity_header:
+        elif service.settings.identity_header:  # believed: reader_refused has checked where it came from
             person = identity(request, service.settings, service.kb).person
-        try:
-            return HTMLResponse(await service.in_store(tasks_page, service, person))
-        except StoreError as exc:
-            log.error("store: %s", exc)
-            return HTMLResponse(live.unavailable_page(service.kb), status_code=503)
+        return await _page(tasks_page, service, person)
 
     return [
         Route("/service/runs/", runs),

@@ -11,25 +11,18 @@ from collections.abc import Iterator
 
 import pytest
 
-from chromium import ARGS, CHROMIUM, require_chromium
+from chromium import require_chromium
 from kbtools.loop.store import Store
 from kbtools.service.settings import parse_networks
 from service_util import running, settings_for
 
 require_chromium()
 
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, BrowserContext, Page, expect  # noqa: E402
 
+pytest_plugins = ["chromium"]  # the `browser` fixture
 DOC, TIER1 = "TPL-CARE-001", "ACC-00201"
 HEADER = "x-remote-user"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
