@@ -19,6 +19,12 @@ Builds the repository's internal site once into DIR/site, then runs `kb serve`
   2. flood: with the default rate limit, one client posts --flood times as
      fast as it can: all but the limit's burst are turned away (429) while
      another client's posts and the pages are still answered.
+  3. runs: --runs account-review runs (default 100) started in a fresh
+     store, then --run-clients (default 20), each a signed-in user behind the
+     proxy, tick every task before each run's first gate, the tasks of one
+     run spread over several clients at once. Reported: ticks per second,
+     p50 and p99 latency, and the ticks done in the store, which must equal
+     the ticks accepted (0 lost).
 
 Exit codes: 0 the benchmark ran and nothing was lost, 1 a submission was
 lost, an answer was neither 201 nor 429, or the server failed, 2 wrong usage.
@@ -101,9 +107,10 @@ class Server:
 class Client:
     """One client on one kept-alive connection, behind the proxy at `address`."""
 
-    def __init__(self, port: int, address: str):
+    def __init__(self, port: int, address: str, user: str | None = None):
         self.port = port
-        self.headers = {"Content-Type": "application/json", "X-Forwarded-For": address}
+        self.headers = {"Content-Type": "application/json", "X-Forwarded-For": address,
+                        **({"X-Remote-User": user} if user else {})}
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 
     def send(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, float]:
@@ -133,15 +140,17 @@ def submission(n: int, docs: list[tuple[str, str]]) -> tuple[str, dict[str, Any]
     return "/api/v1/feedback", {"doc": doc, "page": page, "helpful": n % 2 == 0}
 
 
-def run_clients(port: int, clients: int, total: int, work: Any) -> tuple[list[int], list[float], float]:
-    """`total` requests from `clients` threads; `work(n)` gives request n. Statuses, latencies, wall seconds."""
+def run_clients(port: int, clients: int, total: int, work: Any,
+                user: Any = None) -> tuple[list[int], list[float], float]:
+    """`total` requests from `clients` threads; `work(n)` gives request n, `user(i)` client i's signed-in user.
+    Statuses, latencies, wall seconds."""
     statuses: list[int] = []
     latencies: list[float] = []
     lock = threading.Lock()
     counter = iter(range(total))
 
     def worker(index: int) -> None:
-        client = Client(port, f"10.1.{index // 250}.{index % 250 + 1}")
+        client = Client(port, f"10.1.{index // 250}.{index % 250 + 1}", user(index) if user else None)
         mine_s, mine_l = [], []
         while True:
             with lock:
@@ -191,11 +200,55 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
+def run_workload(out: Path, runs: int, clients: int) -> dict[str, Any]:
+    """Start `runs` review runs, then tick every task before each one's first gate from `clients` clients."""
+    from kbtools.load.loader import load
+    from kbtools.runs import work
+
+    kb = load(REPO)
+    doc = kb.config.account_review_checklist
+    if doc is None:
+        raise BenchError("kb.yml names no account_review_checklist", code=1)
+    accounts = sorted(kb.accounts)
+    people = sorted(p for p, e in kb.people.items() if e.model.active)
+    store = out / "runs.sqlite3"
+    for path in out.glob("runs.sqlite3*"):
+        path.unlink()
+    ticks: list[tuple[str, str]] = []
+    with Store(store) as opened:
+        for n in range(runs):
+            record = work.start_run(kb, opened, doc, account_id=accounts[n % len(accounts)], sets={},
+                                    start=dt.date.fromisoformat(TODAY), today=dt.date.fromisoformat(TODAY),
+                                    run_kind="review", by=None)
+            items = opened.run_items(record.id)
+            states = work.step_states(work.checklist_of(record), items)
+            ticks += [(record.ref, i.key) for i in items if i.kind == "task" and states[i.step] == "open"]
+    # Interleaved: consecutive ticks (the same run's) go to different clients at the same moment.
+    server = Server(out, store, "--trusted-proxy", "127.0.0.1", "--identity-header", "X-Remote-User",
+                    "--run-rate-limit", "100000/minute")
+    try:
+        statuses, latencies, wall = run_clients(
+            server.port, clients, len(ticks),
+            lambda n: ("POST", f"/api/v1/runs/{ticks[n][0]}/changes", {"item": ticks[n][1], "action": "tick"}),
+            user=lambda i: people[i % len(people)])
+    finally:
+        server.stop()
+    with Store(store) as opened:
+        done = sum(1 for items in opened.all_run_items().values() for i in items if i.kind == "task" and i.done)
+    accepted = statuses.count(200)
+    return {"runs": runs, "clients": clients, "ticks": len(ticks), "accepted": accepted, "done": done,
+            "lost": accepted - done, "other_statuses": sorted({s for s in statuses if s != 200}),
+            "per_s": round(len(statuses) / wall), "p50_ms": round(pct(latencies, 0.5), 2),
+            "p99_ms": round(pct(latencies, 0.99), 2), "wall_s": round(wall, 1)}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--submissions", type=positive, default=10_000)
     parser.add_argument("--clients", type=positive, default=50)
     parser.add_argument("--flood", type=positive, default=500)
+    parser.add_argument("--runs", type=positive, default=100)
+    parser.add_argument("--run-clients", type=positive, default=20)
     parser.add_argument("--out", type=Path, default=REPO / ".bench" / "serve")
     args = parser.parse_args()
     out: Path = args.out.resolve()
@@ -277,6 +330,11 @@ def main() -> int:
     if f["other"] or other_status != 201 or page_status != 200 or flood_stored != f["accepted"] + 1:
         bad.append("flood")
 
+    # 3. runs: many runs ticked by many signed-in clients at once.
+    results["runs"] = r = run_workload(out, args.runs, args.run_clients)
+    if r["lost"] or r["other_statuses"] or r["accepted"] != r["ticks"]:
+        bad.append("runs")
+
     close_environment(env, load_start)
     write_results(out / "results.json", results)
     print(f"\n  load: {args.submissions:,} submissions from {args.clients} clients in {load['wall_s']} s")
@@ -288,6 +346,10 @@ def main() -> int:
     print(f"  flood (default limit): {f['posted']} posts from one client: {f['accepted']} accepted, "
           f"{f['refused_429']} refused (429); another client {f['second_client']}, a page {f['page']}; "
           f"stored {f['stored']}")
+    print(f"  runs: {r['runs']} runs, {r['ticks']:,} ticks from {r['clients']} signed-in clients in {r['wall_s']} s: "
+          f"{r['per_s']:,}/s; latency p50 {r['p50_ms']} ms, p99 {r['p99_ms']} ms")
+    print(f"    accepted {r['accepted']:,}, done in the store {r['done']:,}, lost {r['lost']}; "
+          f"other answers {r['other_statuses'] or 'none'}")
     print(f"  results: {out / 'results.json'}")
     if bad:
         print(f"  FAILED: {', '.join(bad)}")

@@ -20,6 +20,7 @@ from .commands.owners import owners
 from .commands.recover import recover
 from .commands.review import review
 from .commands.reviews import reviews
+from .commands.run import run
 from .commands.schema import schema
 from .commands.serve import serve
 from .findings import ContentError, KBError, printable
@@ -37,7 +38,7 @@ def cli() -> None:
 
 
 for command in (check, reviews, review, owners, new, checklist, schema, codeowners, digest, recover, serve,
-                feedback, accounts):
+                feedback, accounts, run):
     cli.add_command(command)
 
 

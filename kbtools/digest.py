@@ -19,6 +19,10 @@ JSON shape (stable while `version` is 1; keys are only ever added):
                                "doc": "SOP-CSC-001", "title": "...", "version": "1.2",
                                "text": "...", "url": "https://kb.example/sops/sop-csc-001/"}]}]}
                  # "feedback" is null without a store
+                 "runs": [{"run": "RUN-7", "title": "...", "account": "ACC-00042", "step": 9,
+                           "step_title": "...", "item": "...", "due": "2026-11-01", "days_overdue": 21,
+                           "url": "https://kb.example/service/runs/RUN-7/"}]}]}
+                 # "runs": the owner's overdue items of checklist runs; null without a store
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from typing import Any
 from .findings import printable
 from .kb import KnowledgeBase
 from .loop.location import missing_message
-from .loop.store import Item
+from .loop.store import Item, RunItem, RunRecord
 from .loop.triage import GAP_LABEL, age_days, iso, one_line, owner_of, silence
 from .output import envelope
 from .reviews import STATE_LABEL, ReviewItem, review_items
@@ -65,6 +69,7 @@ class Feedback:
 
     store: Path
     open_items: Sequence[Item] | None
+    runs: Sequence[tuple[RunRecord, Sequence[RunItem]]] = ()
 
 
 def digest(kb: KnowledgeBase, today: dt.date, within: int, feedback: Feedback | None = None) -> dict[str, Any]:
@@ -87,16 +92,36 @@ def digest(kb: KnowledgeBase, today: dt.date, within: int, feedback: Feedback | 
             "doc": fb.doc, "title": entry.model.title if entry else None, "version": fb.version, "text": fb.text,
             "url": kb.config.url(f"sops/{entry.model.id.lower()}/") if entry else None,
         })
+    late = overdue_run_items(kb, feedback.runs if feedback is not None else (), today)
     owners = [
         {"owner": ref, "name": kb.display_name(ref), "recipients": recipients(kb, ref),
-         "items": by_owner.get(ref, []), "feedback": said.get(ref, []) if found is not None else None}
-        for ref in sorted(set(by_owner) | set(said))
+         "items": by_owner.get(ref, []), "feedback": said.get(ref, []) if found is not None else None,
+         "runs": late.get(ref, []) if found is not None else None}
+        for ref in sorted(set(by_owner) | set(said) | set(late))
     ]
     summary = None
     if feedback is not None and found is not None:
         summary = {"store": str(feedback.store), "open": len(found)}
     note = missing_message(feedback.store) if feedback is not None else "no feedback store was read"
     return envelope(today, within=within, feedback=summary, feedback_note=None if summary else note, owners=owners)
+
+
+def overdue_run_items(kb: KnowledgeBase, runs: Sequence[tuple[RunRecord, Sequence[RunItem]]],
+                      today: dt.date) -> dict[str, list[dict[str, Any]]]:
+    """Each assignee's items of checklist runs past their due date, most overdue first."""
+    from .runs.work import open_items  # the runs need the checklist builder, which needs this knowledge base
+
+    late: dict[str, list[dict[str, Any]]] = {}
+    for item in open_items(kb, runs, today):
+        if item.kind != "task" or not item.days_overdue(today):
+            continue
+        for ref in item.assignees:
+            late.setdefault(ref, []).append({
+                "run": item.run, "title": item.run_title, "account": item.account, "step": item.step,
+                "step_title": item.step_title, "item": item.text, "due": item.due.isoformat() if item.due else None,
+                "days_overdue": item.days_overdue(today), "url": kb.config.url(f"service/runs/{item.run}/"),
+            })
+    return late
 
 
 def _md(text: str) -> str:
@@ -164,4 +189,11 @@ def markdown(data: dict[str, Any]) -> str:
                 lines.append("")
             lines += ["Open feedback and knowledge gaps, oldest first:", ""]
             lines += [_said(item) for item in owner["feedback"]]
+        if owner["runs"]:
+            if owner["items"] or owner["feedback"]:
+                lines.append("")
+            lines += ["Overdue checklist run items:", ""]
+            lines += [f"- **{r['run']}** [{_md(printable(r['title']))}]({r['url']}), step {r['step']} "
+                      f"{_md(printable(r['step_title']))}: {_md(printable(r['item']))} "
+                      f"(due {r['due']}, {_plural(r['days_overdue'], 'day')} overdue)" for r in owner["runs"]]
     return "\n".join(lines) + "\n"

@@ -36,9 +36,10 @@ class _Generator(GenerateJsonSchema):
 def build_all() -> dict[str, str]:
     """File name -> JSON text, for every record kind."""
     from .checklist.model import Checklist
+    from .runs.model import Run
 
     files = {}
-    kinds: dict[str, type[BaseModel]] = {**SCHEMAS, "checklist": Checklist}
+    kinds: dict[str, type[BaseModel]] = {**SCHEMAS, "checklist": Checklist, "run": Run}
     for name, model in kinds.items():
         schema = model.model_json_schema(schema_generator=_Generator)
         schema["$id"] = f"{name}.schema.json"

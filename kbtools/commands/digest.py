@@ -10,7 +10,7 @@ import click
 from ..digest import Feedback, markdown
 from ..digest import digest as build_digest
 from ..loop.location import open_existing, store_location
-from ..loop.store import OPEN_STATES
+from ..loop.store import OPEN_STATES, RunItem, RunRecord
 from ..output import json_text
 from .common import emit, note_left_out, open_kb, output_option, root_option, store_option, today_option
 
@@ -36,10 +36,14 @@ def digest(within: int | None, fmt: str, output: str | None, store: Path | None,
     kb = open_kb(root)
     path = store_location(kb.root, store)
     found = None
+    runs: list[tuple[RunRecord, list[RunItem]]] = []
     if path.is_file():
         with open_existing(path, read_only=True) as opened:
             found = opened.items(states=OPEN_STATES)
-    data = build_digest(kb, today, kb.config.due_soon_days if within is None else within, Feedback(path, found))
+            items = opened.all_run_items()
+            runs = [(r, items.get(r.id, [])) for r in opened.runs()]
+    data = build_digest(kb, today, kb.config.due_soon_days if within is None else within,
+                        Feedback(path, found, runs))
     emit(json_text(data) if fmt == "json" else markdown(data), output)
     note_left_out(kb, "this digest")
     return 0

@@ -9,10 +9,14 @@ from typing import Any
 import click
 
 from ..config import root_of
+from ..findings import KBError
+from ..kb import KnowledgeBase
 from ..loop.location import store_location
 from ..service import server
 from ..service.settings import (
     DEFAULT_RATE,
+    DEFAULT_RUN_RATE,
+    LOOPBACK_NAMES,
     RateLimit,
     Settings,
     allowed_hosts,
@@ -57,6 +61,8 @@ def _parsed(parse: Any) -> Any:
                    "believed; repeatable [env KB_TRUSTED_PROXIES, comma-separated].")
 @click.option("--rate-limit", envvar="KB_RATE_LIMIT", callback=_parsed(parse_rate), metavar="N/PERIOD",
               help=f"Posts per client, e.g. 20/minute [env KB_RATE_LIMIT; default {DEFAULT_RATE}].")
+@click.option("--run-rate-limit", envvar="KB_RUN_RATE_LIMIT", callback=_parsed(parse_rate), metavar="N/PERIOD",
+              help=f"Changes to checklist runs per client [env KB_RUN_RATE_LIMIT; default {DEFAULT_RUN_RATE}].")
 @click.option("--webhook", envvar="KB_WEBHOOK_URL", callback=_parsed(lambda v: parse_url(v, "webhook")),
               metavar="URL", help="POST each new item as JSON to URL [env KB_WEBHOOK_URL].")
 @click.option("--origin", "origins", multiple=True, envvar="KB_ORIGIN", metavar="URL",
@@ -64,13 +70,17 @@ def _parsed(parse: Any) -> Any:
                    "[env KB_ORIGIN].")
 @click.option("--retention-days", type=click.IntRange(min=1), envvar="KB_RETENTION_DAYS",
               help="Delete comments and who sent them after this many days (hourly) [env KB_RETENTION_DAYS].")
+@click.option("--as", "acting_as", metavar="person:<id>",
+              help="Local use without a proxy: make every change to a run as this person (said on every page); "
+                   "only on a loopback address.")
 @click.option("--strict", is_flag=True, help="Build the site with --strict.")
 @today_option
 @root_option
 def serve(audience: str, host: str, port: int, rebuild: bool, site_dir: Path | None, store: Path | None,
           identity_header: str | None, trusted_proxies: tuple[str, ...], rate_limit: RateLimit | None,
-          webhook: str | None, origins: tuple[str, ...], retention_days: int | None, strict: bool,
-          today: dt.date, root: Path | None) -> int:
+          run_rate_limit: RateLimit | None, webhook: str | None, origins: tuple[str, ...],
+          retention_days: int | None, acting_as: str | None, strict: bool, today: dt.date,
+          root: Path | None) -> int:
     """Serve the built site and the feedback and knowledge-gap API.
 
     The site is built first when --site-dir holds none for this audience, or
@@ -87,11 +97,15 @@ def serve(audience: str, host: str, port: int, rebuild: bool, site_dir: Path | N
         root=path, site_dir=site_dir or path / ("site" if audience == "internal" else "site-public"),
         store=store_location(path, store), audience=audience,  # type: ignore[arg-type]
         identity_header=identity_header, trusted_proxies=networks, rate=rate_limit or DEFAULT_RATE,
+        run_rate=run_rate_limit or DEFAULT_RUN_RATE,
         webhook=webhook, origins=allowed, allowed_hosts=allowed_hosts(host, allowed),
-        retention=dt.timedelta(days=retention_days) if retention_days else None,
+        retention=dt.timedelta(days=retention_days) if retention_days else None, acting_as=acting_as,
     )
     if problem := settings.problem():
         raise click.UsageError(problem)
+    if acting_as and host not in LOOPBACK_NAMES:
+        raise click.UsageError(f"--as makes every change as one person: serve it on a loopback address "
+                               f"(--host 127.0.0.1), not {host}")
     if settings.allowed_hosts == ("*",):
         click.echo(f"kb: listening on every address of this machine ({host}) and answering any Host name; "
                    "give the site's address with --origin", err=True)
@@ -102,6 +116,8 @@ def serve(audience: str, host: str, port: int, rebuild: bool, site_dir: Path | N
                        + ("" if rebuild else f" ({reason})"), err=True)
             server.build_site(settings, today, strict)
         kb = open_kb(path)
+        if acting_as:
+            _check_person(kb, acting_as)
         note_left_out(kb, "the service")
         service = server.open_service(settings, kb, today)
     except BaseException:
@@ -112,3 +128,13 @@ def serve(audience: str, host: str, port: int, rebuild: bool, site_dir: Path | N
                f"(store {settings.store}); Ctrl-C stops", err=True)
     server.run(service, sock)
     return 0
+
+
+def _check_person(kb: KnowledgeBase, ref: str) -> None:
+    """`--as`: an active person of the registry, written person:<id>."""
+    kind, _, ident = ref.partition(":")
+    person = kb.people.get(ident) if kind == "person" else None
+    if person is None:
+        raise KBError(f"--as {ref!r}: write a person of org/people.yaml as person:<id>")
+    if not person.model.active:
+        raise KBError(f"--as {ref}: {person.model.name} is no longer active")

@@ -22,7 +22,7 @@ import datetime as dt
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +73,55 @@ MIGRATIONS: tuple[str, ...] = (
         note TEXT
     );
     CREATE INDEX events_item ON events (item);
+    """,
+    # Checklist runs: a document's checklist frozen at its version, worked item by item.
+    """
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        doc TEXT NOT NULL,
+        version TEXT NOT NULL,
+        account TEXT,
+        run_kind TEXT CHECK (run_kind IN ('setup', 'review')),
+        start TEXT NOT NULL,
+        created TEXT NOT NULL,
+        created_by TEXT,
+        checklist TEXT NOT NULL
+    );
+    CREATE INDEX runs_account ON runs (account);
+    CREATE TABLE run_items (
+        run INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        key TEXT NOT NULL,
+        step TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('task', 'field', 'approval')),
+        done INTEGER NOT NULL DEFAULT 0 CHECK (done IN (0, 1)),
+        value TEXT,
+        decision TEXT CHECK (decision IN ('approved', 'rejected')),
+        note TEXT,
+        by TEXT,
+        at TEXT,
+        version INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (run, key)
+    );
+    CREATE TABLE run_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        run INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        item TEXT NOT NULL,
+        at TEXT NOT NULL,
+        action TEXT NOT NULL,
+        by TEXT,
+        value TEXT,
+        note TEXT
+    );
+    CREATE INDEX run_events_run ON run_events (run);
+    CREATE TABLE run_comments (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        run INTEGER NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        step TEXT NOT NULL,
+        at TEXT NOT NULL,
+        by TEXT,
+        text TEXT NOT NULL
+    );
+    CREATE INDEX run_comments_run ON run_comments (run);
     """,
 )
 
@@ -162,6 +211,105 @@ class Votes:
         return round(100 * self.helpful / self.votes) if self.votes else None
 
 
+RunItemKind = Literal["task", "field", "approval"]
+Decision = Literal["approved", "rejected"]
+RUN_PREFIX = "RUN"
+RUNS_SCHEMA = 2  # the migration that added runs
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """A started run: which document at which version, for which account, from when; its frozen checklist."""
+
+    id: int
+    doc: str
+    version: str
+    account: str | None
+    run_kind: str | None  # setup | review | None (every step)
+    start: dt.date
+    created: dt.datetime
+    created_by: str | None
+    checklist: str  # the checklist as JSON, as it was built when the run started
+
+    @property
+    def ref(self) -> str:
+        return f"{RUN_PREFIX}-{self.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class RunItem:
+    """One thing to do in a run: a task to tick, a field to fill, a gate to decide; as it stands now."""
+
+    key: str
+    step: str
+    kind: RunItemKind
+    done: bool = False
+    value: str | None = None
+    decision: Decision | None = None
+    note: str | None = None
+    by: str | None = None
+    at: dt.datetime | None = None
+    version: int = 0  # how many times it has changed: a form sends the one it showed
+
+
+@dataclass(frozen=True, slots=True)
+class ItemChange:
+    """What one item becomes (every column), and the action recorded for it."""
+
+    key: str
+    action: str
+    done: bool
+    value: str | None
+    decision: Decision | None
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RunEvent:
+    at: dt.datetime
+    item: str
+    action: str
+    by: str | None
+    value: str | None
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RunComment:
+    at: dt.datetime
+    step: str
+    by: str | None
+    text: str
+
+
+def parse_run_ref(ref: str) -> int | None:
+    """`RUN-7` (any case) -> 7; None when it is not a run reference."""
+    prefix, _, number = ref.strip().upper().partition("-")
+    if prefix != RUN_PREFIX or not number.isdigit() or len(number) > 18:
+        return None
+    return int(number)
+
+
+def _run(row: sqlite3.Row) -> RunRecord:
+    try:
+        start = dt.date.fromisoformat(row["start"])
+    except (TypeError, ValueError):
+        raise StoreError(f"the store holds a date that is not one kb writes: {row['start']!r}") from None
+    return RunRecord(id=row["id"], doc=row["doc"], version=row["version"], account=row["account"],
+                     run_kind=row["run_kind"], start=start, created=_moment(row["created"]),
+                     created_by=row["created_by"], checklist=row["checklist"])
+
+
+def _run_item(row: sqlite3.Row) -> RunItem:
+    return RunItem(key=row["key"], step=row["step"], kind=row["kind"], done=bool(row["done"]), value=row["value"],
+                   decision=row["decision"], note=row["note"], by=row["by"],
+                   at=None if row["at"] is None else _moment(row["at"]), version=row["version"])
+
+
+_RUN_COLUMNS = "id, doc, version, account, run_kind, start, created, created_by, checklist"
+_RUN_ITEM_COLUMNS = "key, step, kind, done, value, decision, note, by, at, version"
+
+
 def parse_ref(ref: str) -> tuple[Kind, int] | None:
     """`FB-12` -> ("feedback", 12); None when it is not an item reference."""
     prefix, _, number = ref.strip().upper().partition("-")
@@ -212,6 +360,7 @@ class Store:
         self._opened: list[sqlite3.Connection] = []
         self._opened_lock = threading.Lock()
         self._write_lock = threading.Lock()
+        self.schema = 0
         if not create and not path.is_file():
             raise StoreError(f"no feedback store at {path}")
         try:
@@ -268,8 +417,11 @@ class Store:
 
     def _migrate(self, read_only: bool) -> None:
         version = self._schema()
+        self.schema = version
         if version == len(MIGRATIONS):
             return
+        if read_only and version >= 1:
+            return  # read as it is: what later migrations add (runs) reads as empty until kb serve migrates it
         if read_only:
             raise StoreError(f"the store {self.path} needs migrating and was opened read-only")
         self._db.execute("BEGIN IMMEDIATE")
@@ -282,6 +434,7 @@ class Store:
                         self._db.execute(statement)
             self._db.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
             self._db.execute("COMMIT")
+            self.schema = len(MIGRATIONS)
         except BaseException:
             if self._db.in_transaction:
                 self._db.execute("ROLLBACK")
@@ -466,3 +619,102 @@ class Store:
 
     def count(self) -> int:
         return int(self._query("SELECT count(*) FROM items")[0][0])
+
+    # --- checklist runs -------------------------------------------------------------
+
+    def add_run(self, *, doc: str, version: str, account: str | None, run_kind: str | None, start: dt.date,
+                checklist: str, items: Sequence[tuple[str, str, RunItemKind]], by: str | None = None,
+                at: dt.datetime | None = None) -> RunRecord:
+        """Store a new run and its items (key, step, kind), all open; committed when this returns."""
+        stamp = _stamp(at or now())
+        with self._transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO runs (doc, version, account, run_kind, start, created, created_by, checklist) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (doc, version, account, run_kind, start.isoformat(), stamp, by, checklist))
+            ident = cursor.lastrowid
+            db.executemany("INSERT INTO run_items (run, key, step, kind) VALUES (?, ?, ?, ?)",
+                           [(ident, key, step, kind) for key, step, kind in items])
+            db.execute("INSERT INTO run_events (run, item, at, action, by) VALUES (?, '', ?, 'started', ?)",
+                       (ident, stamp, by))
+            return _run(db.execute(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (ident,)).fetchone())
+
+    def change_run(self, ident: int, decide: Callable[[list[RunItem]], Sequence[ItemChange]], *,
+                   by: str | None, at: dt.datetime | None = None) -> list[RunItem]:
+        """Change a run's items as `decide` says, given them as they are, in one transaction.
+
+        `decide` sees the items as committed by everyone before (writers queue), so what it checks
+        (a gate, a version) still holds when its changes are written; whatever it raises is raised
+        here and nothing is written. LookupError when there is no such run. Returns the run's items after.
+        """
+        stamp = _stamp(at or now())
+        with self._transaction() as db:
+            if db.execute("SELECT 1 FROM runs WHERE id = ?", (ident,)).fetchone() is None:
+                raise LookupError(f"{RUN_PREFIX}-{ident}")
+            rows = db.execute(f"SELECT {_RUN_ITEM_COLUMNS} FROM run_items WHERE run = ? ORDER BY rowid",
+                              (ident,)).fetchall()
+            for change in decide([_run_item(r) for r in rows]):
+                db.execute(
+                    "UPDATE run_items SET done = ?, value = ?, decision = ?, note = ?, by = ?, at = ?, "
+                    "version = version + 1 WHERE run = ? AND key = ?",
+                    (int(change.done), change.value, change.decision, change.note, by, stamp, ident, change.key))
+                db.execute("INSERT INTO run_events (run, item, at, action, by, value, note) "
+                           "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           (ident, change.key, stamp, change.action, by, change.value, change.note))
+            rows = db.execute(f"SELECT {_RUN_ITEM_COLUMNS} FROM run_items WHERE run = ? ORDER BY rowid",
+                              (ident,)).fetchall()
+            return [_run_item(r) for r in rows]
+
+    def add_run_comment(self, ident: int, step: str, text: str, *, by: str | None,
+                        at: dt.datetime | None = None) -> RunComment:
+        stamp = _stamp(at or now())
+        with self._transaction() as db:
+            if db.execute("SELECT 1 FROM runs WHERE id = ?", (ident,)).fetchone() is None:
+                raise LookupError(f"{RUN_PREFIX}-{ident}")
+            db.execute("INSERT INTO run_comments (run, step, at, by, text) VALUES (?, ?, ?, ?, ?)",
+                       (ident, step, stamp, by, text))
+        return RunComment(_moment(stamp), step, by, text)
+
+    @property
+    def _has_runs(self) -> bool:
+        return self.schema >= RUNS_SCHEMA
+
+    def get_run(self, ident: int) -> RunRecord | None:
+        if not self._has_runs:
+            return None
+        rows = self._query(f"SELECT {_RUN_COLUMNS} FROM runs WHERE id = ?", (ident,))
+        return _run(rows[0]) if rows else None
+
+    def runs(self, *, account: str | None = None, doc: str | None = None) -> list[RunRecord]:
+        """Runs, oldest first, narrowed by account and document."""
+        if not self._has_runs:
+            return []
+        where, args = [], []
+        for column, value in (("account", account), ("doc", doc)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                args.append(value)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        return [_run(r) for r in self._query(f"SELECT {_RUN_COLUMNS} FROM runs{clause} ORDER BY id", args)]
+
+    def run_items(self, ident: int) -> list[RunItem]:
+        rows = self._query(f"SELECT {_RUN_ITEM_COLUMNS} FROM run_items WHERE run = ? ORDER BY rowid", (ident,))
+        return [_run_item(r) for r in rows]
+
+    def all_run_items(self) -> dict[int, list[RunItem]]:
+        """Every run's items, by run number."""
+        if not self._has_runs:
+            return {}
+        found: dict[int, list[RunItem]] = {}
+        for r in self._query(f"SELECT run, {_RUN_ITEM_COLUMNS} FROM run_items ORDER BY run, rowid"):
+            found.setdefault(r["run"], []).append(_run_item(r))
+        return found
+
+    def run_events(self, ident: int) -> list[RunEvent]:
+        rows = self._query("SELECT at, item, action, by, value, note FROM run_events WHERE run = ? ORDER BY id",
+                           (ident,))
+        return [RunEvent(_moment(r["at"]), r["item"], r["action"], r["by"], r["value"], r["note"]) for r in rows]
+
+    def run_comments(self, ident: int) -> list[RunComment]:
+        rows = self._query("SELECT at, step, by, text FROM run_comments WHERE run = ? ORDER BY id", (ident,))
+        return [RunComment(_moment(r["at"]), r["step"], r["by"], r["text"]) for r in rows]

@@ -17,6 +17,7 @@ their own, stricter, <meta> policy as well.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import functools
 import json
 import logging
@@ -73,9 +74,11 @@ class Service:
     view: SiteView
     store: Store
     limiter: RateLimiter
+    run_limiter: RateLimiter
     webhook: Webhook | None
     site_policy: str
     stylesheets: tuple[str, ...] = ()
+    day: dt.date | None = None
     store_threads: anyio.CapacityLimiter = field(default_factory=lambda: anyio.CapacityLimiter(STORE_THREADS))
 
     @property
@@ -86,6 +89,12 @@ class Service:
         """Run a call that uses the store in a thread of the store's own: a slow store never takes the
         threads that serve the site's files."""
         return await anyio.to_thread.run_sync(functools.partial(call, *args), limiter=self.store_threads)
+
+    @property
+    def today(self) -> dt.date:
+        """The day runs count due dates against: the one the service was started with when it was told one
+        (`--today`, `KB_TODAY`), else the machine's date, day by day."""
+        return self.day or dt.date.today()
 
     def version_of(self, doc: str | None) -> str | None:
         entry = self.view.docs.get(doc) if doc else None
@@ -100,11 +109,36 @@ def refused(exc: Refused) -> JSONResponse:
     return error(exc.status, str(exc), exc.code, exc.headers)
 
 
+def media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").partition(";")[0].strip().lower()
+
+
 async def read_payload(request: Request, model: type[Payload]) -> Any:
     """The request's JSON body as `model`, or Refused with the status that says what is wrong with it."""
-    media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-    if media != "application/json":
+    if media_type(request) != "application/json":
         raise Refused(415, "send the body as JSON (Content-Type: application/json)", "content-type")
+    body = await read_body(request)
+    try:
+        data = json.loads(bytes(body), object_pairs_hook=_no_repeated_keys)
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        raise Refused(400, "the body is not valid JSON", "bad-json") from None
+    except RepeatedKey as exc:
+        raise Refused(400, f"the body names {str(exc)!r} more than once", "bad-json") from None
+    return validated(model, data)
+
+
+def validated(model: type[Payload], data: Any) -> Any:
+    """`data` as `model`, or Refused (422) naming the first thing wrong with it."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(part) for part in first["loc"]) or "body"
+        raise Refused(422, f"{where}: {first['msg']}", "invalid") from None
+
+
+async def read_body(request: Request) -> bytes:
+    """The request's body, at most MAX_BODY bytes arriving within BODY_SECONDS; Refused otherwise."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY:
         raise Refused(413, f"the body is larger than {MAX_BODY} bytes", "too-large")
@@ -119,18 +153,7 @@ async def read_payload(request: Request, model: type[Payload]) -> Any:
         raise Refused(408, f"the body took longer than {BODY_SECONDS} s to arrive", "too-slow") from None
     except ClientDisconnect:
         raise Refused(400, "the client went away before the body arrived", "disconnected") from None
-    try:
-        data = json.loads(bytes(body), object_pairs_hook=_no_repeated_keys)
-    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
-        raise Refused(400, "the body is not valid JSON", "bad-json") from None
-    except RepeatedKey as exc:
-        raise Refused(400, f"the body names {str(exc)!r} more than once", "bad-json") from None
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        where = ".".join(str(part) for part in first["loc"]) or "body"
-        raise Refused(422, f"{where}: {first['msg']}", "invalid") from None
+    return bytes(body)
 
 
 class RepeatedKey(Exception):
@@ -174,6 +197,8 @@ async def store_new(service: Service, new: NewItem) -> JSONResponse:
 
 
 def build_app(service: Service) -> Starlette:
+    from .runs import run_routes  # the run routes use this module's helpers
+
     settings = service.settings
 
     async def status(request: Request) -> JSONResponse:
@@ -240,6 +265,7 @@ def build_app(service: Service) -> Starlette:
             Route("/api/v1/documents/{doc}/helpfulness", helpfulness),
             Route("/service/", dashboard),
             Route("/service/documents/{doc}/", document),
+            *run_routes(service),
         ]
     allowed = {r.path: ", ".join(sorted(r.methods or ())) for r in routes if isinstance(r, Route)}
 
@@ -325,6 +351,8 @@ class SecurityHeaders:
         live_data = path.startswith(("/api/v1/", "/service/"))
         if path.startswith("/api/v1/"):
             policy = API_POLICY.encode()
+        elif path.startswith(("/service/runs/", "/service/tasks/", "/service/accounts/")):
+            policy = live.FORM_POLICY.encode()  # the run pages post forms to the service
         elif path.startswith("/service/"):
             policy = live.POLICY.encode()
         else:

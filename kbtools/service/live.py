@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 POLICY = ("default-src 'none'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
           "base-uri 'none'; form-action 'none'")
+FORM_POLICY = POLICY.replace("form-action 'none'", "form-action 'self'")
 SHOWN = 500  # open items listed on the dashboard at most (the oldest)
 
 
@@ -67,10 +68,19 @@ def _rows(kb: KnowledgeBase, items: list[Item], today: dt.datetime) -> list[Row]
 
 def _layout(service: Service, title: str, **context: Any) -> str:
     return _env().get_template(context.pop("template")).render(
-        title=title, stylesheets=service.stylesheets, generated=now().strftime("%Y-%m-%d %H:%M"), **context)
+        title=title, stylesheets=service.stylesheets, generated=now().strftime("%Y-%m-%d %H:%M"),
+        acting_as=acting_as(service), **context)
+
+
+def acting_as(service: Service) -> str | None:
+    """"Name (person:<id>)" when the service makes every change as one person (`kb serve --as`)."""
+    ref = service.settings.acting_as
+    return f"{service.kb.display_name(ref)} ({ref})" if ref else None
 
 
 def dashboard_page(service: Service) -> str:
+    from .runs import run_counts  # the run pages use this module's layout
+
     kb = service.kb
     counts = service.store.open_counts()  # the totals from SQL; only the oldest SHOWN items are read whole
     rows = _rows(kb, service.store.items(states=OPEN_STATES, limit=SHOWN), now())
@@ -101,7 +111,7 @@ def dashboard_page(service: Service) -> str:
         service, "Feedback dashboard", template="dashboard.html", rows=rows, total=sum(counts.values()),
         by_owner=[(ref, kb.display_name(ref), n) for ref, n in by_owner.most_common()],
         by_department=[(department_name(d), by_department[d]) for d in departments],
-        chart=chart, helpfulness=helpfulness, docs=service.view.docs)
+        chart=chart, helpfulness=helpfulness, docs=service.view.docs, runs=run_counts(service))
 
 
 def document_page(service: Service, doc: str) -> str:
@@ -118,8 +128,9 @@ def document_page(service: Service, doc: str) -> str:
                    owner_name=kb.display_name(entry.model.owner))
 
 
-def message_page(title: str, message: str) -> str:
-    return _env().get_template("message.html").render(title=title, message=message, stylesheets=())
+def message_page(title: str, message: str, acting: str | None = None, back: str | None = None) -> str:
+    return _env().get_template("message.html").render(title=title, message=message, stylesheets=(),
+                                                      acting_as=acting, back=back)
 
 
 def not_found_page(kb: KnowledgeBase, doc: str) -> str:

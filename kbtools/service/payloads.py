@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from ..models import ACCOUNT_ID_RE, DOC_ID_RE
 from .settings import MAX_TEXT
@@ -75,3 +75,30 @@ class GapIn(Payload):
     account: AccountRef | None = None
     doc: DocRef | None = None
     page: Page | None = None
+
+
+ItemKey = Annotated[str, StringConstraints(max_length=200, pattern=r"^[a-z0-9][a-z0-9-]*/[a-z0-9/-]+$")]
+StepId = Annotated[str, StringConstraints(max_length=100, pattern=r"^[a-z0-9][a-z0-9-]*$")]
+Value = Annotated[str, StringConstraints(max_length=MAX_TEXT), AfterValidator(_printable)]
+
+
+class RunChangeIn(Payload):
+    """A change to one item of a run: tick or untick a task, set a field, approve or reject a gate."""
+
+    item: ItemKey
+    action: Literal["tick", "untick", "set", "approve", "reject"]
+    value: Annotated[list[Short], Field(max_length=50)] | Value | None = None
+    note: Annotated[Comment | None, AfterValidator(_blank_is_none)] = None
+    seen: Annotated[int, Field(ge=0)] | None = None  # the item's version the sender saw
+
+
+class RunCommentIn(Payload):
+    step: StepId
+    text: Annotated[Comment, AfterValidator(_not_blank)]
+
+
+class RunStartIn(Payload):
+    doc: DocRef
+    account: AccountRef | None = None
+    start: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")] | None = None
+    run: Literal["setup", "review"] | None = None

@@ -71,8 +71,10 @@ def open_service(settings: Settings, kb: KnowledgeBase, today: dt.date, store: S
     return Service(
         settings=settings, kb=kb, view=build_view(kb, settings.audience, today),
         store=store or Store(settings.store), limiter=RateLimiter(settings.rate),
+        run_limiter=RateLimiter(settings.run_rate),
         webhook=Webhook(settings.webhook) if settings.webhook else None,
         site_policy=site_policy(settings), stylesheets=stylesheets(settings.site_dir),
+        day=today if today != dt.date.today() else None,
     )
 
 

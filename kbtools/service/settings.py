@@ -4,7 +4,7 @@ kb.yml is content: any pull request can change it. Where the store lives,
 which addresses may vouch for a user, how fast a client may post and where
 notifications go are decisions of whoever runs the service, so they come
 from `kb serve`'s options or its environment (`KB_STORE`, `KB_IDENTITY_HEADER`,
-`KB_TRUSTED_PROXIES`, `KB_RATE_LIMIT`, `KB_WEBHOOK_URL`, `KB_ORIGIN`,
+`KB_TRUSTED_PROXIES`, `KB_RATE_LIMIT`, `KB_RUN_RATE_LIMIT`, `KB_WEBHOOK_URL`, `KB_ORIGIN`,
 `KB_RETENTION_DAYS`).
 """
 
@@ -47,6 +47,7 @@ class RateLimit:
 
 
 DEFAULT_RATE = RateLimit(20, 60.0)
+DEFAULT_RUN_RATE = RateLimit(120, 60.0)
 
 
 def parse_rate(text: str) -> RateLimit:
@@ -119,6 +120,9 @@ class Settings:
     # Host headers answered (DNS rebinding: a page elsewhere must not reach the service under its own name)
     allowed_hosts: tuple[str, ...] = LOOPBACK_NAMES
     retention: dt.timedelta | None = None
+    # local use without a proxy: every change to a run is made as this person (`kb serve --as person:<id>`)
+    acting_as: str | None = None
+    run_rate: RateLimit = DEFAULT_RUN_RATE  # changes to runs per client (one person ticks fast)
 
     def problem(self) -> str | None:
         """Why these settings cannot serve, if they cannot."""
@@ -127,6 +131,10 @@ class Settings:
                     "(--trusted-proxy or KB_TRUSTED_PROXIES)")
         if self.identity_header and self.audience == "public":
             return "the public site records no identities; drop the identity header or serve --audience internal"
+        if self.acting_as and self.identity_header:
+            return ("--as is for local use without a proxy; behind one, identities come from the identity header")
+        if self.acting_as and self.audience == "public":
+            return "runs are internal; --as goes with --audience internal"
         site, store = self.site_dir.resolve(), self.store.resolve()
         if store.is_relative_to(site):
             return f"the store {self.store} is inside the site folder {self.site_dir}, which is served to readers"

@@ -143,6 +143,36 @@ def _feedback_csv(*args: str):
     return make
 
 
+def _started_run(kb) -> None:
+    """A run of the hostile checklist, with hostile comments and a hostile field value, in the default store."""
+    from kbtools.load.loader import load
+    from kbtools.loop.store import Store
+    from kbtools.runs import work
+
+    assert kb.run("run", "start", "SOP-OPS-001", "--account", "ACC-00001").code == 0
+    with Store(kb.root / ".kb" / "store.sqlite3") as store:
+        for value in HOSTILE:
+            store.add_run_comment(1, "gather", value, by=value)
+        record = store.get_run(1)
+        change = work.Change("gather/items/1", "tick")
+        store.change_run(1, work.decide(load(kb.root), work.checklist_of(record), change,
+                                        work.Actor(HOSTILE[0], None)), by=HOSTILE[0])
+
+
+def _run_export_csv(kb) -> str:
+    _started_run(kb)
+    result = kb.run("run", "export", "RUN-1", "--format", "csv")
+    assert result.code == 0, result.err
+    return result.out
+
+
+def _run_list_csv(kb) -> str:
+    _started_run(kb)
+    result = kb.run("run", "list", "--format", "csv")
+    assert result.code == 0, result.err
+    return result.out
+
+
 # The modules that call csv_text, and how to make each CSV they write (the CLI's and the site's checklists
 # both come from checklist/render.py).
 def _accounts_report_csv(kb) -> str:
@@ -156,6 +186,8 @@ WRITERS = {
     "checklist/render.py": [_checklist_csv, _site_download_csv],
     "crm/report.py": [_accounts_report_csv],
     "loop/report.py": [_feedback_csv("list"), _feedback_csv("export"), _feedback_csv("stats")],
+    "runs/render.py": [_run_export_csv],
+    "commands/run.py": [_run_list_csv],
 }
 
 

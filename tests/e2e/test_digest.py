@@ -37,7 +37,7 @@ def test_within_and_the_json_shape(kb):
             "owner": "person:alice", "name": "Alice Example", "recipients": ["alice@example.com"],
             "items": [{"kind": "account", "id": "ACC-00001", "title": "Example Fuel Co", "state": "ok",
                        "due": "2027-01-01", "days_left": 40, "url": "accounts/acc-00001/"}],
-            "feedback": None,
+            "feedback": None, "runs": None,
         }],
     }
     assert kb.run("digest", "--within", "39", "--format", "json").json()["owners"] == []
