@@ -20,6 +20,7 @@ import hashlib
 import json
 import os
 import platform
+import socket
 import subprocess
 import sys
 import tempfile
@@ -235,6 +236,13 @@ def write_results(path: Path, results: dict[str, Any]) -> None:
         path.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
     except OSError as exc:
         raise BenchError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 the system picks (never a fixed one)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def positive(value: str) -> int:

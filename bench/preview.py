@@ -27,7 +27,6 @@ import importlib.util
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -44,6 +43,7 @@ from harness import (
     BenchError,
     close_environment,
     environment,
+    free_port,
     kbtools_fingerprint,
     loadavg,
     positive,
@@ -85,10 +85,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def fetch(url: str) -> str | None:

@@ -52,6 +52,7 @@ from harness import (
     BenchError,
     close_environment,
     environment,
+    free_port,
     kbtools_fingerprint,
     loadavg,
     positive,
@@ -70,10 +71,6 @@ TODAY = "2026-11-22"
 PAGES = ("/", "/reviews/", "/glossary/")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Server:

@@ -39,7 +39,7 @@ from .kb import KnowledgeBase
 from .loop.location import missing_message
 from .loop.store import Item, RunItem, RunRecord
 from .loop.triage import GAP_LABEL, age_days, iso, one_line, owner_of, silence
-from .output import envelope
+from .output import envelope, plural
 from .reviews import STATE_LABEL, ReviewItem, review_items
 
 _KIND_LABEL = {"sop": "document review", "account": "account review", "account-plan": "account plan update"}
@@ -139,10 +139,6 @@ def _when(item: dict[str, Any]) -> str:
     return f"due {item['due']}, in {days} day{'s' if days != 1 else ''}"
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'s' if count != 1 else ''}"
-
-
 def _feedback_line(data: dict[str, Any]) -> str:
     if data["feedback"] is None:
         return f"Feedback and knowledge gaps are not included: {_md(printable(data['feedback_note']))}."
@@ -150,12 +146,12 @@ def _feedback_line(data: dict[str, Any]) -> str:
     if not count:
         return "No feedback or knowledge gap is open."
     with_some = sum(1 for o in data["owners"] if o["feedback"])
-    return f"{_plural(count, 'open item')} of feedback and knowledge gaps, for {_plural(with_some, 'owner')}."
+    return f"{plural(count, 'open item')} of feedback and knowledge gaps, for {plural(with_some, 'owner')}."
 
 
 def _said(item: dict[str, Any]) -> str:
     what = "feedback" if item["kind"] == "feedback" else f"knowledge gap ({GAP_LABEL.get(item['gap_kind'], '?')})"
-    line = f"- **{item['id']}** {what}, {item['state']}, {_plural(item['age_days'], 'day')} old"
+    line = f"- **{item['id']}** {what}, {item['state']}, {plural(item['age_days'], 'day')} old"
     if item["doc"]:
         doc = f"{item['doc']}: {_md(item['title'])}" if item["title"] else _md(printable(item["doc"]))
         line += f", on [{doc}]({item['url']})" if item["url"] else f", on {doc}"
@@ -170,8 +166,8 @@ def markdown(data: dict[str, Any]) -> str:
     count = sum(len(o["items"]) for o in owners)
     if count:
         due = sum(1 for o in owners if o["items"])
-        lines.append(f"{_plural(count, 'item')} overdue or due within {data['within']} days, "
-                     f"for {_plural(due, 'owner')}.")
+        lines.append(f"{plural(count, 'item')} overdue or due within {data['within']} days, "
+                     f"for {plural(due, 'owner')}.")
     else:
         lines.append(f"Nothing is overdue or due within {data['within']} days.")
     lines += ["", _feedback_line(data)]
@@ -195,5 +191,5 @@ def markdown(data: dict[str, Any]) -> str:
             lines += ["Overdue checklist run items:", ""]
             lines += [f"- **{r['run']}** [{_md(printable(r['title']))}]({r['url']}), step {r['step']} "
                       f"{_md(printable(r['step_title']))}: {_md(printable(r['item']))} "
-                      f"(due {r['due']}, {_plural(r['days_overdue'], 'day')} overdue)" for r in owner["runs"]]
+                      f"(due {r['due']}, {plural(r['days_overdue'], 'day')} overdue)" for r in owner["runs"]]
     return "\n".join(lines) + "\n"

@@ -39,6 +39,11 @@ def json_report(today: dt.date | str, **fields: Any) -> str:
     return json_text(envelope(today, **fields))
 
 
+def plural(count: int, word: str) -> str:
+    """`1 day`, `2 days`."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 def text_table(rows: list[list[str]]) -> list[str]:
     """Rows (the header first) as lines: columns padded to their widest cell, the last one free.
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -118,6 +119,13 @@ def only(findings: list[dict], code: str) -> dict:
 
 SITE_TODAY = TODAY  # SOP-CARE-002 is due soon, POL-CARE-001 overdue, the other documents current
 MOVED = "sops/moved/renamed-procedure.md"  # SOP-FLD-001, away from sops/field/SOP-FLD-001.md
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 the system picks, for a server a test starts in another process."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def copy_site_kb(dest: Path) -> Path:

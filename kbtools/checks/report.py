@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Protocol, TypedDict
 
 from ..findings import Finding, printable
-from ..output import json_report
+from ..output import json_report, plural
 
 
 class Summary(TypedDict):
@@ -42,10 +42,6 @@ def summary(findings: list[Finding], files: int) -> Summary:
     }
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def text(findings: list[Finding], files: int, **_: object) -> str:
     lines: list[str] = []
     current = None
@@ -59,11 +55,11 @@ def text(findings: list[Finding], files: int, **_: object) -> str:
     if lines:
         lines.append("")
     if not findings:
-        lines.append(f"ok: {_plural(files, 'file')} checked, no problems")
+        lines.append(f"ok: {plural(files, 'file')} checked, no problems")
     else:
         lines.append(
-            f"{_plural(s['errors'], 'error')}, {_plural(s['warnings'], 'warning')} "
-            f"in {_plural(s['files_with_findings'], 'file')} ({_plural(files, 'file')} checked)"
+            f"{plural(s['errors'], 'error')}, {plural(s['warnings'], 'warning')} "
+            f"in {plural(s['files_with_findings'], 'file')} ({plural(files, 'file')} checked)"
         )
     return "\n".join(lines) + "\n"
 
@@ -91,7 +87,7 @@ def github(findings: list[Finding], files: int, **_: object) -> str:
         out.append(f"::{f.severity} {','.join(props)}::{_gh_escape(f.message)}")
     s = summary(findings, files)
     out.append(
-        f"{_plural(s['errors'], 'error')}, {_plural(s['warnings'], 'warning')} ({_plural(files, 'file')} checked)"
+        f"{plural(s['errors'], 'error')}, {plural(s['warnings'], 'warning')} ({plural(files, 'file')} checked)"
     )
     return "\n".join(out) + "\n"
 

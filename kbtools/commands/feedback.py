@@ -22,7 +22,7 @@ from ..loop import report, triage
 from ..loop.location import open_existing, store_location
 from ..loop.store import Kind, Store
 from ..models import DURATION_RE, subtract_duration
-from ..output import json_report
+from ..output import json_report, plural
 from .common import (
     F,
     emit,
@@ -217,7 +217,7 @@ def purge(older_than: str, by: str | None, store: Path | None, today: dt.date, r
     kb, opened = _open(root, store, read_only=False)
     with opened:
         count = opened.purge(dt.datetime.combine(before, dt.time(), dt.UTC), by=triage.person_of(kb, by))
-    click.echo(f"purged the text of {count} item{'' if count == 1 else 's'} sent before {before.isoformat()}")
+    click.echo(f"purged the text of {plural(count, 'item')} sent before {before.isoformat()}")
     return 0
 
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..findings import printable
-from ..output import csv_text, text_table
+from ..output import csv_text, plural, text_table
 from .store import STATES
 from .triage import GAP_LABEL, one_line, silence
 
@@ -45,7 +45,7 @@ def _said(row: dict[str, Any]) -> str:
 def _count(rows: Sequence[dict[str, Any]]) -> str:
     tally = {s: sum(1 for r in rows if r["state"] == s) for s in STATES}
     parts = ", ".join(f"{n} {s}" for s, n in tally.items() if n)
-    return f"{len(rows)} item{'' if len(rows) == 1 else 's'}: {parts}"
+    return f"{plural(len(rows), 'item')}: {parts}"
 
 
 def list_text(rows: Sequence[dict[str, Any]]) -> str:

@@ -575,9 +575,10 @@ class Store:
         tail = f" LIMIT {int(limit)}" if limit is not None else ""
         return [_item(r) for r in self._query(f"SELECT {_COLUMNS} FROM items{clause} ORDER BY id{tail}", args)]
 
-    def open_counts(self) -> dict[tuple[str | None, State], int]:
-        """How many open items each document (None: no document) has in each open state, counted in SQL."""
-        clause, args = self._where(None, OPEN_STATES, None, None)
+    def open_counts(self, docs: Sequence[str] | None = None) -> dict[tuple[str | None, State], int]:
+        """How many open items each document (None: no document) has in each open state, counted in SQL;
+        of `docs` only, when given."""
+        clause, args = self._where(None, OPEN_STATES, docs, None)
         rows = self._query(f"SELECT doc, state, count(*) AS n FROM items{clause} GROUP BY doc, state", args)
         return {(r["doc"], r["state"]): int(r["n"]) for r in rows}
 

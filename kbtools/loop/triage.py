@@ -287,7 +287,7 @@ def stats(kb: KnowledgeBase, store: Store, today: dt.date) -> dict[str, Any]:
         for ref, found in sorted(by_owner.items(), key=lambda pair: (-len(pair[1]), pair[0]))
     ]
     departments = [
-        {"department": dept, "name": _department_name(kb, dept), "open": len(found),
+        {"department": dept, "name": department_name(kb, dept), "open": len(found),
          "oldest_days": age_days(found[0], today)}
         for dept, found in sorted(by_department.items(),
                                   key=lambda pair: (-len(pair[1]), pair[0] is None, pair[0] or ""))
@@ -296,7 +296,8 @@ def stats(kb: KnowledgeBase, store: Store, today: dt.date) -> dict[str, Any]:
     return {"documents": documents, "owners": owners, "departments": departments, "states": states}
 
 
-def _department_name(kb: KnowledgeBase, dept: str | None) -> str | None:
+def department_name(kb: KnowledgeBase, dept: str | None) -> str | None:
+    """A department's name; its id when the registry has no such department."""
     entry = kb.departments.get(dept) if dept else None
     return entry.model.name if entry else dept
 

@@ -196,6 +196,14 @@ async def store_new(service: Service, new: NewItem) -> JSONResponse:
     return JSONResponse({"id": item.ref, "state": item.state}, status_code=201)
 
 
+def known_to_site(service: Service, doc: str | None, account: str | None = None) -> None:
+    """Refused (422) when a submission names a document or account this site does not show."""
+    if doc is not None and doc not in service.view.docs:
+        raise Refused(422, f"doc: {doc} is not a document of this site", "unknown-document")
+    if account is not None and account not in service.view.accounts:
+        raise Refused(422, f"account: {account} is not an account of this site", "unknown-account")
+
+
 def build_app(service: Service) -> Starlette:
     from .runs import run_routes  # the run routes use this module's helpers
 
@@ -208,8 +216,7 @@ def build_app(service: Service) -> Starlette:
         try:
             who, _ = accept(service, request)
             sent: FeedbackIn = await read_payload(request, FeedbackIn)
-            if sent.doc is not None and sent.doc not in service.view.docs:
-                raise Refused(422, f"doc: {sent.doc} is not a document of this site", "unknown-document")
+            known_to_site(service, sent.doc)
         except Refused as exc:
             return refused(exc)
         return await store_new(service, NewItem(
@@ -220,10 +227,7 @@ def build_app(service: Service) -> Starlette:
         try:
             who, _ = accept(service, request)
             sent: GapIn = await read_payload(request, GapIn)
-            if sent.doc is not None and sent.doc not in service.view.docs:
-                raise Refused(422, f"doc: {sent.doc} is not a document of this site", "unknown-document")
-            if sent.account is not None and sent.account not in service.view.accounts:
-                raise Refused(422, f"account: {sent.account} is not an account of this site", "unknown-account")
+            known_to_site(service, sent.doc, sent.account)
         except Refused as exc:
             return refused(exc)
         return await store_new(service, NewItem(

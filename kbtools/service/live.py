@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..kb import KnowledgeBase
 from ..loop.store import CLOSED_STATES, OPEN_STATES, Item, Store, now
-from ..loop.triage import department_of, doc_department, doc_owner, owner_of
+from ..loop.triage import department_name, department_of, doc_department, doc_owner, owner_of
 from ..site import urls
 from ..site.chart import Bar, bar_chart
 from ..templates import environment
@@ -51,7 +51,7 @@ class Row:
 def document_summary(store: Store, doc: str) -> dict[str, Any]:
     """Votes, the share that found the page helpful, and the items still open, for one document."""
     votes = store.votes(doc).get(doc)
-    still_open = sum(n for (d, _), n in store.open_counts().items() if d == doc)
+    still_open = sum(store.open_counts([doc]).values())
     return {"votes": votes.votes if votes else 0, "helpful": votes.helpful if votes else 0,
             "percent": votes.percent if votes else None, "open": still_open}
 
@@ -96,12 +96,11 @@ def dashboard_page(service: Service) -> str:
         open_by_doc[doc] += n
     departments = sorted(by_department, key=lambda d: (-by_department[d], d))
 
-    def department_name(dept: str) -> str:
-        entry = kb.departments.get(dept)
-        return entry.model.name if entry else (dept or "No document (pages and gaps)")
+    def named(dept: str) -> str:
+        return department_name(kb, dept) or "No document (pages and gaps)"
 
     chart = bar_chart(
-        [Bar(department_name(d), new_by_department[d], by_department[d] - new_by_department[d]) for d in departments],
+        [Bar(named(d), new_by_department[d], by_department[d] - new_by_department[d]) for d in departments],
         "Open items by department: new, and in triage", names=("new", "in triage"))
     votes = service.store.votes()
     helpfulness = sorted(
@@ -110,7 +109,7 @@ def dashboard_page(service: Service) -> str:
     return _layout(
         service, "Feedback dashboard", template="dashboard.html", rows=rows, total=sum(counts.values()),
         by_owner=[(ref, kb.display_name(ref), n) for ref, n in by_owner.most_common()],
-        by_department=[(department_name(d), by_department[d]) for d in departments],
+        by_department=[(named(d), by_department[d]) for d in departments],
         chart=chart, helpfulness=helpfulness, docs=service.view.docs, runs=run_counts(service))
 
 

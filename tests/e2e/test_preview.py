@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
-from conftest import SITE_TODAY, copy_site_kb
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from conftest import SITE_TODAY, copy_site_kb, free_port
 
 
 def _get(url: str) -> tuple[int, str]:
@@ -28,7 +21,7 @@ def test_the_preview_serves_the_site_even_with_a_site_url_in_kb_yml(tmp_path: Pa
     root = copy_site_kb(tmp_path / "kb")
     with (root / "kb.yml").open("a", encoding="utf-8") as fh:
         fh.write("site_url: https://kb.kestrel.example/\n")
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, KB_TODAY=SITE_TODAY, NO_MKDOCS_2_WARNING="1")
     argv = [sys.executable, "-m", "mkdocs", "serve", "-f", str(root / "mkdocs.yml"), "-a", f"127.0.0.1:{port}",
             "--no-livereload"]
@@ -72,7 +65,7 @@ def _wait_for(url: str, text: str, server: subprocess.Popen[str], seconds: float
 
 def test_a_saved_edit_shows_in_the_preview_and_the_pages_that_list_the_document_catch_up(tmp_path: Path) -> None:
     root = copy_site_kb(tmp_path / "kb")
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}/"
     env = dict(os.environ, KB_TODAY=SITE_TODAY, NO_MKDOCS_2_WARNING="1", KB_AUDIENCE="internal")
     argv = [sys.executable, "-m", "mkdocs", "serve", "--dirty", "-f", str(root / "mkdocs.yml"),

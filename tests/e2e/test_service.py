@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import free_port
 from kbtools.loop.store import Store
 from kbtools.service.settings import RateLimit, parse_networks
 from service_util import running, settings_for
@@ -344,10 +345,6 @@ def _wait_for(process: subprocess.Popen, port: int, timeout: float = 90) -> None
     pytest.fail("kb serve did not start listening")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_kb_serve_says_when_the_port_is_taken(sites):
@@ -376,7 +373,7 @@ def test_kb_serve_builds_the_site_for_its_audience_and_loses_nothing_when_killed
 
     root = copy_site_kb(tmp_path / "kb")
     store = tmp_path / "outside" / "store.sqlite3"
-    port = _free_port()
+    port = free_port()
     process = _kb_serve(root, "--port", str(port), "--audience", "public", "--rate-limit", "1000/second",
                         env={"KB_STORE": str(store)})
     _wait_for(process, port)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import MOVED, REPO, SITE_FIXTURE, SITE_TODAY, copy_site_kb, finish, mkdocs_build, run_kb
+from conftest import MOVED, REPO, SITE_FIXTURE, SITE_TODAY, copy_site_kb, finish, free_port, mkdocs_build, run_kb
 from hostile import inline_scripts
 from kbtools.load.loader import load
 from kbtools.reviews import review_items
@@ -161,12 +161,6 @@ def _with_hook(root: Path, hook: str) -> None:
         fh.write("\nhooks:\n  - hook.py\n")
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_the_preview_serves_pages_with_the_live_reload_policy(tmp_path):
@@ -179,7 +173,7 @@ def test_the_preview_serves_pages_with_the_live_reload_policy(tmp_path):
     import urllib.request
 
     root = _broken_copy(tmp_path)
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, KB_TODAY=SITE_TODAY, NO_MKDOCS_2_WARNING="1")
     server = subprocess.Popen([sys.executable, "-m", "mkdocs", "serve", "-f", str(root / "mkdocs.yml"),
                                "-a", f"127.0.0.1:{port}"], env=env, stdout=subprocess.PIPE,
