@@ -18,7 +18,7 @@ from . import models
 from .config import Config, RecordKind
 from .findings import ContentError, Finding, KBError, Severity
 from .load.validation import did_you_mean
-from .load.yamlsrc import Pos
+from .load.yamlsrc import Positions
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -29,12 +29,12 @@ class Entry(Generic[M]):
 
     model: M
     path: str  # relative to the root, forward slashes
-    pos: Pos | None
+    pos: Positions | None  # found when first asked for (`LazyPos`), for most records never
     base: tuple[str | int, ...] = ()  # path of the record inside its file (registry lists)
 
     def at(self, *keys: str | int, key: bool = False) -> tuple[int, int]:
         """Line and column of a value inside this record (of its key with key=True)."""
-        if isinstance(self.pos, Pos):
+        if self.pos is not None:
             return self.pos.locate(self.base + keys, key=key)
         return (1, 1)
 

@@ -32,7 +32,7 @@ from ..kb import DocEntry, Entry, KnowledgeBase
 from . import limits as size_limits
 from . import names
 from .validation import did_you_mean, findings_from
-from .yamlsrc import Pos, YAMLSourceError, decode, parse, split_front_matter
+from .yamlsrc import LazyPos, Positions, YAMLSourceError, decode, parse, split_front_matter
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -75,22 +75,20 @@ REGISTRY_MODELS: dict[str, type[BaseModel]] = {
 }
 
 
-Parsed = tuple[Any, Pos | None]
-
-
 class ParseCache:
     """What `parse` gave for a text (and its limits), kept for the next load; a load keeps only the
     entries it used, so the cache holds one knowledge base's files at most."""
 
     def __init__(self) -> None:
-        self._last: dict[tuple[str, int, int, int], Parsed] = {}
-        self._now: dict[tuple[str, int, int, int], Parsed] = {}
+        self._last: dict[tuple[str, int, int, int], object] = {}
+        self._now: dict[tuple[str, int, int, int], object] = {}
 
-    def parse(self, text: str, line_offset: int, max_depth: int, max_aliases: int) -> Parsed:
+    def parse(self, text: str, line_offset: int, max_depth: int, max_aliases: int) -> object:
+        """The value of the text (`parse` without positions)."""
         key = (text, line_offset, max_depth, max_aliases)
-        found = self._now.get(key) or self._last.get(key)
-        if found is None:
-            found = parse(text, line_offset, max_depth=max_depth, max_aliases=max_aliases)
+        if key in self._now:
+            return self._now[key]
+        found = self._last[key] if key in self._last else _values(text, line_offset, max_depth, max_aliases)
         self._now[key] = found
         return found
 
@@ -289,27 +287,29 @@ class Loader:
         return text
 
     def _mapping(self, rel: str, text: str, line_offset: int = 0,
-                 what: str = "file") -> tuple[dict[str, Any], Pos] | None:
-        """The YAML mapping in `text` and its positions, or None after reporting why not."""
+                 what: str = "file") -> tuple[dict[str, Any], LazyPos] | None:
+        """The YAML mapping in `text` and its positions (found when first asked for), or None after
+        reporting why not."""
+        limits = self.kb.config.limits
+        depth, aliases = limits.yaml_depth, limits.yaml_aliases
         try:
-            limits = self.kb.config.limits
             if self.cache is not None:
-                value, pos = self.cache.parse(text, line_offset, limits.yaml_depth, limits.yaml_aliases)
+                value = self.cache.parse(text, line_offset, depth, aliases)
             else:
-                value, pos = parse(text, line_offset, max_depth=limits.yaml_depth, max_aliases=limits.yaml_aliases)
+                value = _values(text, line_offset, depth, aliases)
         except YAMLSourceError as exc:
             self._fail(rel, exc.code, exc.message, exc.line, exc.col)
             return None
-        if not isinstance(value, dict) or pos is None:
+        if not isinstance(value, dict):
             line = line_offset + 1
             if value is None:
                 self._fail(rel, "empty-file", f"{what} has no content", line, 1)
             else:
                 self._fail(rel, "not-a-mapping", f"{what} must be a mapping of keys, not {_kind(value)}", line, 1)
             return None
-        return value, pos
+        return value, LazyPos(text, line_offset, depth, aliases)
 
-    def _validate(self, model: type[M], data: dict[str, Any], rel: str, pos: Pos,
+    def _validate(self, model: type[M], data: dict[str, Any], rel: str, pos: Positions,
                   base: tuple[str | int, ...] = (), kind: RecordKind | None = None) -> M | None:
         try:
             return model.model_validate(data)
@@ -393,7 +393,7 @@ class Loader:
             for ident in _RAW_REGISTRY_ID.findall(text):
                 self.kb.broken.add(f"{spec.kind}:{ident}")
 
-    def _registry_item(self, rel: str, spec: RegistryFile, pos: Pos, i: int, item: object) -> None:
+    def _registry_item(self, rel: str, spec: RegistryFile, pos: Positions, i: int, item: object) -> None:
         base = (spec.key, i)
         if not isinstance(item, dict):
             line, col = pos.locate(base)
@@ -420,6 +420,11 @@ class Loader:
         else:
             table[ident] = entry
         return not taken
+
+
+def _values(text: str, line_offset: int, max_depth: int, max_aliases: int) -> object:
+    """The value of a YAML text, without positions (`LazyPos` finds them when asked)."""
+    return parse(text, line_offset, max_depth=max_depth, max_aliases=max_aliases, positions=False)[0]
 
 
 def _kind(value: object) -> str:

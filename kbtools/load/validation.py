@@ -15,7 +15,7 @@ from pydantic_core import ErrorDetails
 
 from .. import models
 from ..findings import Finding
-from .yamlsrc import Pos
+from .yamlsrc import Positions
 
 _PATTERN_HELP = {
     models.SLUG_RE: "a lower-case id like 'gather-records'",
@@ -146,7 +146,7 @@ def findings_from(
     model: type[BaseModel],
     data: object,
     path: str,
-    pos: Pos | None,
+    pos: Positions | None,
     base: tuple[Hashable, ...] = (),
 ) -> list[Finding]:
     """One finding per distinct problem, each at the key or value it is about."""
@@ -183,9 +183,9 @@ def findings_from(
 
 
 def _locate(
-    pos: Pos | None, base: tuple[Hashable, ...], real: tuple[Hashable, ...], key: bool = False
+    pos: Positions | None, base: tuple[Hashable, ...], real: tuple[Hashable, ...], key: bool = False
 ) -> tuple[int, int]:
-    if isinstance(pos, Pos):
+    if pos is not None:
         return pos.locate(base + real, key=key)
     return 1, 1
 
@@ -196,7 +196,7 @@ def _one(
     err: ErrorDetails,
     model: type[BaseModel],
     path: str,
-    pos: Pos | None,
+    pos: Positions | None,
     base: tuple[Hashable, ...],
     expected: str = "",
     hint: bool = True,

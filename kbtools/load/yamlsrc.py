@@ -84,6 +84,9 @@ _MASK = (1 << _SHIFT) - 1
 # first character of a scalar -> the (tag, pattern) pairs that may resolve it
 _IMPLICIT: dict[str | None, list[tuple[str, re.Pattern[str]]]] = Resolver.yaml_implicit_resolvers
 _intern = sys.intern
+# Text values up to this long are interned: the same ids, references, names and states recur in
+# thousands of records, and each would otherwise be a string of its own in memory.
+_INTERNED = 64
 
 
 def unpack(p: int) -> tuple[int, int]:
@@ -169,6 +172,44 @@ class Pos:
         return node.start
 
 
+class LazyPos:
+    """The positions of a mapping that parsed, found when first asked for, by parsing its text again.
+
+    The loader parses every file without positions (`parse(..., positions=False)`): most records
+    are never asked where a value is, and the positions of every key and value took more memory
+    than the values. It keeps the text instead; the first `locate` parses it again with positions,
+    which are then kept. Parsing is deterministic: they are the positions the first parse would
+    have given.
+    """
+
+    __slots__ = ("_pos", "aliases", "depth", "offset", "text")
+
+    def __init__(self, text: str, line_offset: int = 0, max_depth: int = MAX_DEPTH,
+                 max_aliases: int = MAX_ALIAS_EXPANSION) -> None:
+        self.text: str | None = text
+        self.offset = line_offset
+        self.depth = max_depth
+        self.aliases = max_aliases
+        self._pos: Pos | None = None
+
+    def resolve(self) -> Pos | None:
+        """The positions (None if the text is not a mapping: the loader makes a LazyPos only for one)."""
+        pos, text = self._pos, self.text
+        if pos is None and text is not None:  # (another thread asking at the same time parses it too)
+            pos = self._pos = parse(text, self.offset, max_depth=self.depth, max_aliases=self.aliases)[1]
+            self.text = None
+        return pos if pos is not None else self._pos
+
+    def locate(self, path: Sequence[Hashable], *, key: bool = False) -> tuple[int, int]:
+        """`Pos.locate` of the text's mapping."""
+        pos = self.resolve()
+        return pos.locate(path, key=key) if pos is not None else (self.offset + 1, 1)
+
+
+# Where the values of a record are: known (`Pos`) or found when asked for (`LazyPos`).
+Positions = Pos | LazyPos
+
+
 class YAMLSourceError(Exception):
     """A problem in the source text; carries a position and a finding code."""
 
@@ -199,18 +240,21 @@ def decode(data: bytes) -> str:
 
 
 def parse(text: str, line_offset: int = 0, *, max_depth: int = MAX_DEPTH,
-          max_aliases: int = MAX_ALIAS_EXPANSION) -> tuple[object, Pos | None]:
+          max_aliases: int = MAX_ALIAS_EXPANSION, positions: bool = True) -> tuple[object, Pos | None]:
     """Parse one YAML document into (value, positions).
 
     `line_offset` is added to every line (for front matter inside Markdown).
     Raises YAMLSourceError for anything that is not plain, well-formed YAML,
     for collections nested deeper than `max_depth` and for aliases that
-    expand to more than `max_aliases` nodes.
+    expand to more than `max_aliases` nodes. With positions=False no position
+    is kept (the second part is None) and the errors are the same.
     """
     _line_breaks(text, line_offset)
     parser = _Parser(text)
     try:
-        return _Builder(line_offset, max_depth, max_aliases).build(parser.get_event)
+        return _Builder(line_offset, max_depth, max_aliases, positions).build(parser.get_event)
+    except _NeedPositions:
+        return parse(text, line_offset, max_depth=max_depth, max_aliases=max_aliases)
     except yaml.MarkedYAMLError as exc:
         error = _syntax_error(exc, line_offset, text)
         if "maximum nesting depth" in (exc.problem or ""):  # libyaml's own limit (0.2.6: 1000 levels), met
@@ -321,27 +365,35 @@ class _Open:
 
     __slots__ = ("anchor", "at", "items", "key", "key_at", "keys", "mapping", "value", "weight")
 
-    def __init__(self, mapping: bool, at: int, anchor: str | None) -> None:
+    def __init__(self, mapping: bool, at: int, anchor: str | None, positions: bool = True) -> None:
         self.mapping = mapping
         self.at = at  # index of the collection's start in `marks`
         self.anchor = anchor
         self.value: dict[Hashable, object] | list[object] = {} if mapping else []
-        self.items: dict[Hashable, int | Pos] | list[int | Pos] = {} if mapping else []
-        self.keys: list[int] = []
+        # without positions nothing is ever added to `items` or `keys`: they can be shared
+        self.items: dict[Hashable, int | Pos] | list[int | Pos] = ({} if mapping else []) if positions else _UNUSED
+        self.keys: list[int] = [] if positions else _UNUSED_KEYS
         self.key: object = _NO_KEY  # a mapping's key whose value comes next
         self.key_at = 0
         self.weight = 0  # while open: the events and alias expansions read before it started
 
 
 _NO_KEY = object()
+_UNUSED: list[int | Pos] = []
+_UNUSED_KEYS: list[int] = []
+
+
+class _NeedPositions(Exception):
+    """A problem whose message needs a position the builder did not keep (a duplicate key's first line)."""
 # what an anchor names: (value, position, weight: None for a scalar)
 _Anchored = tuple[object, "int | Pos", "int | None"]
 
 
 class _Builder:
-    __slots__ = ("aliases", "anchors", "expanded", "marks", "max_depth", "offset")
+    __slots__ = ("aliases", "anchors", "expanded", "marks", "max_depth", "offset", "positions")
 
-    def __init__(self, line_offset: int, max_depth: int, max_aliases: int) -> None:
+    def __init__(self, line_offset: int, max_depth: int, max_aliases: int, positions: bool = True) -> None:
+        self.positions = positions
         self.offset = line_offset
         self.max_depth = max_depth
         self.aliases = max_aliases
@@ -375,6 +427,7 @@ class _Builder:
         """
         marks = self.marks
         mark_at = marks.append
+        keep = self.positions
         offset = self.offset
         max_depth = self.max_depth
         scalar_event, alias_event, no_key, text_tag, implicit, intern = (
@@ -392,9 +445,11 @@ class _Builder:
             weight: int | None = None  # set for a collection: an alias of it as a key is not a scalar
             if cls is scalar_event:
                 mark = event.start_mark
-                col = mark.column + 1
-                mark_at(((mark.line + 1 + offset) << _SHIFT) | (col if col < _MASK else _MASK))
-                pos: int | Pos = len(marks) - 1
+                pos: int | Pos = 0
+                if keep:
+                    col = mark.column + 1
+                    mark_at(((mark.line + 1 + offset) << _SHIFT) | (col if col < _MASK else _MASK))
+                    pos = len(marks) - 1
                 text: str = event.value
                 value: object = text
                 tag = event.tag
@@ -409,6 +464,8 @@ class _Builder:
                     if tag == _MERGE and top is not None and top.mapping and top.key is no_key:
                         raise self._fail(mark, "yaml-tag", "merge keys ('<<') are not supported; write the keys out")
                     value = self._scalar(tag, text, mark)
+                elif len(text) <= _INTERNED:
+                    value = intern(text)
                 if event.anchor is not None:
                     self._anchor(event.anchor, (value, pos, None), mark)
             elif cls is map_start or cls is seq_start:
@@ -421,9 +478,10 @@ class _Builder:
                     raise self._fail(mark, "yaml-tag", _tag_message(tag))
                 if top is not None and top.mapping and top.key is no_key:
                     raise self._fail(mark, "yaml-key", "a mapping key must be a plain scalar")
-                col = mark.column + 1
-                mark_at(((mark.line + 1 + offset) << _SHIFT) | (col if col < _MASK else _MASK))
-                top = _Open(mapping, len(marks) - 1, event.anchor)
+                if keep:
+                    col = mark.column + 1
+                    mark_at(((mark.line + 1 + offset) << _SHIFT) | (col if col < _MASK else _MASK))
+                top = _Open(mapping, len(marks) - 1, event.anchor, keep)
                 top.weight = events + self.expanded  # where it starts; its weight once it ends
                 stack.append(top)
                 continue
@@ -432,10 +490,10 @@ class _Builder:
                 top = stack[-1] if stack else None
                 if done.mapping:
                     value = done.value
-                    pos = Pos(marks, done.at, tuple(done.keys), done.items)
+                    pos = Pos(marks, done.at, tuple(done.keys), done.items) if keep else 0
                 else:
                     value = tuple(done.value)
-                    pos = Pos(marks, done.at, None, done.items)
+                    pos = Pos(marks, done.at, None, done.items) if keep else 0
                 weight = events + self.expanded - done.weight
                 if done.anchor is not None:
                     self._anchor(done.anchor, (value, pos, weight), event.start_mark)
@@ -450,13 +508,16 @@ class _Builder:
                 result = (value, pos)
             elif not top.mapping:
                 top.value.append(value)  # type: ignore[union-attr]
-                top.items.append(pos)  # type: ignore[union-attr]
+                if keep:
+                    top.items.append(pos)  # type: ignore[union-attr]
             elif top.key is no_key:
                 if weight is not None:  # an alias of a collection, as a key (a collection fails at its start)
                     raise self._fail(event.start_mark, "yaml-key", "a mapping key must be a plain scalar")
                 key = intern(value) if isinstance(value, str) else value
                 held = top.value
                 if key in held:
+                    if not keep:
+                        raise _NeedPositions
                     first = unpack(marks[top.keys[list(held).index(key)]])[0]
                     raise self._fail(event.start_mark, "duplicate-key",
                                      f"duplicate key {key!r} (first defined on line {first})")
@@ -464,8 +525,9 @@ class _Builder:
                 top.key_at = pos  # type: ignore[assignment]
             else:
                 top.value[top.key] = value  # type: ignore[call-overload]
-                top.items[top.key] = pos  # type: ignore[call-overload]
-                top.keys.append(top.key_at)
+                if keep:
+                    top.items[top.key] = pos  # type: ignore[call-overload]
+                    top.keys.append(top.key_at)
                 top.key = no_key
 
     def _anchor(self, name: str, anchored: _Anchored, mark: yaml.Mark) -> None:
