@@ -88,8 +88,24 @@ def confidential(**kw: Any) -> Any:
     return Field(json_schema_extra={"confidential": True}, **kw)
 
 
+# The sets of keys records were given (`model_fields_set`), one per combination: records are many
+# and small, a set is large, and records of a kind are mostly given the same keys.
+_GIVEN: dict[frozenset[str], set[str]] = {}
+_GIVEN_MAX = 10_000  # combinations kept; past that, a record keeps its own set
+
+
 class Record(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    def model_post_init(self, context: Any, /) -> None:
+        """Share the set of keys given with the records given the same keys (frozen: nobody changes it)."""
+        given = self.__pydantic_fields_set__
+        shared = _GIVEN.get(frozenset(given))
+        if shared is None:
+            if len(_GIVEN) < _GIVEN_MAX:
+                _GIVEN[frozenset(given)] = given
+        else:
+            object.__setattr__(self, "__pydantic_fields_set__", shared)
 
 
 # --- SOP front matter ------------------------------------------------------
