@@ -18,7 +18,7 @@ STAMP    := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 MKDOCS   := NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs
 
-.PHONY: start preview test golden site site-public check reviews schema codes bench bench-import bench-site bench-preview bench-serve clean
+.PHONY: start preview test golden site site-public check reviews schema codes bench bench-import bench-site bench-preview bench-serve bench-growth clean
 
 # constraints.txt pins every package to the version the site and the tests were
 # checked with; pyproject.toml keeps the supported ranges.
@@ -88,6 +88,9 @@ bench-preview: $(STAMP)
 
 bench-serve: $(STAMP)
 	$(BIN)/python bench/serve.py
+
+bench-growth: $(STAMP)
+	$(BIN)/python bench/growth.py
 
 clean:
 	rm -rf $(VENV) site site-public .bench test-output
