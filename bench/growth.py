@@ -39,24 +39,8 @@ from pathlib import Path
 from typing import Any
 
 import generator
+import harness
 from check import BASELINE
-from harness import (
-    BIN,
-    REPO,
-    BenchError,
-    Command,
-    Measure,
-    close_environment,
-    environment,
-    kbtools_fingerprint,
-    loadavg,
-    measure_interleaved,
-    positive,
-    require,
-    run_main,
-    validate,
-    write_results,
-)
 
 PEOPLE = 240  # as bench/check.py
 SITE_ACCOUNTS = 100  # accounts in every site measured: the site grows by documents
@@ -71,14 +55,14 @@ class Size:
     records: int
     documents: int
     accounts: int
-    measure: Measure
-    baseline: Measure | None = None
+    measure: harness.Measure
+    baseline: harness.Measure | None = None
 
 
 def sizes(text: str) -> list[int]:
     """argparse type: sizes separated by commas, each at least 1, in increasing order."""
     try:
-        values = sorted({positive(part.strip()) for part in text.split(",") if part.strip()})
+        values = sorted({harness.positive(part.strip()) for part in text.split(",") if part.strip()})
     except argparse.ArgumentTypeError as exc:
         raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from None
     if not values:
@@ -91,7 +75,7 @@ def split_records(records: int) -> tuple[int, int]:
     documents = records // 5
     accounts = records - documents
     if documents > MAX_DOCUMENTS or accounts > MAX_ACCOUNTS:
-        raise BenchError(f"{records:,} records are more than the id formats allow "
+        raise harness.BenchError(f"{records:,} records are more than the id formats allow "
                          f"(at most {MAX_DOCUMENTS:,} documents and {MAX_ACCOUNTS:,} accounts)")
     return documents, accounts
 
@@ -103,17 +87,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="sizes of kb check, in records (documents and accounts)")
     p.add_argument("--site-documents", type=sizes, default=[1000, 2000, 5000, 10000], metavar="N,N,...",
                    help="sizes of the site build, in documents")
-    p.add_argument("--repeat", type=positive, default=1, help="runs per size (the best is reported)")
+    p.add_argument("--repeat", type=harness.positive, default=1, help="runs per size (the best is reported)")
     p.add_argument("--skip-check", action="store_true", help="measure no kb check")
     p.add_argument("--skip-site", action="store_true", help="measure no site build")
     p.add_argument("--seed", default="kb-growth")
-    p.add_argument("--out", type=Path, default=REPO / ".bench" / "growth", help="working folder")
+    p.add_argument("--out", type=Path, default=harness.REPO / ".bench" / "growth", help="working folder")
     p.add_argument("--keep", action="store_true", help="keep the generated knowledge bases")
     args = p.parse_args(argv)
     for n in args.check_records:
         try:
             split_records(n)
-        except BenchError as exc:
+        except harness.BenchError as exc:
             p.error(f"--check-records: {exc}")
     if max(args.site_documents) > MAX_DOCUMENTS:
         p.error(f"--site-documents: at most {MAX_DOCUMENTS:,} (document ids have three digits)")
@@ -129,10 +113,11 @@ def check_size(records: int, out: Path, args: argparse.Namespace) -> Size:
     root = out / f"check-{records}"
     print(f"kb check, {records:,} records ({documents:,} documents, {accounts:,} accounts) ...", flush=True)
     files = generator.synthetic(root, documents, accounts, PEOPLE, args.seed)
-    validate(BIN / "kb", root, generator.TODAY, files, f"{records:,} records")
-    base, check = measure_interleaved([
-        Command("a", "baseline", [str(BIN / "python"), "-c", BASELINE, str(root)], root),
-        Command("b", "kb check", [str(BIN / "kb"), "check", "--today", generator.TODAY, "--root", str(root)], root),
+    harness.validate(harness.BIN / "kb", root, generator.TODAY, files, f"{records:,} records")
+    base, check = harness.measure_interleaved([
+        harness.Command("a", "baseline", [str(harness.BIN / "python"), "-c", BASELINE, str(root)], root),
+        harness.Command("b", "kb check",
+                        [str(harness.BIN / "kb"), "check", "--today", generator.TODAY, "--root", str(root)], root),
     ], args.repeat)
     clean(root, args.keep)
     return Size(records, documents, accounts, check, base)
@@ -141,8 +126,8 @@ def check_size(records: int, out: Path, args: argparse.Namespace) -> Size:
 def site_kb(root: Path, documents: int, seed: str) -> None:
     """A generated knowledge base of `documents` documents with the repository's site configuration."""
     generator.synthetic(root, documents, SITE_ACCOUNTS, PEOPLE, seed)
-    shutil.copytree(REPO / "docs", root / "docs")
-    shutil.copy(REPO / "mkdocs.yml", root / "mkdocs.yml")
+    shutil.copytree(harness.REPO / "docs", root / "docs")
+    shutil.copy(harness.REPO / "mkdocs.yml", root / "mkdocs.yml")
 
 
 def site_size(documents: int, out: Path, args: argparse.Namespace) -> Size:
@@ -152,8 +137,8 @@ def site_size(documents: int, out: Path, args: argparse.Namespace) -> Size:
     site_kb(root, documents, args.seed)
     env = dict(os.environ, KB_TODAY=generator.TODAY, NO_MKDOCS_2_WARNING="1", KB_AUDIENCE="internal")
     built = root / "site"
-    (measure,) = measure_interleaved([Command(
-        "s", "mkdocs build", [str(BIN / "mkdocs"), "build", "--strict", "-q", "-f", str(root / "mkdocs.yml"),
+    (measure,) = harness.measure_interleaved([harness.Command(
+        "s", "mkdocs build", [str(harness.BIN / "mkdocs"), "build", "--strict", "-q", "-f", str(root / "mkdocs.yml"),
                               "-d", str(built)], root, env)], args.repeat)
     pages = sum(1 for _ in built.rglob("*.html"))
     print(f"    {pages:,} pages", flush=True)
@@ -237,14 +222,14 @@ def markdown(title: str, rows: list[dict[str, Any]], what: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    require([BIN / "kb", BIN / "python"] + ([] if args.skip_site else [BIN / "mkdocs"]),
-            "run with the repository's venv: .venv/bin/python bench/growth.py (make start sets it up)")
+    tools = [harness.BIN / "kb", harness.BIN / "python"] + ([] if args.skip_site else [harness.BIN / "mkdocs"])
+    harness.require(tools, "run with the repository's venv: .venv/bin/python bench/growth.py (make start sets it up)")
     out = args.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
-    fingerprint, load_start = kbtools_fingerprint(), loadavg()
+    fingerprint, load_start = harness.kbtools_fingerprint(), harness.loadavg()
     results: dict[str, Any] = {"version": 1, "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
                                "params": {"repeat": args.repeat, "seed": args.seed, "today": generator.TODAY},
-                               "environment": environment(fingerprint)}
+                               "environment": harness.environment(fingerprint)}
     tables = []
     parts = [
         ("kb_check", "kb check", "records (documents + accounts)", check_size, args.check_records, args.skip_check),
@@ -259,18 +244,18 @@ def main(argv: list[str] | None = None) -> int:
             measured.append(measure(n, out, args))
             m = measured[-1].measure
             print(f"    best: {m.best:.2f} s, CPU {m.best_cpu:.2f} s, peak {m.peak_mb:.1f} MB"
-                  f" (1-minute load average {loadavg()})", flush=True)
+                  f" (1-minute load average {harness.loadavg()})", flush=True)
             results[key] = growth(measured)
-            write_results(out / "growth-results.json", results)  # what is measured so far survives a stop
+            harness.write_results(out / "growth-results.json", results)  # what is measured so far survives a stop
         tables.append(markdown(title, results[key], what))
-    close_environment(results["environment"], load_start)
+    harness.close_environment(results["environment"], load_start)
     loads = results["environment"]["loadavg_1min"]
     print(f"\n1-minute load average: {loads['start']} at the start, {loads['end']} at the end\n")
     print("\n\n".join(tables))
-    write_results(out / "growth-results.json", results)
+    harness.write_results(out / "growth-results.json", results)
     print(f"\nWrote {out / 'growth-results.json'}")
     return 0
 
 
 if __name__ == "__main__":
-    run_main(main)
+    harness.run_main(main)

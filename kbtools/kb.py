@@ -1,9 +1,10 @@
 """The knowledge base: every loaded record, by kind and id, and the lookups all consumers share.
 
 Files -> models -> KnowledgeBase (`kbtools.load.loader` fills it). Every record
-keeps the source position of each of its values (`Entry.at`), so a check can
-point at the line it is about. Consumers (checks, checklists, site, CLI) only
-read the `KnowledgeBase`; none of them opens a file.
+knows the source position of each of its values (`Entry.at`; worked out from
+its file's text when first asked), so a check can point at the line it is
+about. Consumers (checks, checklists, site, CLI) only read the `KnowledgeBase`;
+none of them opens a file.
 """
 
 from __future__ import annotations

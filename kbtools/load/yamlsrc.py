@@ -17,7 +17,8 @@ process (SIGSEGV). libyaml's parser itself keeps its state on the heap.
 
 Sequences become tuples (the models are immutable). Positions are 1-based.
 Scalars keep a packed int (`line << 20 | col`) and collections a `Pos`
-object, which keeps memory and time low on large trees.
+object, which keeps memory and time low on large trees. The loader parses
+without positions and finds a record's when a finding first asks (`LazyPos`).
 """
 
 from __future__ import annotations

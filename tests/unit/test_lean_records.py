@@ -53,7 +53,7 @@ def test_positions_found_later_are_the_positions_of_the_first_parse(offset):
     lean, none = parse(TEXT, offset, positions=False)
     assert lean == value and none is None
     lazy = LazyPos(TEXT, offset)
-    every = list(paths(value)) + [("contacts", 0, "phone"), ("nothing",), ("products", 9)]
+    every = [*paths(value), ("contacts", 0, "phone"), ("nothing",), ("products", 9)]
     for path in every:
         for key in (False, True):
             if key and not path:
