@@ -107,8 +107,9 @@ def home(view: SiteView, site_name: str) -> SitePage:
              for d in shown_departments(view)]
     depts = [(dept, count) for dept, count in depts if count]
     types = [(t, len(docs_where(view, of_type(t)))) for t in shown_types(view)]
-    recent = sorted(view.docs.values(), key=lambda e: (_changed(e.model), e.model.id), reverse=True)[:6]
-    counts = Counter(i.state for i in view.reviews)
+    recent = sorted(((e, _changed(e.model)) for e in view.docs.values()),
+                    key=lambda pair: (pair[1], pair[0].model.id), reverse=True)[:6]
+    counts = Counter(i.state for i in view.reviews)  # "future" (a review dated after today) is not overdue
     return SitePage(urls.HOME, "Home", _template("home.html", view, site_name=site_name, depts=depts, types=types,
                                                recent=recent, counts=counts), meta=LISTING)
 
