@@ -443,7 +443,7 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         assert self.view is not None
         site_dir = Path(config.site_dir)
         quick = self.incremental and self.state.quick is not None
-        written = write_checklists(self.view, site_dir, self.state.changed_docs if quick else None)
+        written = write_checklists(self.view, site_dir, self.state.changed_docs if quick else None, preview=self.dev)
         write_pages_api(self.view, site_dir, self.url_of.get)
         write_status(site_dir)
         log.info("kb: wrote %d checklist files, api/pages.json and api/v1/status", len(written))
