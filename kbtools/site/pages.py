@@ -23,6 +23,7 @@ from . import urls
 from .accounts import public_items, value_html
 from .chart import Bar, bar_chart
 from .feedback import gap_fallback
+from .glossary import by_letter, letter_anchor
 from .render import TYPE_NAMES, Links, render
 from .sop_page import render_head, render_sections, split_title
 from .view import SiteView
@@ -157,7 +158,8 @@ def tags(view: SiteView) -> SitePage:
 
 
 def glossary(view: SiteView) -> SitePage:
-    return SitePage(urls.GLOSSARY, "Glossary", _template("glossary.html", view, terms=view.terms),
+    return SitePage(urls.GLOSSARY, "Glossary", _template("glossary.html", view, terms=view.terms,
+                                                         letters=by_letter(view.terms), letter_anchor=letter_anchor),
                     meta={"hide": ["feedback"]})
 
 
