@@ -314,9 +314,9 @@ def test_glossary_tooltips_outside_code_and_links(sites):
 
 def test_an_alias_carries_its_terms_tooltip(sites):
     page = sites.page("internal", urls.doc("SOP-FLD-001"))
-    assert re.search(r'<abbr title="WO: Work Order\.[^"]*">Work Orders</abbr>', page)
+    assert re.search(r'<abbr title="WO: Work Order\.[^"]*" tabindex="0">Work Orders</abbr>', page)
     public = sites.page("public", urls.doc("ART-DSK-002"))
-    assert re.search(r'<abbr title="AMR: Automatic Meter Reading\.[^"]*">smart meter</abbr>', public)
+    assert re.search(r'<abbr title="AMR: Automatic Meter Reading\.[^"]*" tabindex="0">smart meter</abbr>', public)
 
 
 # -- 3. generated pages --------------------------------------------------------------------
