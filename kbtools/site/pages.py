@@ -11,6 +11,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 
 from markupsafe import Markup
 
@@ -22,6 +23,7 @@ from ..workload import Workload, workloads
 from . import urls
 from .accounts import public_items, value_html
 from .chart import Bar, bar_chart
+from .dashboard import choices, row_data
 from .feedback import gap_fallback
 from .glossary import by_letter, letter_anchor
 from .render import TYPE_NAMES, Links, render
@@ -195,15 +197,18 @@ def reviews(view: SiteView) -> SitePage:
     by_kind = Counter((i.kind == "sop", i.state) for i in view.reviews)
     rows = [r for r in owner_rows(view) if r.overdue or r.due_soon]
     rows.sort(key=lambda r: (-r.overdue, -r.due_soon, r.owner))
-    bars = [Bar(view.display_name(r.owner), r.overdue, r.due_soon) for r in rows]
-    chart = bar_chart(bars, "Reviews overdue and due soon, by owner")
-    return SitePage(
-        urls.REVIEWS, "Review dashboard",
-        _template("reviews.html", view, overdue=[i for i in due if i.state != "due-soon"],
-                  due_soon=[i for i in due if i.state == "due-soon"], by_kind=by_kind, rows=rows,
-                  chart=chart, window=view.config.due_soon_days),
-        meta=LISTING,
-    )
+
+    def page(links: Links, _body: str) -> str:
+        bars = [Bar(view.display_name(r.owner), r.overdue, r.due_soon, links.href(urls.owner(r.owner)))
+                for r in rows]
+        chart = bar_chart(bars, "Reviews overdue and due soon, by owner (each bar links to the owner's page)",
+                          axis="Reviews (of documents, accounts and account plans)", label="Owner")
+        return render("reviews.html", view=view, links=links, overdue=[i for i in due if i.state != "due-soon"],
+                      due_soon=[i for i in due if i.state == "due-soon"], by_kind=by_kind, rows=rows,
+                      chart=chart, window=view.config.due_soon_days, choices=choices(view, due),
+                      row_data=partial(row_data, view))
+
+    return SitePage(urls.REVIEWS, "Review dashboard", page, meta=LISTING)
 
 
 def accounts_index(view: SiteView) -> SitePage:
