@@ -62,10 +62,13 @@ def _scale(most: int, step: int, height: int, axis: str, label: str) -> Markup:
         .format(x=_x(n, most), top=HEAD - 6, bottom=height - 4, ty=HEAD - 10, n=n)
         for n in range(0, most + 1, step)
     )
-    return Markup(
-        '<g class="kb-chart__scale"><text class="kb-chart__axis" x="{ax}" y="14">{axis}</text>'
-        '<text class="kb-chart__axis" x="{lx}" y="{ly}" text-anchor="end">{label}</text>{ticks}</g>'
-    ).format(ax=LABEL_WIDTH, axis=axis, lx=LABEL_WIDTH - 8, ly=HEAD - 10, label=label, ticks=ticks)
+    names = Markup("")
+    if axis:
+        names += Markup('<text class="kb-chart__axis" x="{}" y="14">{}</text>').format(LABEL_WIDTH, axis)
+    if label:
+        names += Markup('<text class="kb-chart__axis" x="{}" y="{}" text-anchor="end">{}</text>').format(
+            LABEL_WIDTH - 8, HEAD - 10, label)
+    return Markup('<g class="kb-chart__scale">{}{}</g>').format(names, ticks)
 
 
 def _row(index: int, bar: Bar, most: int, names: tuple[str, str]) -> Markup:
