@@ -197,7 +197,7 @@ def describe_runs(runs: tuple[models.Run, ...] | list[models.Run]) -> str | None
     return " and ".join(models.RUN_NAMES[r] for r in runs) + " only"
 
 
-def build(kb: KnowledgeBase, doc_id: str, *, account_id: str | None = None, start: dt.date,
+def build(kb: KnowledgeBase, doc_id: str, *, account_id: str | None = None, start: dt.date | None,
           today: dt.date, sets: dict[str, str] | None = None, run: models.Run | None = None) -> Checklist:
     entry = find_doc(kb, doc_id)
     doc = entry.model
@@ -237,7 +237,7 @@ def build(kb: KnowledgeBase, doc_id: str, *, account_id: str | None = None, star
             assignees=b.assignees(step), guidance=step.guidance, items=items,
             fields=[ChoiceField(id=f.id, label=f.label, kind=f.kind, options=list(f.options)) for f in step.fields],
             approval=approval, due_after=step.due,
-            due=models.add_duration(start, step.due) if step.due else None,
+            due=models.add_duration(start, step.due) if step.due and start else None,
             condition=None if account else describe_when(step.when),
             runs=[] if run else list(step.runs),
         ))

@@ -115,7 +115,8 @@ class Checklist(Out):
     title: str
     source: Source
     generated: dt.date
-    start: dt.date
+    start: dt.date | None = Field(description="the date relative due dates count from; none: a blank checklist, "
+                                              "not started (each due date says how long after the start)")
     run: models.Run | None = Field(None, description="the run the checklist is for (setup, review); none: every step")
     account: AccountFacts | None = None
     inputs: dict[str, str] = {}

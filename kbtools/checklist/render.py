@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
+
+from markupsafe import Markup
 
 from ..output import csv_text
 from ..templates import environment
@@ -83,9 +85,11 @@ def _md_escape(text: str) -> str:
 
 def markdown(cl: Checklist) -> str:
     out = [f"## {_md_escape(cl.title)}", ""]
-    header = [f"Start: {cl.start.isoformat()}", *_account_lines(cl)]
+    header = [f"Start: {cl.start.isoformat()}"] if cl.start else []
+    header += _account_lines(cl)
     header += [f"Input {k}: {v}" for k, v in cl.inputs.items()]
-    out += [f"- {_md_escape(line)}" for line in header] + [""]
+    if header:
+        out += [f"- {_md_escape(line)}" for line in header] + [""]
     for step in cl.steps:
         out.append(f"### {step.number}. {_md_escape(step.title)}")
         meta = _step_meta(step)
@@ -148,10 +152,19 @@ def to_json(cl: Checklist) -> str:
     return json.dumps(cl.model_dump(mode="json", by_alias=True), indent=2, ensure_ascii=False) + "\n"
 
 
-def html(cl: Checklist) -> str:
-    """A standalone page to print or tick off in a browser; every value is escaped by the template."""
+# The standalone page's Content-Security-Policy: no scripts, no requests, its own <style> only.
+POLICY = "default-src 'none'; style-src 'unsafe-inline'"
+# The same page as the site's preview (`mkdocs serve`) serves it: the server adds its live-reload
+# script (inline) to every HTML file it sends, and the script polls the server. Never in a built site.
+PREVIEW_POLICY = POLICY + "; script-src 'unsafe-inline'; connect-src 'self'"
+
+
+def html(cl: Checklist, policy: Literal["built", "preview"] = "built") -> str:
+    """A standalone page to print or tick off in a browser; every value is escaped by the template.
+    `policy`: the page's own (`built`), or as the preview serves it (`preview`)."""
     page = _environment().get_template("checklist.html").render(
-        cl=cl, facts=_account_lines(cl), step_meta=_step_meta, people=_people, numbered=_numbered,
+        cl=cl, policy=Markup(PREVIEW_POLICY if policy == "preview" else POLICY),  # constants: quotes kept
+        facts=_account_lines(cl), step_meta=_step_meta, people=_people, numbered=_numbered,
         field_hint=_FIELD_HINT,
     )
     return page + "\n"  # Jinja drops the template's last newline; every format ends with one

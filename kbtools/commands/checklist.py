@@ -35,7 +35,8 @@ def _start(value: str | None, today: dt.date) -> dt.date:
 @click.option("--account", "account_id", metavar="ACC-ID", help="Fill the checklist in for this account.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="md", show_default=True)
 @output_option("the checklist")
-@click.option("--start", metavar="YYYY-MM-DD", help="Start date that relative due dates count from (default: today).")
+@click.option("--start", metavar="YYYY-MM-DD",
+              help="Start date that relative due dates count from (default: today; a blank checklist has none).")
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE", help="A run input, e.g. --set to=person:jdoe.")
 @click.option("--run", type=click.Choice(RUNS), default=None,
               help="Only the steps of this run: setup (an account's first set-up) or review (a periodic review); "
@@ -84,7 +85,9 @@ def checklist(doc_id: str | None, account_id: str | None, fmt: str, output: str 
     if within is not None or out_dir is not None or start_runs:
         raise click.UsageError("--within, --out and --start-runs go with --due")
     kb = open_kb(root)
-    checklist = build(kb, doc_id, account_id=account_id, start=start_date, today=today, sets=inputs, run=run)
+    blank = account_id is None and start is None  # not started: no start date, each due date relative
+    checklist = build(kb, doc_id, account_id=account_id, start=None if blank else start_date, today=today,
+                      sets=inputs, run=run)
     emit(render(checklist, fmt), output)
     if output is not None and output != "-":
         click.echo(f"wrote {output}", err=True)

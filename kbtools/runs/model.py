@@ -74,6 +74,7 @@ class Run(_Checklist):
     """A checklist run (`kb run export --format json`)."""
 
     format_version: int = FORMAT_VERSION
+    start: dt.date = Field(description="the date relative due dates count from")  # a run has always started
     id: str = Field(description="RUN-<n>")
     state: RunState
     created: dt.datetime

@@ -269,7 +269,8 @@ def start_run(kb: KnowledgeBase, store: Store, doc_id: str, *, account_id: str |
 def store_run(store: Store, cl: Checklist, by: str | None) -> RunRecord:
     """A built checklist stored as a new run, every item open."""
     return store.add_run(doc=cl.source.id, version=cl.source.version, account=cl.account.id if cl.account else None,
-                         run_kind=cl.run, start=cl.start, checklist=cl.model_dump_json(), items=item_keys(cl), by=by)
+                         run_kind=cl.run, start=cl.start or cl.generated,  # a blank checklist starts when stored
+                         checklist=cl.model_dump_json(), items=item_keys(cl), by=by)
 
 
 def checklist_of(record: RunRecord) -> Checklist:

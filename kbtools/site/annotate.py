@@ -4,7 +4,8 @@
 headings or other markup) and
 
 - wraps every glossary term the audience may see in `<abbr title="...">`,
-  which Material shows as a tooltip (`content.tooltips`);
+  which Material shows as a tooltip (`content.tooltips`) on hover and on
+  focus: `tabindex="0"` lets the keyboard (Tab) and a tap reach it;
 - links every mention of a visible document id (`SOP-CSC-001`) to its page.
 
 In Markdown, `[text](SOP-CSC-001)` or `[text](SOP-CSC-001#step-x)` links to a
@@ -63,7 +64,7 @@ class Annotator:
             if not terms:
                 return text
             title = self.titles.get(" ".join(text.split()))
-            return f'<abbr title="{title}">{text}</abbr>' if title else text
+            return f'<abbr title="{title}" tabindex="0">{text}</abbr>' if title else text
 
         return "".join(self._walk(page_html, replace))
 

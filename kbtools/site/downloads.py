@@ -16,6 +16,7 @@ from typing import Any
 
 from ..checklist.build import build as build_checklist
 from ..checklist.build import runs_of
+from ..checklist.render import html as checklist_html
 from ..checklist.render import render
 from ..output import envelope, json_text
 from . import urls
@@ -30,20 +31,26 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def write_checklists(view: SiteView, site_dir: Path, only: Collection[str] | None = None) -> list[str]:
+def write_checklists(view: SiteView, site_dir: Path, only: Collection[str] | None = None,
+                     preview: bool = False) -> list[str]:
     """The blank checklist of every visible document with steps (of the documents in `only`, when
     given), in each download format: of every step, and of each run's steps (first set-up, periodic
-    review) where the document names runs. Returns the files written, relative to `site_dir`."""
+    review) where the document names runs. Returns the files written, relative to `site_dir`.
+    With `preview` (under `mkdocs serve`), the HTML lets the server's live-reload script run."""
     written = []
     records = view.knowledge_base(site_dir)  # the audience's records only
     for doc_id, entry in view.docs.items():
         if not entry.model.steps or entry.model.status == "retired" or (only is not None and doc_id not in only):
             continue
         for run in (None, *runs_of(entry.model)):
-            checklist = build_checklist(records, doc_id, start=view.today, today=view.today, run=run)
+            # Blank: not started, so no start date (each due date says how long after the start).
+            checklist = build_checklist(records, doc_id, start=None, today=view.today, run=run)
             for fmt in CHECKLIST_FORMATS:
                 rel = urls.checklist(doc_id, fmt, run)
-                _write(site_dir / rel, render(checklist, fmt))
+                if preview and fmt == "html":
+                    _write(site_dir / rel, checklist_html(checklist, "preview"))
+                else:
+                    _write(site_dir / rel, render(checklist, fmt))
                 written.append(rel)
     return written
 

@@ -2,7 +2,9 @@
 
 Documents sit under their department (department page first, as the section
 index), so with `navigation.prune` a page only carries its own section's
-links: the navigation stays small however many documents there are. Owner
+links: the navigation stays small however many documents there are. A
+department without documents is left out (its page is on the departments
+index). Owner
 and account pages are reached from their directories and search, not the nav.
 """
 
@@ -19,11 +21,18 @@ from .view import SiteView
 NavItem = str | dict[str, "str | list[NavItem]"]  # a title is Markup: the theme prints it as HTML
 
 
+def off_nav(view: SiteView) -> set[str]:
+    """The pages of departments without documents: left out of the navigation, not out of the site."""
+    return {urls.department(d) for d in shown_departments(view) if not docs_where(view, in_department(d))}
+
+
 def build_nav(view: SiteView, hand_written: list[str]) -> list[NavItem]:
     nav: list[NavItem] = [{"Home": urls.HOME}]
     departments: list[NavItem] = [urls.DEPARTMENTS]
     for dept_id in shown_departments(view):
         docs = docs_where(view, in_department(dept_id))
+        if not docs:
+            continue  # off_nav: its page is reached from the departments index
         children: list[NavItem] = [urls.department(dept_id)]
         children += [{as_html(e.model.title): urls.doc(e.model.id)} for e in docs if e.model.id not in view.redirects]
         departments.append({as_html(view.departments[dept_id].model.name): children})

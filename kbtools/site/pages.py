@@ -11,6 +11,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 
 from markupsafe import Markup
 
@@ -22,7 +23,9 @@ from ..workload import Workload, workloads
 from . import urls
 from .accounts import public_items, value_html
 from .chart import Bar, bar_chart
+from .dashboard import choices, row_data
 from .feedback import gap_fallback
+from .glossary import by_letter, letter_anchor
 from .render import TYPE_NAMES, Links, render
 from .sop_page import render_head, render_sections, split_title
 from .view import SiteView
@@ -107,8 +110,9 @@ def home(view: SiteView, site_name: str) -> SitePage:
              for d in shown_departments(view)]
     depts = [(dept, count) for dept, count in depts if count]
     types = [(t, len(docs_where(view, of_type(t)))) for t in shown_types(view)]
-    recent = sorted(view.docs.values(), key=lambda e: (_changed(e.model), e.model.id), reverse=True)[:6]
-    counts = Counter(i.state for i in view.reviews)
+    recent = sorted(((e, _changed(e.model)) for e in view.docs.values()),
+                    key=lambda pair: (pair[1], pair[0].model.id), reverse=True)[:6]
+    counts = Counter(i.state for i in view.reviews)  # "future" (a review dated after today) is not overdue
     return SitePage(urls.HOME, "Home", _template("home.html", view, site_name=site_name, depts=depts, types=types,
                                                recent=recent, counts=counts), meta=LISTING)
 
@@ -156,7 +160,8 @@ def tags(view: SiteView) -> SitePage:
 
 
 def glossary(view: SiteView) -> SitePage:
-    return SitePage(urls.GLOSSARY, "Glossary", _template("glossary.html", view, terms=view.terms),
+    return SitePage(urls.GLOSSARY, "Glossary", _template("glossary.html", view, terms=view.terms,
+                                                         letters=by_letter(view.terms), letter_anchor=letter_anchor),
                     meta={"hide": ["feedback"]})
 
 
@@ -192,15 +197,18 @@ def reviews(view: SiteView) -> SitePage:
     by_kind = Counter((i.kind == "sop", i.state) for i in view.reviews)
     rows = [r for r in owner_rows(view) if r.overdue or r.due_soon]
     rows.sort(key=lambda r: (-r.overdue, -r.due_soon, r.owner))
-    bars = [Bar(view.display_name(r.owner), r.overdue, r.due_soon) for r in rows]
-    chart = bar_chart(bars, "Reviews overdue and due soon, by owner")
-    return SitePage(
-        urls.REVIEWS, "Review dashboard",
-        _template("reviews.html", view, overdue=[i for i in due if i.state != "due-soon"],
-                  due_soon=[i for i in due if i.state == "due-soon"], by_kind=by_kind, rows=rows,
-                  chart=chart, window=view.config.due_soon_days),
-        meta=LISTING,
-    )
+
+    def page(links: Links, _body: str) -> str:
+        bars = [Bar(view.display_name(r.owner), r.overdue, r.due_soon, links.href(urls.owner(r.owner)))
+                for r in rows]
+        chart = bar_chart(bars, "Reviews overdue and due soon, by owner (each bar links to the owner's page)",
+                          axis="Reviews (of documents, accounts and account plans)", label="Owner")
+        return render("reviews.html", view=view, links=links, overdue=[i for i in due if i.state != "due-soon"],
+                      due_soon=[i for i in due if i.state == "due-soon"], by_kind=by_kind, rows=rows,
+                      chart=chart, window=view.config.due_soon_days, choices=choices(view, due),
+                      row_data=partial(row_data, view))
+
+    return SitePage(urls.REVIEWS, "Review dashboard", page, meta=LISTING)
 
 
 def accounts_index(view: SiteView) -> SitePage:

@@ -73,7 +73,7 @@ from .incremental import (
     search_index_text,
     signature,
 )
-from .nav import build_nav
+from .nav import build_nav, off_nav
 from .pages import SitePage, all_pages
 from .redirects import add_redirect
 from .render import Links, anchor_ids, toc_entries
@@ -232,10 +232,12 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
                 hand_written.append(file.src_uri)
         self.pages = {p.src: p for p in all_pages(self.view, config.site_name)}
         self.redirect_src = {urls.doc(old): urls.doc(new) for old, new in self.view.redirects.items()}
+        empty_departments = off_nav(self.view)
         for src, page in self.pages.items():
             if files.get_file_from_path(src) is not None:
                 raise PluginError(f"kb: docs/{src} is in the way of a generated page; rename it")
             hidden = (src.startswith(NOT_IN_NAV) and not src.endswith("/index.md")) or src in self.redirect_src
+            hidden = hidden or src in empty_departments
             inclusion = InclusionLevel.NOT_IN_NAV if hidden else InclusionLevel.UNDEFINED
             files.append(File.generated(config, src, content=page.markdown, inclusion=inclusion))
         outputs = [*config.theme.static_templates, "sitemap.xml.gz", SEARCH_INDEX]
@@ -441,7 +443,7 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         assert self.view is not None
         site_dir = Path(config.site_dir)
         quick = self.incremental and self.state.quick is not None
-        written = write_checklists(self.view, site_dir, self.state.changed_docs if quick else None)
+        written = write_checklists(self.view, site_dir, self.state.changed_docs if quick else None, preview=self.dev)
         write_pages_api(self.view, site_dir, self.url_of.get)
         write_status(site_dir)
         log.info("kb: wrote %d checklist files, api/pages.json and api/v1/status", len(written))

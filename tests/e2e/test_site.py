@@ -314,9 +314,9 @@ def test_glossary_tooltips_outside_code_and_links(sites):
 
 def test_an_alias_carries_its_terms_tooltip(sites):
     page = sites.page("internal", urls.doc("SOP-FLD-001"))
-    assert re.search(r'<abbr title="WO: Work Order\.[^"]*">Work Orders</abbr>', page)
+    assert re.search(r'<abbr title="WO: Work Order\.[^"]*" tabindex="0">Work Orders</abbr>', page)
     public = sites.page("public", urls.doc("ART-DSK-002"))
-    assert re.search(r'<abbr title="AMR: Automatic Meter Reading\.[^"]*">smart meter</abbr>', public)
+    assert re.search(r'<abbr title="AMR: Automatic Meter Reading\.[^"]*" tabindex="0">smart meter</abbr>', public)
 
 
 # -- 3. generated pages --------------------------------------------------------------------
@@ -341,8 +341,8 @@ def test_review_dashboard_counts_and_chart(sites, site_kb):
     due_soon = sum(1 for i in visible if i.state == "due-soon")
     assert (overdue, due_soon) == (3, 3)  # POL-CARE-001, ACC-00204 and its plan; SOP-CARE-002, ACC-00202, ACC-00203
     table = page[page.index('id="kb-overdue"'):page.index('id="kb-due-soon"')]
-    assert table.count("<tr class=\"kb-row--overdue\">") == overdue
-    assert page[page.index('id="kb-due-soon"'):].count('<tr class="kb-row--due-soon">') == due_soon
+    assert table.count("<tr class=\"kb-row--overdue\" data-kind=") == overdue
+    assert page[page.index('id="kb-due-soon"'):].count('<tr class="kb-row--due-soon" data-kind=') == due_soon
     assert '<svg class="kb-chart" role="img"' in page and 'class="kb-chart__overdue"' in page
 
 
