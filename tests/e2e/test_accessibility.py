@@ -50,7 +50,7 @@ from playwright.sync_api import Page, Route, expect  # noqa: E402
 GATED = ("serious", "critical")
 AXE = Axe()
 CLASSES = re.compile(r"""\sclass\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.I)
-DOC_TYPE = re.compile(r"""class="kb-meta".*?href="[^"]*?\btypes/([\w-]+)/\"""", re.S)
+DOC_TYPE = re.compile(r"""class="[^"]*\bkb-meta\b.*?href="[^"]*?\btypes/([\w-]+)/\"""", re.S)
 REFRESH = re.compile(r"<meta\s+http-equiv=[\"']?refresh[^>]*>", re.I)
 DOC_TYPES = {"sop", "policy", "process", "template", "article"}  # the fixture has a document of each
 
