@@ -145,7 +145,7 @@ class FeedbackSettings(Record):
 # --- help_centre: the customers' site (the public build) ----------------------------------
 
 # A link printed into the customers' pages: https only, no spaces, quotes or angle brackets.
-CONTACT_URL_RE = r"^https://[A-Za-z0-9][A-Za-z0-9.-]*(:[0-9]{1,5})?(/[^\s<>\"'`]*)?$"
+CONTACT_URL_RE = r"^https://[A-Za-z0-9][A-Za-z0-9.-]*(:[0-9]{1,5})?(/[^\s<>" + "\"'`" + r"]*)?$"
 OTHER_TOPIC = "other"  # the topic of the articles no topic lists
 
 
@@ -387,17 +387,12 @@ def load_config(root: Path) -> Config:
     return read_config(root)[0]
 
 
-def read_config(root: Path) -> tuple[Config, list[Finding]]:
-    """Read kb.yml (exit 2 when it cannot be used), with a warning for each limit it raises.
+def read_config(root: Path) -> tuple[Config, list[Finding], Pos | None]:
+    """Read kb.yml (exit 2 when it cannot be used), with a warning for each limit it raises, and
+    where each setting is (for checks that point at a setting).
 
     kb.yml itself is read within the default limits: it cannot raise its own.
     """
-    config, found, _pos = read_config_at(root)
-    return config, found
-
-
-def read_config_at(root: Path) -> tuple[Config, list[Finding], Pos | None]:
-    """`read_config`, and where each setting is in kb.yml (for checks that point at a setting)."""
     default = size_limits.DEFAULT
     try:
         with open(root / CONFIG_FILE, "rb") as f:

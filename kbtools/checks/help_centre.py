@@ -23,17 +23,19 @@ def help_centre(ctx: Context) -> Iterator[Finding]:
     for n, topic in enumerate(kb.config.help_centre.topics):
         for m, doc_id in enumerate(topic.documents):
             entry = kb.docs.get(doc_id)
+            line, col = at(n, "documents", m)
             if entry is None:
                 if not kb.is_broken("document", doc_id):
                     hint = ctx.hint(CONFIG_FILE, doc_id, kb.docs)
-                    yield Finding(CONFIG_FILE, *at(n, "documents", m), "error", "unknown-document",
+                    yield Finding(CONFIG_FILE, line, col, "error", "unknown-document",
                                   f"help centre topic {topic.id!r}: unknown document {doc_id!r}{hint}")
             elif entry.model.audience != "public":
                 # Not named: the public build reports this finding, and its log names no internal document.
-                yield Finding(CONFIG_FILE, *at(n, "documents", m), "error", "topic-not-public",
+                yield Finding(CONFIG_FILE, line, col, "error", "topic-not-public",
                               f"help centre topic {topic.id!r} lists a document that is not public; the "
                               "customers' site cannot show it")
         if not chosen(topic, published):
-            yield Finding(CONFIG_FILE, *at(n), "warning", "topic-empty",
+            line, col = at(n)
+            yield Finding(CONFIG_FILE, line, col, "warning", "topic-empty",
                           f"help centre topic {topic.id!r} has no approved public document yet; the customers' "
                           "site leaves it out")

@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .. import models
-from ..config import FOLDERS, REGISTRY_FILES, Folder, RecordKind, RegistryFile, folder_of, read_config_at
+from ..config import FOLDERS, REGISTRY_FILES, Folder, RecordKind, RegistryFile, folder_of, read_config
 from ..findings import Finding, printable
 from ..kb import DocEntry, Entry, KnowledgeBase
 from . import limits as size_limits
@@ -100,7 +100,7 @@ class ParseCache:
 
 def load(root: Path, cache: ParseCache | None = None) -> KnowledgeBase:
     """Read kb.yml (exit 2 when it is unusable), then every record file under `root`."""
-    config, warnings, config_pos = read_config_at(root)
+    config, warnings, config_pos = read_config(root)
     kb = KnowledgeBase(root=root, config=config, findings=warnings, config_pos=config_pos)
     loader = Loader(kb, cache=cache)
     for folder in FOLDERS:
