@@ -23,14 +23,15 @@ HIDDEN = "(not public)"
 
 
 def hidden_people(kb: KnowledgeBase, view: SiteView) -> set[str]:
-    """The references, names and addresses of the people and teams the view leaves out."""
+    """The ids, references, names and addresses of the people and teams the view leaves out (a
+    message may quote a bare id: "unknown person 'petr', did you mean 'petra'?")."""
     names: set[str] = set()
     for ident, person in kb.people.items():
         if ident not in view.people:
-            names |= {f"person:{ident}", person.model.name, person.model.email}
+            names |= {ident, f"person:{ident}", person.model.name, person.model.email}
     for ident, team in kb.teams.items():
         if ident not in view.teams:
-            names |= {f"team:{ident}", team.model.name}
+            names |= {ident, f"team:{ident}", team.model.name}
     return names
 
 
@@ -47,7 +48,8 @@ def shown_findings(kb: KnowledgeBase, view: SiteView, findings: list[Finding]) -
     people = {form for name in hidden_people(kb, view) for form in written_forms(name)}
     patterns = [LeakGuard(kb, view).pattern]  # documents, training and accounts
     if people:
-        patterns.append(re.compile("|".join(re.escape(n) for n in sorted(people, key=len, reverse=True))))
+        words = "|".join(re.escape(n) for n in sorted(people, key=len, reverse=True))
+        patterns.append(re.compile(rf"(?<![\w-])(?:{words})(?![\w-])"))  # whole words: an id may be one
     for pattern in patterns:
         if pattern is not None:
             kept = [replace(f, message=pattern.sub(HIDDEN, f.message)) for f in kept]
