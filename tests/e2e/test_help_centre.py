@@ -73,3 +73,36 @@ def test_unusable_help_centre_settings_stop_the_command_with_their_line(tmp_path
     result = run_kb(["check", "--root", str(root), "--today", SITE_TODAY], capsys)
     assert result.code == 2
     assert words in result.err and result.err.startswith("kb: error: kb.yml:") and "Traceback" not in result.err
+
+
+# -- the preview (mkdocs serve --dirty) of the help centre ends where a full build ends ------------
+
+
+def _article_changed(root: Path) -> None:  # "Updated N days ago" on the article and its topic's page
+    path = root / "sops/desk/ART-DSK-001.md"
+    text = path.read_text(encoding="utf-8").replace('version: "1.2"', 'version: "1.3"', 1)
+    path.write_text(text.replace("changelog:\n", "changelog:\n  - {version: \"1.3\", date: 2026-11-21, "
+                                                 "summary: Clearer.}\n", 1), encoding="utf-8")
+
+
+def _topic_renamed(root: Path) -> None:  # the home page, the topic's page, every page's navigation
+    path = root / "kb.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("title: Meters and readings", "title: Your meter"),
+                    encoding="utf-8")
+
+
+@pytest.mark.parametrize("change,unrelated", [(_article_changed, "sops/art-dsk-002/index.html"),
+                                              (_topic_renamed, "sops/art-dsk-001/index.html")])
+def test_the_public_preview_ends_with_the_files_of_a_full_build(tmp_path, monkeypatch, change, unrelated):
+    from test_site_incremental import assert_same_files, preview_session, site_files
+
+    monkeypatch.setenv("KB_TODAY", SITE_TODAY)
+    monkeypatch.setenv("KB_AUDIENCE", "public")
+    monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
+    site, full = preview_session(tmp_path, change, unrelated)
+    assert_same_files(site, full)
+    shown = site_files(site)
+    if change is _topic_renamed:
+        assert "Your meter" in shown["index.html"].decode("utf-8")
+    else:
+        assert "Updated 1 day ago" in shown["topics/supply/index.html"].decode("utf-8")
