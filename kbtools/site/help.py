@@ -8,6 +8,7 @@ topic ("Other articles", `OTHER_TOPIC`), so none is out of reach.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -74,10 +75,19 @@ def updated_html(doc: models.Sop, today: dt.date) -> Markup:
         day.isoformat(), date_text(day), updated_text(day, today))
 
 
+_last: tuple[weakref.ref[SiteView], HelpCentre, list[Topic]] | None = None  # every article's page asks
+
+
 def view_topics(view: SiteView) -> list[Topic]:
     """The help centre's topics of the view's articles (retired ones, which only redirect, left out)."""
+    global _last
+    settings = view.config.help_centre
+    if _last is not None and _last[0]() is view and _last[1] is settings:
+        return _last[2]
     docs = {i: e.model for i, e in view.docs.items() if i not in view.redirects}
-    return topics(view.config.help_centre, docs)
+    found = topics(settings, docs)
+    _last = (weakref.ref(view), settings, found)
+    return found
 
 
 def help_context(view: SiteView) -> dict[str, object]:
