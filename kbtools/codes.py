@@ -126,6 +126,10 @@ GROUPS: tuple[Group, ...] = (
                                  "`accounts/` not `.yaml` or `.yml`; `.MD`, `.markdown`, `.YAML` anywhere"),
         _error("id-department", "a document id's department part differs from its department's `code`"),
     )),
+    Group("help centre (`help_centre:` in `kb.yml`)", (
+        _error("topic-not-public", "a help centre topic lists a document whose audience is not public"),
+        _warning("topic-empty", "a help centre topic with no approved public document; the public site leaves it out"),
+    )),
     Group("changes (`--changed-since`)", (
         _error("version-not-bumped", "the body or steps changed without a version bump"),
         _error("changelog-missing", "a new version without its changelog entry"),

@@ -21,8 +21,8 @@ from .findings import Finding, KBError
 from .load import limits as size_limits
 from .load.limits import Limits
 from .load.validation import findings_from
-from .load.yamlsrc import YAMLSourceError, decode, parse
-from .models import DOC_TYPES, Audience, DocId, DocType, Duration, Record, Slug, Text, Tier, iso_date
+from .load.yamlsrc import Pos, YAMLSourceError, decode, parse
+from .models import DOC_TYPES, Audience, DocId, DocType, Duration, Email, Record, Slug, Text, Tier, iso_date
 
 CONFIG_FILE = "kb.yml"
 
@@ -140,6 +140,77 @@ class FeedbackSettings(Record):
     fallback: Literal["github", "mailto"] = Field(
         "mailto", description="without the service, the widget links to a pre-filled issue in `repository` "
                               "(github) or to an e-mail to the page's owner (mailto)")
+
+
+# --- help_centre: the customers' site (the public build) ----------------------------------
+
+# A link printed into the customers' pages: https only, no spaces, quotes or angle brackets.
+CONTACT_URL_RE = r"^https://[A-Za-z0-9][A-Za-z0-9.-]*(:[0-9]{1,5})?(/[^\s<>" + "\"'`" + r"]*)?$"
+OTHER_TOPIC = "other"  # the topic of the articles no topic lists
+
+
+class HelpTopic(Record):
+    """One topic of the help centre: its page lists the documents it names and those with its tags."""
+
+    id: Slug = Field(description="the topic's page is topics/<id>/; `other` is kept for the articles of no topic")
+    title: Text
+    description: Text | None = None
+    documents: tuple[DocId, ...] = Field((), description="public documents listed first, in this order")
+    tags: tuple[Slug, ...] = Field((), description="public documents with any of these tags are listed too")
+
+    @model_validator(mode="after")
+    def _chooses(self) -> Self:
+        if self.id == OTHER_TOPIC:
+            raise ValueError(f"topic id {OTHER_TOPIC!r} is the help centre's own (the articles of no topic)")
+        if not self.documents and not self.tags:
+            raise ValueError(f"topic {self.id!r} chooses no articles: give documents, tags or both")
+        return self
+
+
+class SupportContact(Record):
+    """How customers reach support: shown on every page of the public site."""
+
+    text: Text = Field(description="one or two sentences, e.g. when support answers")
+    url: Annotated[str, StringConstraints(pattern=CONTACT_URL_RE, max_length=500)] | None = Field(
+        None, examples=["https://example.com/support"], description="the support page (https)")
+    email: Email | None = None
+    label: Text = Field("Contact support", description="the link's words")
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Self:
+        if self.url is None and self.email is None:
+            raise ValueError("contact needs a url, an email or both")
+        return self
+
+
+class HelpFeedback(Record):
+    """The feedback widget's words on the customers' site."""
+
+    title: Text = "Did this article answer your question?"
+    helpful: Text = "Yes, it answered my question"
+    unhelpful: Text = "No, I still need help"
+    ask: Text = "What were you looking for? Please do not include personal details."
+    sent_helpful: Text = "Thank you for letting us know."
+    sent_unhelpful: Text = "Thank you. We use every answer to improve our articles."
+    fallback: Text = "Tell us another way"
+
+
+class HelpCentre(Record):
+    """`help_centre:` in kb.yml: the public site as a help centre for customers."""
+
+    topics: tuple[HelpTopic, ...] = Field((), description="the topics of the home page and the navigation, in order")
+    other_title: Text = Field("Other articles", description="the topic of the public articles no topic lists")
+    contact: SupportContact | None = None
+    feedback: HelpFeedback = Field(default_factory=HelpFeedback)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Self:
+        seen: set[str] = set()
+        for topic in self.topics:
+            if topic.id in seen:
+                raise ValueError(f"topic id {topic.id!r} is used twice")
+            seen.add(topic.id)
+        return self
 
 
 # --- crm: how a CRM export fills account records (`kb accounts import`) -------------------
@@ -276,6 +347,8 @@ class Config(Record):
         None, description="the repository the knowledge base is kept in (feedback issues, links to edit a page)"
     )
     feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)
+    help_centre: HelpCentre = Field(default_factory=HelpCentre,
+                                    description="the public site: topics, how to contact support, feedback wording")
 
     @model_validator(mode="after")
     def _fallback_needs_repository(self) -> Self:
@@ -314,8 +387,9 @@ def load_config(root: Path) -> Config:
     return read_config(root)[0]
 
 
-def read_config(root: Path) -> tuple[Config, list[Finding]]:
-    """Read kb.yml (exit 2 when it cannot be used), with a warning for each limit it raises.
+def read_config(root: Path) -> tuple[Config, list[Finding], Pos | None]:
+    """Read kb.yml (exit 2 when it cannot be used), with a warning for each limit it raises, and
+    where each setting is (for checks that point at a setting).
 
     kb.yml itself is read within the default limits: it cannot raise its own.
     """
@@ -334,7 +408,7 @@ def read_config(root: Path) -> tuple[Config, list[Finding]]:
     except YAMLSourceError as exc:
         raise KBError(f"{CONFIG_FILE}:{exc.line}:{exc.col}: error: {exc.message} [{exc.code}]") from None
     if value is None:
-        return Config(), []
+        return Config(), [], None
     if not isinstance(value, dict):
         raise KBError(f"{CONFIG_FILE}: error: the file must be a mapping of settings")
     try:
@@ -342,7 +416,7 @@ def read_config(root: Path) -> tuple[Config, list[Finding]]:
     except ValidationError as exc:
         problems = findings_from(exc, Config, value, CONFIG_FILE, pos)
         raise KBError("\n".join(f.format() for f in problems)) from None
-    return config, size_limits.raised(config.limits, pos)
+    return config, size_limits.raised(config.limits, pos), pos
 
 
 # --- where the knowledge base is ---------------------------------------------------

@@ -74,6 +74,7 @@ class KnowledgeBase:
     incomplete: set[RecordKind] = field(default_factory=set)
     findings: list[Finding] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    config_pos: Pos | None = None  # where each setting of kb.yml is (checks of settings point there)
     # team id -> (members, active members), built when first asked for (`_teams`)
     _by_team: dict[str | None, tuple[tuple[Entry[models.Person], ...], tuple[Entry[models.Person], ...]]] = field(
         default_factory=dict, init=False, repr=False, compare=False)

@@ -50,7 +50,7 @@ def check(name: str) -> Callable[[F], F]:
 
 def run_checks(kb: KnowledgeBase, today: dt.date) -> list[Finding]:
     """Load findings plus every check's findings, sorted by file and line."""
-    from . import ids, journal, ownership, references, reviews, safety  # noqa: F401  (registers)
+    from . import help_centre, ids, journal, ownership, references, reviews, safety  # noqa: F401  (registers)
 
     ctx = Context(kb, today)
     findings = list(kb.findings)

@@ -98,8 +98,8 @@ class ParseCache:
 
 def load(root: Path, cache: ParseCache | None = None) -> KnowledgeBase:
     """Read kb.yml (exit 2 when it is unusable), then every record file under `root`."""
-    config, warnings = read_config(root)
-    kb = KnowledgeBase(root=root, config=config, findings=warnings)
+    config, warnings, config_pos = read_config(root)
+    kb = KnowledgeBase(root=root, config=config, findings=warnings, config_pos=config_pos)
     loader = Loader(kb, cache=cache)
     for folder in FOLDERS:
         for rel in loader.files(folder):

@@ -87,7 +87,18 @@ def page_data(view: SiteView, doc_id: str | None, page_url: str, title: str) -> 
     data["fallback"] = fallback_url(config, FEEDBACK_FORM, subject, fields, view.recipients.get(owner, ()))
     data["fallback_kind"] = config.feedback.fallback
     data["helpfulness"] = "yes" if view.internal and doc_id is not None else ""  # the service's live figures
+    if not view.internal:  # the customers' words (kb.yml help_centre.feedback) in place of mkdocs.yml's
+        data.update(customer_wording(config))
     return data
+
+
+def customer_wording(config: Config) -> dict[str, str]:
+    """The widget's words on the customers' site: its question, the two answers, the comment box's
+    label, what is said once sent and the fallback link's text."""
+    words = config.help_centre.feedback
+    return {"title": words.title, "helpful": words.helpful, "unhelpful": words.unhelpful, "ask": words.ask,
+            "sent_helpful": words.sent_helpful, "sent_unhelpful": words.sent_unhelpful,
+            "fallback_text": words.fallback}
 
 
 def gap_fallback(view: SiteView, doc_id: str | None) -> str:

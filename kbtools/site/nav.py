@@ -13,6 +13,7 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from . import urls
+from .help import view_topics
 from .htmltext import as_html
 from .pages import docs_where, in_department, shown_departments, shown_types
 from .render import TYPE_NAMES
@@ -27,6 +28,8 @@ def off_nav(view: SiteView) -> set[str]:
 
 
 def build_nav(view: SiteView, hand_written: list[str]) -> list[NavItem]:
+    if not view.internal:
+        return help_nav(view, hand_written)
     nav: list[NavItem] = [{"Home": urls.HOME}]
     departments: list[NavItem] = [urls.DEPARTMENTS]
     for dept_id in shown_departments(view):
@@ -45,4 +48,20 @@ def build_nav(view: SiteView, hand_written: list[str]) -> list[NavItem]:
     nav += [{"Tags": urls.TAGS}, {"Glossary": urls.GLOSSARY}]
     if hand_written:
         nav.append({"About": list(hand_written)})
+    return nav
+
+
+def help_nav(view: SiteView, hand_written: list[str]) -> list[NavItem]:
+    """The customers' navigation: home, then each help centre topic (its page first, as the section
+    index) with its articles, each article under the first topic that lists it; the glossary."""
+    nav: list[NavItem] = [{"Home": urls.HOME}]
+    placed: set[str] = set()
+    for topic in view_topics(view):
+        children: list[NavItem] = [urls.topic(topic.id)]
+        children += [{as_html(view.docs[d].model.title): urls.doc(d)} for d in topic.articles if d not in placed]
+        placed.update(topic.articles)
+        nav.append({as_html(topic.title): children})
+    nav.append({"Glossary": urls.GLOSSARY})
+    if hand_written:
+        nav.append({"More help": list(hand_written)})
     return nav

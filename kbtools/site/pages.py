@@ -26,6 +26,7 @@ from .chart import Bar, bar_chart
 from .dashboard import choices, row_data
 from .feedback import gap_fallback
 from .glossary import by_letter, letter_anchor
+from .help import help_context, view_topics
 from .render import TYPE_NAMES, Links, render
 from .sop_page import render_head, render_sections, split_title
 from .view import SiteView
@@ -46,6 +47,8 @@ class SitePage:
 
 def all_pages(view: SiteView, site_name: str) -> list[SitePage]:
     pages = [document_page(view, entry) for entry in view.docs.values()]
+    if not view.internal:  # the customers' help centre, by topic
+        return pages + help_pages(view, site_name)
     pages += [home(view, site_name), departments_index(view), types_index(view), tags(view), glossary(view)]
     pages += [department(view, d) for d in shown_departments(view)]
     pages += [doc_type(view, t) for t in shown_types(view)]
@@ -71,7 +74,8 @@ def document_page(view: SiteView, entry: DocEntry) -> SitePage:
         return title + Markup(render_head(view, entry, links)) + rest + Markup(render_sections(view, entry, links))
 
     search = {"exclude": True} if doc.id in view.redirects else {"boost": 2}  # search finds the successor
-    return SitePage(urls.doc(doc.id), f"{doc.id} {doc.title}", page, entry.body,
+    title = f"{doc.id} {doc.title}" if view.internal else doc.title  # customers read titles, not ids
+    return SitePage(urls.doc(doc.id), title, page, entry.body,
                     {"search": search, "description": doc.summary or doc.title}, doc.id)
 
 
@@ -254,3 +258,17 @@ def account(view: SiteView, account_id: str) -> SitePage:
                       plan=view.review_of.get(("account-plan", account_id)), checklist=checklist)
 
     return SitePage(urls.account(account_id), f"{record.id} {record.name}", page, meta={"hide": ["feedback"]})
+
+
+# -- the help centre (public builds) ---------------------------------------------
+
+
+def help_pages(view: SiteView, site_name: str) -> list[SitePage]:
+    """The customers' home page by topic, one page per topic, and the glossary of their articles' terms."""
+    shown = view_topics(view)
+    context = help_context(view)
+    pages = [SitePage(urls.HOME, "Home", _template("help_home.html", view, site_name=site_name, topics=shown,
+                                                   **context), meta=LISTING)]
+    pages += [SitePage(urls.topic(t.id), t.title, _template("help_topic.html", view, topic=t, **context),
+                       meta={**LISTING, "description": t.description or t.title}) for t in shown]
+    return [*pages, glossary(view)]

@@ -75,6 +75,7 @@ from .incremental import (
 )
 from .nav import build_nav, off_nav
 from .pages import SitePage, all_pages
+from .public_log import shown_findings
 from .redirects import add_redirect
 from .render import Links, anchor_ids, toc_entries
 from .sanitize import Sanitizer, site_classes, template_ids
@@ -198,9 +199,13 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         if audience not in kb.config.audiences:
             raise PluginError(f"kb: audience {audience!r} is not in kb.yml audiences {kb.config.audiences}")
         self.kb_site_url = kb.config.site_url
-        report(run_checks(kb, today))
         self.limits = kb.config.limits
         self.view = build_view(kb, audience, today)
+        shown, left = shown_findings(kb, self.view, run_checks(kb, today))
+        report(shown)
+        if left:
+            log.info("kb: %d findings about content the %s site does not show are left to the internal build "
+                     "and kb check", left, audience)
         self.annotator = Annotator(self.view)
         self.guard = None if self.view.internal else LeakGuard(kb, self.view)
         docs_dir = Path(config.docs_dir).resolve()

@@ -11,6 +11,7 @@ from markupsafe import Markup
 from .. import models
 from ..checklist.build import describe_runs, describe_when, runs_of
 from ..kb import DocEntry
+from .help import help_head, help_sections
 from .render import Links, render
 from .view import SiteView, TrainingLink
 
@@ -82,6 +83,8 @@ def split_title(body_html: str, title: str) -> tuple[Markup, Markup]:
 
 def render_head(view: SiteView, entry: DocEntry, links: Links) -> str:
     """Banner and metadata panel, shown under the title."""
+    if not view.internal:  # the customers' help centre: no review banner, no staff metadata
+        return help_head(view, entry, links)
     doc = entry.model
     return render(
         "sop_head.html", doc=doc, banner=banner(view, doc), links=links, view=view,
@@ -91,6 +94,8 @@ def render_head(view: SiteView, entry: DocEntry, links: Links) -> str:
 
 def render_sections(view: SiteView, entry: DocEntry, links: Links) -> str:
     """Roles, steps, related documents, training and history, after the body."""
+    if not view.internal:
+        return help_sections(view, entry, links)
     doc = entry.model
     training: list[TrainingLink] = view.training_for.get(doc.id, [])
     steps = step_views(doc)

@@ -27,6 +27,10 @@ def department(dept_id: str) -> str:
     return f"departments/{dept_id}/index.md"  # an index: the department's navigation section opens on it
 
 
+def topic(topic_id: str) -> str:
+    return f"topics/{topic_id}/index.md"  # a help centre topic (public builds): its navigation section opens on it
+
+
 def doc_type(type_id: str) -> str:
     return f"types/{type_id}.md"
 

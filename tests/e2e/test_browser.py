@@ -151,7 +151,7 @@ HOSTILE_PAGES = {
                  "types/sop/", "owners/", "owners/team-field-crew/", "owners/person-petra/", "accounts/",
                  "accounts/acc-00201/", "reviews/", "glossary/", "tags/", "hostile-meta/", "hostile-heading/",
                  "hostile-raw/", "contributing/"],
-    "public": ["", "sops/art-dsk-001/", "sops/art-dsk-002/", "departments/desk/", "glossary/", "hostile-meta/",
+    "public": ["", "sops/art-dsk-001/", "sops/art-dsk-002/", "topics/supply/", "glossary/", "hostile-meta/",
                "hostile-heading/", "hostile-raw/", "help/"],
 }
 

@@ -108,7 +108,7 @@ window.__md_analytics = function () {
     var show = reporter(form, "kb-feedback");
     var doc = form.getAttribute("data-kb-doc") || null;
     var note = "";
-    form.querySelector(".kb-feedback__link").textContent =
+    form.querySelector(".kb-feedback__link").textContent = form.getAttribute("data-kb-fallback-text") ||
       fallbackText(form.getAttribute("data-kb-fallback-kind"), form.getAttribute("data-kb-owner"), false);
 
     function submit(helpful, comment) {
