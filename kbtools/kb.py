@@ -19,7 +19,7 @@ from . import models
 from .config import Config, RecordKind
 from .findings import ContentError, Finding, KBError, Severity
 from .load.validation import did_you_mean
-from .load.yamlsrc import Positions
+from .load.yamlsrc import Pos, Positions
 
 M = TypeVar("M", bound=BaseModel)
 
