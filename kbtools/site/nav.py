@@ -2,20 +2,23 @@
 
 Documents sit under their department (department page first, as the section
 index), so with `navigation.prune` a page only carries its own section's
-links: the navigation stays small however many documents there are. A
-department without documents is left out (its page is on the departments
-index). Owner
-and account pages are reached from their directories and search, not the nav.
+links. A department of more than `SIDEBAR_DOCUMENTS` documents lists them
+on its page only: every page carries its section's links, so a section of n
+documents costs n links on each of its n pages, and the build time would grow
+with the square of a department's size. A department without documents is
+left out (its page is on the departments index). Owner and account pages are
+reached from their directories and search, not the nav.
 """
 
 from __future__ import annotations
 
 from markupsafe import Markup
 
+from ..kb import DocEntry
 from . import urls
 from .help import view_topics
 from .htmltext import as_html
-from .pages import docs_where, in_department, shown_departments, shown_types
+from .pages import docs_where, in_department, in_sidebar, shown_departments, shown_types
 from .render import TYPE_NAMES
 from .view import SiteView
 
@@ -23,8 +26,16 @@ NavItem = str | dict[str, "str | list[NavItem]"]  # a title is Markup: the theme
 
 
 def off_nav(view: SiteView) -> set[str]:
-    """The pages of departments without documents: left out of the navigation, not out of the site."""
-    return {urls.department(d) for d in shown_departments(view) if not docs_where(view, in_department(d))}
+    """Pages left out of the navigation, not out of the site: the pages of departments without
+    documents, and the documents of departments too large for the sidebar."""
+    by_dept: dict[str, list[DocEntry]] = {}
+    for entry in view.docs.values():
+        by_dept.setdefault(entry.model.department, []).append(entry)
+    left = {urls.department(d) for d in shown_departments(view) if d not in by_dept}
+    for docs in by_dept.values():
+        if not in_sidebar(docs):
+            left.update(urls.doc(e.model.id) for e in docs)
+    return left
 
 
 def build_nav(view: SiteView, hand_written: list[str]) -> list[NavItem]:
@@ -37,7 +48,9 @@ def build_nav(view: SiteView, hand_written: list[str]) -> list[NavItem]:
         if not docs:
             continue  # off_nav: its page is reached from the departments index
         children: list[NavItem] = [urls.department(dept_id)]
-        children += [{as_html(e.model.title): urls.doc(e.model.id)} for e in docs if e.model.id not in view.redirects]
+        if in_sidebar(docs):
+            children += [{as_html(e.model.title): urls.doc(e.model.id)} for e in docs
+                         if e.model.id not in view.redirects]
         departments.append({as_html(view.departments[dept_id].model.name): children})
     nav.append({"Departments": departments})
     types: list[NavItem] = [{Markup(TYPE_NAMES[t]): urls.doc_type(t)} for t in shown_types(view)]

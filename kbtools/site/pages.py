@@ -104,6 +104,14 @@ def shown_departments(view: SiteView) -> list[str]:
     return [d for d in view.departments if view.internal or d in used]
 
 
+SIDEBAR_DOCUMENTS = 60  # a department's documents listed in the navigation, at most (nav.py)
+
+
+def in_sidebar(docs: list[DocEntry]) -> bool:
+    """Whether a department's documents are listed in the navigation (else on its page only)."""
+    return len(docs) <= SIDEBAR_DOCUMENTS
+
+
 def shown_types(view: SiteView) -> list[str]:
     used = {e.model.type for e in view.docs.values()}
     return [t for t in models.DOC_TYPES if t in used]
@@ -140,7 +148,8 @@ def department(view: SiteView, dept_id: str) -> SitePage:
     teams = [t.model for t in view.teams.values() if t.model.department == dept_id] if view.internal else []
     docs = docs_where(view, lambda s: s.department == dept_id)
     return SitePage(urls.department(dept_id), dept.name,
-                    _template("department.html", view, dept=dept, teams=teams, docs=docs), meta=LISTING)
+                    _template("department.html", view, dept=dept, teams=teams, docs=docs,
+                                      listed_in_sidebar=in_sidebar(docs)), meta=LISTING)
 
 
 def types_index(view: SiteView) -> SitePage:

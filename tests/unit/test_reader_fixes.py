@@ -175,3 +175,24 @@ def test_the_dashboards_rows_say_their_kind_department_and_owner():
     for key in ("kind", "department", "owner"):
         assert f'<select id="kb-filter-{key}"' in page and f'<label for="kb-filter-{key}">' in page
     assert 'href="../owners/person-petra/"' in page.split('class="kb-chart"')[1].split("</svg>")[0]
+
+
+def test_a_department_too_large_for_the_navigation_lists_its_documents_on_its_page(monkeypatch):
+    view = view_of(SITE_FIXTURE)
+    sizes: dict[str, int] = {}
+    for entry in view.docs.values():
+        sizes[entry.model.department] = sizes.get(entry.model.department, 0) + 1
+    large = max(sizes, key=lambda d: sizes[d])
+    monkeypatch.setattr(pages, "SIDEBAR_DOCUMENTS", sizes[large] - 1)  # `large` is over the limit
+    nav = build_nav(view, [])
+    departments = next(item["Departments"] for item in nav if isinstance(item, dict) and "Departments" in item)
+    section = next(d for d in departments if isinstance(d, dict) and view.departments[large].model.name in d)
+    assert next(iter(section.values())) == [urls.department(large)]  # its page only
+    own = {urls.doc(e.model.id) for e in view.docs.values() if e.model.department == large}
+    assert own <= off_nav(view)
+    page = rendered(view, pages.department(view, large))
+    assert "too many for the navigation" in page
+    assert all(doc_id in page for doc_id in (e.model.id for e in view.docs.values() if e.model.department == large))
+    smaller = next(d for d in sizes if sizes[d] < sizes[large] - 1) if min(sizes.values()) < sizes[large] - 1 else None
+    if smaller is not None:  # a department within the limit keeps its documents in the navigation
+        assert not {urls.doc(e.model.id) for e in view.docs.values() if e.model.department == smaller} & off_nav(view)
