@@ -64,7 +64,7 @@ def second_version(root: Path) -> None:
     commit(root, "PRC-FLD-001 1.1, ART-DSK-002 1.1", UMA)
 
 
-def third_version(root: Path) -> None:
+def third_version(root: Path, commit_it: bool = True) -> None:
     replace(root, PRC,
             ('\nversion: "1.1"', '\nversion: "1.2"'),
             (f"calls on the customer {HOSTILE}", "calls on the client"),
@@ -74,6 +74,11 @@ def third_version(root: Path) -> None:
             ('\nversion: "1.1"', '\nversion: "1.2"'),
             (f"\n\n{LONG_LINE}\n", "\n"),
             ("changelog:\n", 'changelog:\n  - {version: "1.2", date: 2026-10-01, summary: Shorter again.}\n'))
+    if commit_it:
+        commit_third(root)
+
+
+def commit_third(root: Path) -> None:
     commit(root, "PRC-FLD-001 1.2, ART-DSK-002 1.2", OUTSIDER)
 
 
