@@ -32,6 +32,7 @@ from pathlib import Path
 from ..findings import Finding
 from ..kb import DocEntry, KnowledgeBase
 from ..load.loader import load_text
+from ..load.yamlsrc import YAMLSourceError, decode
 from .view import SiteView
 
 GIT_TIMEOUT = 120  # seconds for one git call; a slower one counts as no history
@@ -259,16 +260,25 @@ def _versions(entry: DocEntry, changes: list[tuple[Commit, str]], texts: dict[st
         versions.append(Version(current, entry=entry))
     for version in versions[:-1]:
         version.entry, version.note = _load(scratch, entry, texts.get(version.blob, b""))
+        if version.entry is not None and version.entry.model.version != version.version:
+            version.entry, version.note = None, "This version's text names another version, so it is not compared"
     return versions
 
 
 def _load(scratch: KnowledgeBase, current: DocEntry, data: bytes) -> tuple[DocEntry | None, str | None]:
     """A version's text read by the loader, as the document's file (limits included)."""
-    text = data.decode("utf-8", "replace")
+    try:
+        text = decode(data)
+    except YAMLSourceError as exc:
+        return None, _not_loaded(exc.message, exc.code)
     loaded, findings = load_text(scratch, current.path, text)
     if isinstance(loaded, DocEntry) and loaded.model.id == current.model.id:
         return loaded, None
     error: Finding | None = next((f for f in findings if f.severity == "error"), None)
     if error is not None:
-        return None, f"This version's text does not load ({error.message} [{error.code}]), so it is not compared"
+        return None, _not_loaded(error.message, error.code)
     return None, "This version's text is another document's, so it is not compared"
+
+
+def _not_loaded(message: str, code: str) -> str:
+    return f"This version's text does not load ({message} [{code}]), so it is not compared"

@@ -3,6 +3,7 @@ incremental builds make of a git repository's history (tests/history_repo.py).""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -39,10 +40,14 @@ def test_a_shallow_clone_shows_the_changelog_with_a_note(tmp_path: Path):
     assert not (tmp_path / "site" / "history").exists()
 
 
-def test_the_public_site_holds_no_history(tmp_path: Path):
+def test_the_comparisons_are_internal_out_of_search_and_out_of_the_navigation(tmp_path: Path):
     built = build_both(history_repo(tmp_path / "kb"), tmp_path)
     public, internal = built["public"], built["internal"]
     assert (internal / "history/art-dsk-002/versions/1.2.json").is_file()  # the internal site has them
+    assert (internal / "history/prc-fld-001/1.0..1.1/index.html").is_file()
+    index = json.loads((internal / "search/search_index.json").read_text(encoding="utf-8"))
+    assert [d["location"] for d in index["docs"] if d["location"].startswith("history/")] == []
+    assert "history/" not in page(internal, "")
     assert not (public / "history").exists()
     section = history_section(page(public, "sops/art-dsk-002"))
     assert "<th>By</th>" not in section and "kb-history-note" not in section
