@@ -30,6 +30,7 @@ from .view import SiteView
 # Past this many words on either side, a text is compared as kept or replaced whole (difflib
 # grows with the square of the words it cannot match).
 MAX_DIFF_WORDS = 20_000
+MAX_EXACT_WORDS = 2_000  # past this, difflib skips the most frequent words when it looks for matches
 _TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
 _SKIPPED = frozenset({"steps"})  # compared step by step
 Snapshot = dict[str, Any]
@@ -70,15 +71,27 @@ def word_diff(old: str, new: str) -> list[Segment]:
     a, b = _TOKEN.findall(old), _TOKEN.findall(new)
     if len(a) > MAX_DIFF_WORDS or len(b) > MAX_DIFF_WORDS:
         return [("same", old)] if old == new else [("del", old), ("ins", new)]
-    out: list[Segment] = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    # The words both texts start and end with are kept as they are: an edit is most often one
+    # place in a long text, and difflib only sees the part in between.
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < min(len(a), len(b)) - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    middle_a, middle_b = a[start:len(a) - end], b[start:len(b) - end]
+    out: list[Segment] = [("same", "".join(a[:start]))] if start else []
+    matcher = difflib.SequenceMatcher(None, middle_a, middle_b, autojunk=len(middle_b) > MAX_EXACT_WORDS)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
-            out.append(("same", "".join(a[i1:i2])))
+            out.append(("same", "".join(middle_a[i1:i2])))
             continue
         if i2 > i1:
-            out.append(("del", "".join(a[i1:i2])))
+            out.append(("del", "".join(middle_a[i1:i2])))
         if j2 > j1:
-            out.append(("ins", "".join(b[j1:j2])))
+            out.append(("ins", "".join(middle_b[j1:j2])))
+    if end:
+        out.append(("same", "".join(a[len(a) - end:])))
     return out
 
 

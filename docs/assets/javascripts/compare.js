@@ -17,10 +17,21 @@
   }
 
   // Runs of [op, text] (op: same | del | ins) from the longest common subsequence of the words.
+  // The words both texts start and end with are kept as they are; the LCS sees what is between.
   function wordDiff(oldText, newText) {
-    var a = tokens(oldText), b = tokens(newText), n = a.length, m = b.length;
     if (oldText === newText) return [["same", oldText]];
-    if ((n + 1) * (m + 1) > MAX_CELLS) return [["del", oldText], ["ins", newText]];
+    var a = tokens(oldText), b = tokens(newText), start = 0, end = 0;
+    while (start < a.length && start < b.length && a[start] === b[start]) start++;
+    while (end < a.length - start && end < b.length - start && a[a.length - 1 - end] === b[b.length - 1 - end]) end++;
+    var runs = middleDiff(a.slice(start, a.length - end), b.slice(start, b.length - end));
+    if (start) runs.unshift(["same", a.slice(0, start).join("")]);
+    if (end) runs.push(["same", a.slice(a.length - end).join("")]);
+    return runs;
+  }
+
+  function middleDiff(a, b) {
+    var n = a.length, m = b.length;
+    if ((n + 1) * (m + 1) > MAX_CELLS) return [["del", a.join("")], ["ins", b.join("")]].filter(function (r) { return r[1]; });
     var width = m + 1, table = new Uint32Array((n + 1) * width), i, j;
     for (i = n - 1; i >= 0; i--) {
       for (j = m - 1; j >= 0; j--) {
