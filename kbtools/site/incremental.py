@@ -30,7 +30,8 @@ A page's key is a hash of everything its output is made from:
   generated page, the HTML its template renders; for a hand-written page, its text; and
   the feedback widget's data.
 
-The pages do not read git history, so no key needs it. After a catch-up build the site
+The versions from git (history.py) are read again when HEAD moves or a file changes, and the
+pages they make are keyed by their content like any other. After a catch-up build the site
 folder holds what a full build of the same files holds (tests/e2e/test_site_incremental.py).
 """
 

@@ -20,7 +20,7 @@ from ..checklist.build import runs_of
 from ..kb import DocEntry
 from ..models import ACCOUNT_ID_RE
 from ..workload import Workload, workloads
-from . import urls
+from . import compare, urls
 from .accounts import public_items, value_html
 from .chart import Bar, bar_chart
 from .dashboard import choices, row_data
@@ -56,6 +56,7 @@ def all_pages(view: SiteView, site_name: str) -> list[SitePage]:
         pages += [owners_index(view), reviews(view), accounts_index(view), gaps(view)]
         pages += [owner(view, ref) for ref in view.owners()]
         pages += [account(view, a) for a in view.accounts]
+        pages += compare.pages(view)
     return pages
 
 

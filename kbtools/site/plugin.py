@@ -55,7 +55,7 @@ from ..findings import Finding, KBError
 from ..load.limits import DEFAULT as DEFAULT_LIMITS
 from ..load.limits import Limits, text_findings
 from ..load.loader import ParseCache, load
-from . import manifest, urls
+from . import compare, history, manifest, urls
 from .annotate import Annotator, LeakGuard, rewrite_id_links
 from .clashes import clashes
 from .csp import ThemeScripts, add_policy, header_policy, template_names
@@ -92,7 +92,7 @@ SHOWN_NOT_FAILED = frozenset({"review-overdue", "plan-overdue", "plan-missing"})
 SEARCH_PLUGINS = ("search", "material/search")
 SEARCH_INDEX = "search/search_index.json"
 # Generated pages outside the navigation (reached from their directories and search).
-NOT_IN_NAV = ("owners/", "accounts/")
+NOT_IN_NAV = ("owners/", "accounts/", "history/")
 FEEDBACK_META = "kb_feedback"  # the page's key the widget's data is under; no front matter can set it
 
 
@@ -147,6 +147,7 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         self.compiled = TemplateCodeCache()  # and the theme's templates are not compiled again
         self.site_key = ""  # what every page's output depends on (incremental builds)
         self.doc_urls: list[str] = []  # the pages in the order MkDocs builds them (the search index's)
+        self.snapshots: set[str] = set()  # the versions' snapshots the last build wrote (compare.py)
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.dev = command == "serve"
@@ -177,6 +178,8 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
             self._load(config, audience, today)
         if self.incremental:
             self.state.sources = sources  # only once they loaded: a build that failed to load is not skipped
+        if self.view is not None and self.view.internal:  # the versions, from git: read again when HEAD moves
+            self.view.history = history.refresh(self.view, self.root, self.view.history)
         if not self.dev:  # `mkdocs serve` points site_url at the address it serves on; keep that
             config.site_url = _site_url(config.site_url, self.kb_site_url)
         self.sanitizer = own_class_sanitizer(config)
@@ -451,6 +454,10 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         written = write_checklists(self.view, site_dir, self.state.changed_docs if quick else None, preview=self.dev)
         write_pages_api(self.view, site_dir, self.url_of.get)
         write_status(site_dir)
+        snapshots = compare.write_snapshots(self.view, site_dir)
+        for rel in self.snapshots - snapshots:
+            _remove(site_dir, rel)
+        self.snapshots = snapshots
         log.info("kb: wrote %d checklist files, api/pages.json and api/v1/status", len(written))
         if self.incremental:
             if not quick:  # the checklists of documents that no longer have any

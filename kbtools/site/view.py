@@ -25,7 +25,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -34,6 +34,9 @@ from ..config import Config
 from ..digest import recipients
 from ..kb import DocEntry, Entry, KnowledgeBase, split_ref
 from ..reviews import ReviewItem, review_items
+
+if TYPE_CHECKING:
+    from .history import History
 
 AUDIENCES = ("public", "internal")
 SEEN_BY = {"public": {"public"}, "internal": {"public", "internal"}}  # audience -> what it may see
@@ -68,6 +71,7 @@ class SiteView:
     training_for: dict[str, list[TrainingLink]] = field(default_factory=dict)
     kmt_name: str = ""  # the governing team, which feedback on hand-written pages and knowledge gaps go to
     recipients: dict[str, list[str]] = field(default_factory=dict)  # owner -> addresses (`fallback: mailto` only)
+    history: History | None = None  # internal builds: each document's versions from git (history.py)
 
     @property
     def internal(self) -> bool:

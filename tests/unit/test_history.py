@@ -1,0 +1,87 @@
+"""The versions of a document from git (kbtools/site/history.py) and their comparison (compare.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conftest import FIXTURE
+from history_repo import OUTSIDER, PRC, SEED, UMA, commit, history_repo, replace, shallow_clone
+from kbtools.load.loader import load
+from kbtools.site import history
+from kbtools.site.compare import compare, snapshot, word_diff
+from kbtools.site.view import build_view
+
+TODAY = dt.date(2026, 11, 22)
+
+
+def versions_of(root: Path, doc_id: str) -> tuple[history.History, list[history.Version]]:
+    view = build_view(load(root), "internal", TODAY)
+    found = history.read(view, root)
+    return found, found.of(doc_id)
+
+
+@given(st.text(alphabet="ab \n.<&é", max_size=40), st.text(alphabet="ab \n.<&é", max_size=40))
+def test_a_word_diff_holds_both_texts(old, new):
+    runs = word_diff(old, new)
+    assert "".join(t for op, t in runs if op != "ins") == old
+    assert "".join(t for op, t in runs if op != "del") == new
+    assert all(op == "same" for op, _ in runs) == (old == new)
+
+
+def test_versions_follow_a_renamed_file_and_name_their_authors(tmp_path):
+    root = history_repo(tmp_path / "kb", versions=2)
+    (root / "sops/elsewhere").mkdir()
+    (root / PRC).rename(root / "sops/elsewhere/follow-up.md")
+    replace(root, "sops/elsewhere/follow-up.md", ('\nversion: "1.1"', '\nversion: "2.0"'),
+            ("changelog:\n", 'changelog:\n  - {version: "2.0", date: 2026-05-01, summary: Moved.}\n'))
+    commit(root, "Move PRC-FLD-001", OUTSIDER)
+    found, versions = versions_of(root, "PRC-FLD-001")
+    assert found.available
+    assert [(v.version, v.author, v.person) for v in versions] == [
+        ("1.0", SEED[0], None), ("1.1", UMA[0], "person:uma"), ("2.0", OUTSIDER[0], None)]
+    assert all(v.entry is not None and v.commit for v in versions)
+    assert [(old.version, new.version) for old, new in found.pairs("PRC-FLD-001")] == [("1.0", "1.1"), ("1.1", "2.0")]
+
+
+def test_a_version_not_committed_yet_has_no_author(tmp_path):
+    root = history_repo(tmp_path / "kb", versions=1)
+    replace(root, PRC, ('\nversion: "1.0"', '\nversion: "1.1"'))
+    _, versions = versions_of(root, "PRC-FLD-001")
+    assert [(v.version, v.commit is None, v.author) for v in versions] == [("1.0", False, SEED[0]), ("1.1", True, "")]
+
+
+def test_the_comparison_of_two_versions_by_field_step_and_word(tmp_path):
+    root = history_repo(tmp_path / "kb", versions=3)
+    first, _, last = versions_of(root, "PRC-FLD-001")[1]
+    assert first.entry is not None and last.entry is not None
+    result = compare(snapshot(first.entry, first), snapshot(last.entry, last))
+    assert [f.name for f in result.fields] == ["version", "summary", "changelog"]
+    assert [(s.id, s.state) for s in result.steps] == [("visit-90", "changed"), ("visit-120", "added")]
+    assert result.unchanged_steps == 2
+    assert [t for op, t in result.body if op == "del"] == ["visits", "customer"]
+
+
+@pytest.mark.parametrize("setup,words", [
+    ("no-repository", "not in a git repository"),
+    ("no-git", "git is not installed"),
+])
+def test_without_history_a_note_says_why(tmp_path, monkeypatch, setup, words):
+    root = tmp_path / "kb"
+    shutil.copytree(FIXTURE, root)
+    if setup == "no-git":
+        monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    found, versions = versions_of(root, next(iter(load(root).docs)))
+    assert not found.available and found.note is not None and words in found.note
+    assert versions == []
+
+
+def test_a_shallow_clone_has_a_note(tmp_path):
+    clone = shallow_clone(history_repo(tmp_path / "kb", versions=2), tmp_path / "clone")
+    found, versions = versions_of(clone, "PRC-FLD-001")
+    assert found.note == history.SHALLOW_NOTE and versions == []
