@@ -38,4 +38,6 @@ def times(setup: str, sizes: tuple[int, int] = (20_000, 200_000), timeout: float
 def assert_linear(setup: str, sizes: tuple[int, int] = (20_000, 200_000), timeout: float = 60) -> None:
     small, large = times(setup, sizes, timeout)
     ratio = large / max(small, 0.002)  # below 2 ms the smaller run is mostly noise
-    assert large < 5 and ratio < 35, f"{small:.4f} s -> {large:.4f} s for 10x the input (x{ratio:.0f})"
+    # Quadratic is about x100; x50 leaves room for a busy machine (no bound in seconds: the ratio is
+    # what tells linear from not).
+    assert ratio < 50, f"{small:.4f} s -> {large:.4f} s for 10x the input (x{ratio:.0f})"
