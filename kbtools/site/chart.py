@@ -44,11 +44,12 @@ def bar_chart(bars: list[Bar], title: str, names: tuple[str, str] = ("overdue", 
     height = HEAD + ROW * len(bars) + 8
     width = LABEL_WIDTH + BAR_WIDTH + COUNT_WIDTH
     rows = Markup("").join(_row(i, bar, most, names) for i, bar in enumerate(bars))
+    role = "group" if any(b.href for b in bars) else "img"  # an image's parts cannot be links (axe: nested-interactive)
     return Markup(
-        '<svg class="kb-chart" role="img" aria-labelledby="kb-chart-title" viewBox="0 0 {w} {h}" '
+        '<svg class="kb-chart" role="{role}" aria-labelledby="kb-chart-title" viewBox="0 0 {w} {h}" '
         'width="{w}" height="{h}">'
         '<title id="kb-chart-title">{title}</title>{scale}{rows}</svg>'
-    ).format(w=width, h=height, title=title, scale=_scale(most, step, height, axis, label), rows=rows)
+    ).format(role=role, w=width, h=height, title=title, scale=_scale(most, step, height, axis, label), rows=rows)
 
 
 def _x(value: int, most: int) -> int:
