@@ -24,7 +24,7 @@ from .accounts import public_items, value_html
 from .chart import Bar, bar_chart
 from .feedback import gap_fallback
 from .render import TYPE_NAMES, Links, render
-from .sop_page import render_head, render_sections, split_title
+from .sop_page import render_head, render_sections, split_title, taught_steps
 from .view import SiteView
 
 Renderer = Callable[[Links, str], str]  # (links from this page, rendered Markdown) -> HTML
@@ -182,7 +182,8 @@ def owner(view: SiteView, ref: str) -> SitePage:
     return SitePage(
         urls.owner(ref), record.name,
         _template("owner.html", view, ref=ref, kind=kind, record=record, members=members,
-                  docs=view.owned_docs(ref), accounts=accounts, due=view.due(ref)),
+                  docs=view.owned_docs(ref), accounts=accounts, due=view.due(ref),
+                  training=[(t, taught_steps(view, t)) for t in view.training if t.owner == ref]),
         meta={"hide": ["feedback"]},
     )
 
