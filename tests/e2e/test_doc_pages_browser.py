@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from chromium import Tab, require_chromium
-from conftest import MOVED, REPO
+from conftest import MOVED, REPO, SITE_TODAY, run_kb
 from kbtools.site.repo_links import CHANGE_FIELDS, CHANGE_FORM
 
 pytest_plugins = ["chromium"]
@@ -195,3 +195,49 @@ def test_owner_pages_list_the_training_they_own_with_links_to_its_steps(tab):
     # Restricted training is in no build, not even on its owner's page.
     board = tab.open("owners/team-gov-board/")
     expect(board.locator("article")).not_to_contain_text("Breach drill")
+
+
+# -- 11. an account's procedures -------------------------------------------------------------------------
+
+
+def fetch(tab: Tab, href: str) -> str:
+    response = tab.page.request.get(href)
+    assert response.ok, href
+    return response.text()
+
+
+def test_an_account_in_transition_links_the_transition_sop_and_its_filled_in_checklist(tab, sites, capsys):
+    page = tab.open("accounts/acc-00203/")
+    transition = page.locator(".kb-procedure--transition")
+    expect(transition).to_contain_text("Account transition: SOP-CARE-002 Account handover between CSMs")
+    link = transition.locator(".kb-downloads--filled").get_by_role("link", name="Markdown")
+    published = fetch(tab, link.evaluate("a => a.href"))
+    cli = run_kb(["checklist", "SOP-CARE-002", "--account", "ACC-00203", "--start", "2026-11-16",
+                  "--root", str(sites.kb), "--today", SITE_TODAY], capsys)
+    assert cli.code == 0 and published == cli.out
+    assert "Marlow Laundry Group (ACC-00203)" in published and "Input to: person:kofi (Kofi Asante)" in published
+    transition.get_by_role("link", name="SOP-CARE-002 Account handover between CSMs").click()
+    assert page.url.endswith("/sops/sop-care-002/")
+
+
+def test_a_tier_1_account_links_its_review_checklist_filled_in(tab, sites, capsys):
+    page = tab.open("accounts/acc-00201/")
+    review = page.locator(".kb-procedure--review")
+    expect(review).to_contain_text("Account review: TPL-CARE-001 Quarterly account review (periodic review steps)")
+    link = review.locator(".kb-downloads--filled").get_by_role("link", name="CSV")
+    published = fetch(tab, link.evaluate("a => a.href"))
+    cli = run_kb(["checklist", "TPL-CARE-001", "--account", "ACC-00201", "--run", "review", "--format", "csv",
+                  "--root", str(sites.kb), "--today", SITE_TODAY], capsys)
+    assert cli.code == 0 and published == cli.out
+    assert page.locator(".kb-procedure--transition").count() == 0  # not in transition
+
+
+def test_a_tier_3_account_gets_the_blank_review_checklist_only(tab, site_kb):
+    assert site_kb.accounts["ACC-00203"].model.tier == 3
+    page = tab.open("accounts/acc-00203/")
+    review = page.locator(".kb-procedure--review")
+    expect(review.locator(".kb-downloads")).to_have_count(2)  # the blank checklist and the runs
+    assert review.locator(".kb-downloads--filled").count() == 0
+    blank = review.get_by_role("link", name="Markdown").evaluate("a => a.href")
+    assert blank.endswith("/checklists/tpl-care-001.review.md")
+    assert "Quarterly account review (periodic review)" in fetch(tab, blank)
