@@ -13,8 +13,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import yaml
 
-from chromium import Tab, require_chromium
-from conftest import MOVED, REPO, SITE_TODAY, run_kb
+from chromium import Tab, require_chromium, serve
+from conftest import MOVED, REPO, SITE_TODAY, copy_site_kb, finish, mkdocs_build, run_kb
 from kbtools.site.repo_links import CHANGE_FIELDS, CHANGE_FORM
 
 pytest_plugins = ["chromium"]
@@ -69,6 +69,38 @@ def test_copy_link_puts_the_steps_absolute_address_on_the_clipboard(clipboard_ta
     page.goto(copied)
     expect(page.locator("#step-write-plan")).to_be_in_viewport()
     assert page.evaluate("() => document.querySelector(':target').id") == "step-write-plan"
+
+
+SITE_URL = "https://kb.kestrel.example/handbook/"
+
+
+@pytest.fixture(scope="module")
+def published_origin(tmp_path_factory) -> Iterator[str]:
+    """The fixture site built with site_url in kb.yml (where it will be published), served here."""
+    base = tmp_path_factory.mktemp("published")
+    root = copy_site_kb(base / "kb")
+    with (root / "kb.yml").open("a", encoding="utf-8") as fh:
+        fh.write(f"site_url: {SITE_URL}\n")
+    code, out = finish(mkdocs_build(root, base / "site"))
+    assert code == 0, out
+    server, url = serve(base / "site")
+    yield url
+    server.shutdown()
+    server.server_close()
+
+
+def test_with_a_site_url_the_copied_link_and_the_suggested_change_name_the_published_page(browser, published_origin):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=published_origin.rstrip("/"))
+    opened = Tab(context.new_page(), published_origin)
+    page = opened.open(TEMPLATE)
+    page.locator("#step-write-plan button.kb-copy-link").click()
+    expect(page.locator("#step-write-plan .kb-copy-link__status")).to_have_text("Link copied")
+    assert page.evaluate("() => navigator.clipboard.readText()") == SITE_URL + TEMPLATE + "#step-write-plan"
+    suggest = page.get_by_role("link", name="Suggest a change").get_attribute("href")
+    assert query(suggest)["page"] == SITE_URL + TEMPLATE
+    context.close()
+    assert opened.errors == [] and opened.outside == []
 
 
 def test_without_javascript_no_copy_button_is_offered(browser, origins):
