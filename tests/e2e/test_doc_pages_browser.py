@@ -238,30 +238,36 @@ def fetch(tab: Tab, href: str) -> str:
     return response.text()
 
 
-def test_an_account_in_transition_links_the_transition_sop_and_its_filled_in_checklist(tab, sites, capsys):
-    page = tab.open("accounts/acc-00203/")
-    transition = page.locator(".kb-procedure--transition")
-    expect(transition).to_contain_text("Account transition: SOP-CARE-002 Account handover between CSMs")
-    link = transition.locator(".kb-downloads--filled").get_by_role("link", name="Markdown")
+@pytest.mark.parametrize("account,kind,heading,fmt,command", [
+    # In transition: the transition SOP, its checklist counted from the day the transition started.
+    ("ACC-00203", "transition", "Account transition: SOP-CARE-002 Account handover between CSMs", "Markdown",
+     ["SOP-CARE-002", "--start", "2026-11-16"]),
+    # Tier 1: the periodic-review steps of the review template.
+    ("ACC-00201", "review", "Account review: TPL-CARE-001 Quarterly account review (periodic review steps)", "CSV",
+     ["TPL-CARE-001", "--run", "review", "--format", "csv"]),
+])
+def test_an_account_links_its_procedure_and_the_checklist_filled_in_for_it(tab, sites, capsys, account, kind,
+                                                                            heading, fmt, command):
+    page = tab.open(f"accounts/{account.lower()}/")
+    procedure = page.locator(f".kb-procedure--{kind}")
+    expect(procedure).to_contain_text(heading)
+    link = procedure.locator(".kb-downloads--filled").get_by_role("link", name=fmt)
     published = fetch(tab, link.evaluate("a => a.href"))
-    cli = run_kb(["checklist", "SOP-CARE-002", "--account", "ACC-00203", "--start", "2026-11-16",
-                  "--root", str(sites.kb), "--today", SITE_TODAY], capsys)
+    cli = run_kb(["checklist", *command, "--account", account, "--root", str(sites.kb), "--today", SITE_TODAY],
+                 capsys)
     assert cli.code == 0 and published == cli.out
-    assert "Marlow Laundry Group (ACC-00203)" in published and "Input to: person:kofi (Kofi Asante)" in published
-    transition.get_by_role("link", name="SOP-CARE-002 Account handover between CSMs").click()
-    assert page.url.endswith("/sops/sop-care-002/")
+    blank = procedure.locator(".kb-downloads:not(.kb-downloads--filled)").get_by_role("link", name=fmt)
+    assert published != fetch(tab, blank.first.evaluate("a => a.href"))  # filled in: not the blank one
+    doc_id = command[0]
+    procedure.get_by_role("link", name=heading.split(": ", 1)[1].split(" (")[0]).click()
+    assert page.url.endswith(f"/sops/{doc_id.lower()}/")
 
 
-def test_a_tier_1_account_links_its_review_checklist_filled_in(tab, sites, capsys):
+def test_an_account_not_in_transition_has_no_transition_procedure(tab, site_kb):
+    assert site_kb.accounts["ACC-00201"].model.status == "active"
     page = tab.open("accounts/acc-00201/")
-    review = page.locator(".kb-procedure--review")
-    expect(review).to_contain_text("Account review: TPL-CARE-001 Quarterly account review (periodic review steps)")
-    link = review.locator(".kb-downloads--filled").get_by_role("link", name="CSV")
-    published = fetch(tab, link.evaluate("a => a.href"))
-    cli = run_kb(["checklist", "TPL-CARE-001", "--account", "ACC-00201", "--run", "review", "--format", "csv",
-                  "--root", str(sites.kb), "--today", SITE_TODAY], capsys)
-    assert cli.code == 0 and published == cli.out
-    assert page.locator(".kb-procedure--transition").count() == 0  # not in transition
+    expect(page.locator(".kb-procedure--review")).to_be_visible()
+    assert page.locator(".kb-procedure--transition").count() == 0
 
 
 def test_a_tier_3_account_gets_the_blank_review_checklist_only(tab, site_kb):
