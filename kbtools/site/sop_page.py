@@ -43,6 +43,10 @@ class StepView:
     def runs(self) -> str | None:
         return describe_runs(self.step.runs)
 
+    def in_run(self, run: models.Run) -> bool:
+        """Is the step part of the run (a step that names no runs is part of every one)?"""
+        return not self.step.runs or run in self.step.runs
+
     def role_holds(self, role_id: str) -> bool:
         """Does the role work this step, or approve it at this gate?"""
         approval = self.step.approval
@@ -126,7 +130,7 @@ def render_sections(view: SiteView, entry: DocEntry, links: Links) -> str:
         "sop_sections.html", doc=doc, steps=steps, links=links, view=view,
         step_of={s.step.id: s for s in steps},
         steps_of_role={duty.role: [s for s in steps if s.role_holds(duty.role)] for duty in doc.roles},
-        runs=[(run, models.RUN_NAMES[run]) for run in runs_of(doc)],
+        runs=[(run, models.RUN_NAMES[run], [s for s in steps if s.in_run(run)]) for run in runs_of(doc)],
         related=[r for r in doc.related if r in view.docs],
         related_by=view.related_by.get(doc.id, []),
         training=training,

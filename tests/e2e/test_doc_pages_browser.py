@@ -144,6 +144,19 @@ def test_the_roles_table_links_the_steps_each_role_works_or_approves(tab, site_k
     expect(page.locator(expected["Care Team Lead"][-1][1])).to_be_in_viewport()
 
 
+@pytest.mark.parametrize("run,name", [("setup", "first set-up"), ("review", "periodic review")])
+def test_each_runs_overview_links_the_steps_it_takes(tab, site_kb, run, name):
+    page = tab.open(TEMPLATE)
+    steps = list(enumerate(site_kb.docs["TPL-CARE-001"].model.steps, 1))
+    taken = [[str(n), f"#step-{s.id}"] for n, s in steps if not s.runs or run in s.runs]
+    assert 1 < len(taken) < len(steps), "every step in every run: the test would prove nothing"
+    overview = page.locator(".kb-run-steps", has_text=f"The {name} takes steps")
+    got = overview.locator("a[href^='#']").evaluate_all("els => els.map(e => [e.textContent, e.getAttribute('href')])")
+    assert got == taken
+    overview.locator(f"a[href='{taken[-1][1]}']").click()
+    expect(page.locator(taken[-1][1])).to_be_in_viewport()
+
+
 def test_approval_gates_and_training_link_to_their_steps(tab):
     page = tab.open(TEMPLATE)
     gate = page.locator("#step-sign-off-status .kb-approval a")
