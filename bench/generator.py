@@ -749,16 +749,34 @@ def without_help_centre(text: str) -> str:
     return "".join(lines[:start] + lines[end:])
 
 
+def _own_documents(kb_yml: str, doc_id: str | None) -> str:
+    """kb.yml with its settings that name a document (the account review and transition checklists)
+    naming `doc_id`, one of the synthetic tree's (the repository's are not in it); left out without one."""
+    from kbtools.config import DOC_SETTINGS
+
+    lines = []
+    for line in kb_yml.splitlines(keepends=True):
+        key = line.partition(":")[0]
+        if key in DOC_SETTINGS:
+            if doc_id is None:
+                continue
+            line = f"{key}: {doc_id}\n"
+        lines.append(line)
+    return "".join(lines)
+
+
 def synthetic(root: Path, n_sops: int, n_accounts: int, n_people: int, seed: str) -> int:
     """Write a knowledge base with the repository's kb.yml into `root`; returns its number of files."""
     prepare_dir(root)
     kb_yml = REPO / "kb.yml"
+    docs = doc_ids_for(n_sops)
     try:
-        (root / "kb.yml").write_text(without_help_centre(kb_yml.read_text(encoding="utf-8")), encoding="utf-8")
+        text = kb_yml.read_text(encoding="utf-8")
     except OSError as exc:
         raise BenchError(f"cannot copy {kb_yml}: {exc.strerror}") from None
+    text = _own_documents(without_help_centre(text), docs[0].id if docs else None)
+    (root / "kb.yml").write_text(text, encoding="utf-8")
     org = build_org(seed, n_people)
-    docs = doc_ids_for(n_sops)
     n_org = write_org(root, org, [d.id for d in docs], seed)
     for slug_, _code, _name in DEPARTMENTS:
         if any(d.department == slug_ for d in docs):

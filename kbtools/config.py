@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal, Self, get_args
 
-from pydantic import Field, StringConstraints, ValidationError, field_validator, model_validator
+from pydantic import Field, PrivateAttr, StringConstraints, ValidationError, field_validator, model_validator
 
 from .findings import Finding, KBError
 from .load import limits as size_limits
@@ -296,6 +296,10 @@ def _check_values(key: CrmKey, values: dict[str, str | int]) -> None:
             raise ValueError(f"columns.segment.values: {label!r} must be a segment, not {value!r}")
 
 
+# The settings that name a document (`kb check` reports one that names no document).
+DOC_SETTINGS = ("account_review_checklist", "account_transition_checklist")
+
+
 class Config(Record):
     """Policy settings, `kb.yml`."""
 
@@ -329,6 +333,10 @@ class Config(Record):
     account_review_checklist: DocId | None = Field(
         None, description="the document whose steps make an account-review checklist (kb checklist --due)"
     )
+    account_transition_checklist: DocId | None = Field(
+        None, description="the account-transition procedure: the staff site's page of an account in transition "
+                          "links to it and to its checklist filled in for the account"
+    )
     site_url: str | None = Field(
         None, description="where the site is published; the digest's, the pages API's and the site's links start here"
     )
@@ -349,6 +357,12 @@ class Config(Record):
     feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)
     help_centre: HelpCentre = Field(default_factory=HelpCentre,
                                     description="the public site: topics, how to contact support, feedback wording")
+    # Where each setting's value is in kb.yml (line, column), for findings about it; not a setting.
+    _positions: dict[str, tuple[int, int]] = PrivateAttr(default_factory=dict)
+
+    def position(self, setting: str) -> tuple[int, int]:
+        """The line and column of a setting's value in kb.yml; (0, 0) when it is not written there."""
+        return self._positions.get(setting, (0, 0))
 
     @model_validator(mode="after")
     def _fallback_needs_repository(self) -> Self:
@@ -416,6 +430,8 @@ def read_config(root: Path) -> tuple[Config, list[Finding], Pos | None]:
     except ValidationError as exc:
         problems = findings_from(exc, Config, value, CONFIG_FILE, pos)
         raise KBError("\n".join(f.format() for f in problems)) from None
+    if pos is not None:
+        config._positions = {key: pos.locate((key,)) for key in DOC_SETTINGS if key in value}
     return config, size_limits.raised(config.limits, pos), pos
 
 

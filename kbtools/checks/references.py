@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from ..config import RecordKind
+from ..config import CONFIG_FILE, DOC_SETTINGS, RecordKind
 from ..findings import Finding
 from ..kb import DocEntry, Entry, KnowledgeBase, split_ref
 from ..models import ACCOUNT_TEAM_SLOTS, DOC_ID, RUN_NAMES, RUNS
@@ -267,3 +267,22 @@ def registry_references(ctx: Context) -> Iterator[Finding]:
             why = retired_link(ctx, doc) if doc in kb.docs and kb.docs[doc].model.replaced_by else None
             if why is not None:
                 yield term_entry.finding("warning", "retired-reference", f"glossary link: {why}", "related", i)
+
+
+@check("config-references")
+def config_references(ctx: Context) -> Iterator[Finding]:
+    """The settings of kb.yml that name a document (the account review and transition checklists) name one."""
+    kb = ctx.kb
+    for setting in DOC_SETTINGS:
+        doc_id = getattr(kb.config, setting)
+        if doc_id is None or kb.is_broken("document", doc_id):
+            continue
+        line, col = kb.config.position(setting)
+        if doc_id not in kb.docs:
+            hint = ctx.hint(CONFIG_FILE, doc_id, kb.docs)
+            yield Finding(CONFIG_FILE, line, col, "error", "unknown-document",
+                          f"{setting} names unknown document {doc_id!r}{hint}")
+            continue
+        why = retired_link(ctx, doc_id)
+        if why is not None:
+            yield Finding(CONFIG_FILE, line, col, "warning", "retired-reference", f"{setting}: {why}")

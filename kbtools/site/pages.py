@@ -16,11 +16,11 @@ from functools import partial
 from markupsafe import Markup
 
 from .. import models
-from ..checklist.build import runs_of
 from ..kb import DocEntry
 from ..models import ACCOUNT_ID_RE
 from ..workload import Workload, workloads
 from . import compare, urls
+from .account_checklists import procedures
 from .accounts import public_items, value_html
 from .chart import Bar, bar_chart
 from .dashboard import choices, row_data
@@ -28,7 +28,7 @@ from .feedback import gap_fallback
 from .glossary import by_letter, letter_anchor
 from .help import help_context, view_topics
 from .render import TYPE_NAMES, Links, render
-from .sop_page import render_head, render_sections, split_title
+from .sop_page import render_head, render_sections, split_title, taught_steps
 from .view import SiteView
 
 Renderer = Callable[[Links, str], str]  # (links from this page, rendered Markdown) -> HTML
@@ -201,7 +201,8 @@ def owner(view: SiteView, ref: str) -> SitePage:
     return SitePage(
         urls.owner(ref), record.name,
         _template("owner.html", view, ref=ref, kind=kind, record=record, members=members,
-                  docs=view.owned_docs(ref), accounts=accounts, due=view.due(ref)),
+                  docs=view.owned_docs(ref), accounts=accounts, due=view.due(ref),
+                  training=[(t, taught_steps(view, t)) for t in view.training if t.owner == ref]),
         meta={"hide": ["feedback"]},
     )
 
@@ -248,24 +249,14 @@ def gaps(view: SiteView) -> SitePage:
                     meta=LISTING)
 
 
-def review_checklist(view: SiteView) -> tuple[str, models.Run | None] | None:
-    """The document account reviews are run from (kb.yml) and the run of its steps a review takes."""
-    doc_id = view.config.account_review_checklist
-    entry = view.docs.get(doc_id) if doc_id else None
-    if entry is None or not entry.model.steps or entry.model.status == "retired":
-        return None
-    return entry.model.id, "review" if "review" in runs_of(entry.model) else None
-
-
 def account(view: SiteView, account_id: str) -> SitePage:
     record = view.accounts[account_id].model
-    checklist = review_checklist(view)
 
     def page(links: Links, _body: str) -> str:
         fields = [(name, value_html(value, links)) for name, value in public_items(record)]
         return render("account.html", view=view, links=links, account=record, fields=fields,
                       review=view.review_of.get(("account", account_id)),
-                      plan=view.review_of.get(("account-plan", account_id)), checklist=checklist)
+                      plan=view.review_of.get(("account-plan", account_id)), procedures=procedures(view, record))
 
     return SitePage(urls.account(account_id), f"{record.id} {record.name}", page, meta={"hide": ["feedback"]})
 

@@ -56,6 +56,7 @@ from ..load.limits import DEFAULT as DEFAULT_LIMITS
 from ..load.limits import Limits, text_findings
 from ..load.loader import ParseCache, load
 from . import compare, history, manifest, urls
+from .account_checklists import write_account_checklists
 from .annotate import Annotator, LeakGuard, rewrite_id_links
 from .clashes import clashes
 from .csp import ThemeScripts, add_policy, header_policy, template_names
@@ -452,6 +453,8 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         site_dir = Path(config.site_dir)
         quick = self.incremental and self.state.quick is not None
         written = write_checklists(self.view, site_dir, self.state.changed_docs if quick else None, preview=self.dev)
+        if not quick:  # the accounts' filled-in checklists: all of them, in a catch-up build too
+            written += write_account_checklists(self.view, site_dir)
         write_pages_api(self.view, site_dir, self.url_of.get)
         write_status(site_dir)
         snapshots = compare.write_snapshots(self.view, site_dir)

@@ -139,12 +139,15 @@ def render(template: str, **context: object) -> str:
 
 # -- table of contents -------------------------------------------------------
 
-_HEADING = re.compile(r'<h([23]) id="([^"<>]+)"[^<>]*>')  # never past the next tag: linear
+# A heading with an id, or a step's heading naming its step's anchor (`data-kb-toc`, which the sanitiser
+# keeps out of document bodies). Never past the next tag: linear.
+_HEADING = re.compile(r'<h([23]) (?:id|data-kb-toc)="([^"<>]+)"[^<>]*>')
 _ID = re.compile(r'\sid="([^"]+)"')
 
 
 def toc_entries(html: str) -> list[AnchorLink]:
     """h2/h3 headings with ids, nested, for MkDocs' table of contents; titles as escaped text.
+    A document's steps are h3 headings under its Steps heading, so they are listed under it.
 
     One pass: each heading's end is found from where its start tag ends, and the search
     goes on from there (a heading that never ends ends the scan), so no text is read twice.

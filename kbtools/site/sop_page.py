@@ -11,8 +11,10 @@ from markupsafe import Markup
 from .. import models
 from ..checklist.build import describe_runs, describe_when, runs_of
 from ..kb import DocEntry
+from . import urls
 from .help import help_head, help_sections
 from .render import Links, render
+from .repo_links import repo_links
 from .view import SiteView, TrainingLink
 
 
@@ -42,6 +44,15 @@ class StepView:
     def runs(self) -> str | None:
         return describe_runs(self.step.runs)
 
+    def in_run(self, run: models.Run) -> bool:
+        """Is the step part of the run (a step that names no runs is part of every one)?"""
+        return not self.step.runs or run in self.step.runs
+
+    def role_holds(self, role_id: str) -> bool:
+        """Does the role work this step, or approve it at this gate?"""
+        approval = self.step.approval
+        return self.step.role == role_id or (approval is not None and approval.by == f"role:{role_id}")
+
     def items(self) -> list[tuple[str, str | None]]:
         return [(i, None) if isinstance(i, str) else (i.text, describe_when(i.when)) for i in self.step.items]
 
@@ -70,6 +81,18 @@ def step_views(doc: models.Sop) -> list[StepView]:
     return steps
 
 
+def taught_steps(view: SiteView, material: models.Training) -> list[tuple[str, list[StepView]]]:
+    """The documents a training material links to that the audience sees, each with the steps it names."""
+    out = []
+    for link in material.links:
+        entry = view.docs.get(link.sop)
+        if entry is None:
+            continue
+        by_id = {s.step.id: s for s in step_views(entry.model)}
+        out.append((link.sop, [by_id[sid] for sid in link.steps if sid in by_id]))
+    return out
+
+
 _H1 = re.compile(r"\s*(<h1\b[^>]*>.*?</h1>)", re.S)
 
 
@@ -81,14 +104,23 @@ def split_title(body_html: str, title: str) -> tuple[Markup, Markup]:
     return Markup("<h1>{}</h1>").format(title), Markup(body_html)
 
 
+def review_log(doc: models.Sop) -> list[models.ReviewEntry]:
+    """The document's reviews, the latest first (the first is the "Verified by" badge)."""
+    return sorted(doc.reviews, key=lambda r: r.date, reverse=True)
+
+
 def render_head(view: SiteView, entry: DocEntry, links: Links) -> str:
-    """Banner and metadata panel, shown under the title."""
+    """Banner and metadata panel, shown under the title; on the staff site also who verified the
+    document last and the links into the repository (edit the file, suggest a change)."""
     if not view.internal:  # the customers' help centre: no review banner, no staff metadata
         return help_head(view, entry, links)
     doc = entry.model
+    staff = view.internal
     return render(
         "sop_head.html", doc=doc, banner=banner(view, doc), links=links, view=view,
         dept=view.departments.get(doc.department),
+        reviews=review_log(doc) if staff else [],
+        repo=repo_links(view.config, doc, entry.path, urls.published(urls.doc(doc.id))) if staff else None,
     )
 
 
@@ -102,7 +134,8 @@ def render_sections(view: SiteView, entry: DocEntry, links: Links) -> str:
     return render(
         "sop_sections.html", doc=doc, steps=steps, links=links, view=view,
         step_of={s.step.id: s for s in steps},
-        runs=[(run, models.RUN_NAMES[run]) for run in runs_of(doc)],
+        steps_of_role={duty.role: [s for s in steps if s.role_holds(duty.role)] for duty in doc.roles},
+        runs=[(run, models.RUN_NAMES[run], [s for s in steps if s.in_run(run)]) for run in runs_of(doc)],
         related=[r for r in doc.related if r in view.docs],
         related_by=view.related_by.get(doc.id, []),
         training=training,

@@ -50,6 +50,12 @@ def checklist(doc_id: str, fmt: str, run: str | None = None) -> str:
     return f"checklists/{doc_id.lower()}.{run}.{fmt}" if run else f"checklists/{doc_id.lower()}.{fmt}"
 
 
+def account_checklist(account_id: str, doc_id: str, fmt: str, run: str | None = None) -> str:
+    """A document's checklist filled in for one account (the account pages link to it), beside the blank ones:
+    `checklists/<account>.<doc>[.<run>].<fmt>` (no document id starts like an account id)."""
+    return checklist(f"{account_id}.{doc_id}", fmt, run)
+
+
 def step_anchor(step_id: str) -> str:
     return f"step-{step_id}"
 

@@ -22,6 +22,7 @@ from kbtools.digest import recipients
 from kbtools.load.loader import load
 from kbtools.site import urls
 from kbtools.site.feedback import FEEDBACK_FIELDS, FEEDBACK_FORM, GAP_FIELDS, GAP_FORM, one_line
+from kbtools.site.repo_links import CHANGE_FIELDS, CHANGE_FORM
 from kbtools.site.view import build_view
 
 pytest_plugins = ["hostile_sites"]
@@ -220,13 +221,13 @@ ISSUE_FORMS = REPO / ".github" / "ISSUE_TEMPLATE"
 
 def test_the_issue_forms_match_githubs_schema_and_have_every_field_a_link_fills(sites: Sites):
     checker = Path(sys.executable).with_name("check-jsonschema")
-    forms = {name: ISSUE_FORMS / name for name in (FEEDBACK_FORM, GAP_FORM)}
+    forms = {name: ISSUE_FORMS / name for name in (FEEDBACK_FORM, GAP_FORM, CHANGE_FORM)}
     result = subprocess.run([str(checker), "--builtin-schema", "vendor.github-issue-forms", *map(str, forms.values())],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     ids = {name: [item["id"] for item in yaml.safe_load(path.read_text(encoding="utf-8"))["body"] if "id" in item]
            for name, path in forms.items()}
-    assert ids == {FEEDBACK_FORM: list(FEEDBACK_FIELDS), GAP_FORM: list(GAP_FIELDS)}
+    assert ids == {FEEDBACK_FORM: list(FEEDBACK_FIELDS), GAP_FORM: list(GAP_FIELDS), CHANGE_FORM: list(CHANGE_FIELDS)}
     # Every parameter a built link carries is the template, the title or a field of its form.
     pages = [sites.page("internal", urls.doc("SOP-FLD-001")), sites.page("internal", urls.GAPS),
              sites.page("internal", "contributing.md")]
