@@ -15,7 +15,9 @@ from kbtools.load.loader import load
 
 require_chromium()
 
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from search_box import not_first  # noqa: E402
 
 COUNT = 150
 
@@ -54,19 +56,6 @@ def test_a_sample_of_generated_ids_each_find_their_document_first(generated):
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         page = browser.new_page()
         page.goto(origin)
-        page.locator("label.md-search__icon, .md-search__input").first.click()
-        meta, box = page.locator(".md-search-result__meta"), page.locator("input.md-search__input")
-        missed = {}
-        for doc_id in sample:
-            box.fill("")
-            box.press("End")
-            expect(meta).to_have_text("Type to start searching")
-            box.fill(doc_id)
-            box.press("End")
-            expect(meta).not_to_have_text("Type to start searching")
-            hrefs = page.eval_on_selector_all(".md-search-result__item > a", "els => els.map(e => e.href)")
-            first = hrefs[0].removeprefix(origin).partition("?")[0] if hrefs else None
-            if first != f"sops/{doc_id.lower()}/":
-                missed[doc_id] = first
+        missed = not_first(page, origin, sample)
         browser.close()
     assert missed == {}, f"{len(missed)} of {len(sample)} ids not first: {missed}"

@@ -140,12 +140,14 @@ def test_the_site_builds_strict_for_both_audiences(tmp_path):
 def test_searching_every_shipped_document_id_puts_it_first(tmp_path, repo_kb):
     """Through Material's search box and worker in headless Chromium, on the internal site of the shipped
     content: every document a search can find (not a retired one), by its id, is the first result; and
-    the glossary's acronyms find what spells them out."""
+    the glossary's SF and Salesforce find the same documents."""
     from chromium import ARGS, CHROMIUM, require_chromium, serve
     from conftest import finish, mkdocs_build
 
     require_chromium()
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import sync_playwright
+
+    from search_box import not_first, results
 
     site = tmp_path / "site"
     code, out = finish(mkdocs_build(REPO, site, "internal", today=SHIPPED_TODAY))
@@ -158,24 +160,11 @@ def test_searching_every_shipped_document_id_puts_it_first(tmp_path, repo_kb):
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
             page = browser.new_page()
             page.goto(origin)
-            page.locator("label.md-search__icon, .md-search__input").first.click()
-            meta, box = page.locator(".md-search-result__meta"), page.locator("input.md-search__input")
-
-            def first_results(words: str) -> list[str]:
-                box.fill("")
-                box.press("End")
-                expect(meta).to_have_text("Type to start searching")
-                box.fill(words)
-                box.press("End")
-                expect(meta).not_to_have_text("Type to start searching")
-                hrefs = page.eval_on_selector_all(".md-search-result__item > a", "els => els.map(e => e.href)")
-                return [h.removeprefix(origin).partition("?")[0] for h in hrefs]
-
-            missed = {i: found[:3] for i in ids if (found := first_results(i))[:1] != [f"sops/{i.lower()}/"]}
-            assert missed == {}
+            assert not_first(page, origin, ids) == {}
             # The glossary's SF is Salesforce: either name finds the documents that write either.
-            by_acronym = {p for p in first_results("SF") if p.startswith("sops/")}
-            assert by_acronym and by_acronym == {p for p in first_results("Salesforce") if p.startswith("sops/")}
+            by_acronym = {p for p in results(page, origin, "SF") if p.startswith("sops/")}
+            by_name = {p for p in results(page, origin, "Salesforce") if p.startswith("sops/")}
+            assert by_acronym and by_acronym == by_name
             browser.close()
     finally:
         server.shutdown()
