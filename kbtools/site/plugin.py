@@ -42,7 +42,7 @@ from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files, InclusionLevel
 from mkdocs.structure.pages import Page
 from mkdocs.structure.toc import AnchorLink, TableOfContents
@@ -80,6 +80,7 @@ from .public_log import shown_findings
 from .redirects import add_redirect
 from .render import Links, anchor_ids, toc_entries
 from .sanitize import Sanitizer, site_classes, template_ids
+from .search import SEARCH_INDEX, finish_index, for_index, published, search_text
 from .view import AUDIENCES, SEEN_BY, SiteView, build_view
 
 if TYPE_CHECKING:
@@ -91,7 +92,6 @@ log = logging.getLogger("mkdocs.plugins.kb")
 # Review dates change with the calendar, not with a commit: shown on the site, enforced by `kb check`.
 SHOWN_NOT_FAILED = frozenset({"review-overdue", "plan-overdue", "plan-missing"})
 SEARCH_PLUGINS = ("search", "material/search")
-SEARCH_INDEX = "search/search_index.json"
 # Generated pages outside the navigation (reached from their directories and search).
 NOT_IN_NAV = ("owners/", "accounts/", "history/")
 FEEDBACK_META = "kb_feedback"  # the page's key the widget's data is under; no front matter can set it
@@ -149,6 +149,7 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         self.site_key = ""  # what every page's output depends on (incremental builds)
         self.doc_urls: list[str] = []  # the pages in the order MkDocs builds them (the search index's)
         self.snapshots: set[str] = set()  # the versions' snapshots the last build wrote (compare.py)
+        self.search_read: dict[str, tuple[str, str]] = {}  # a page's HTML and what the search plugin reads of it
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.dev = command == "serve"
@@ -412,6 +413,22 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
             out, lambda doc_id: links.href(urls.doc(doc_id)), terms=page.file.src_uri != urls.GLOSSARY
         )
 
+    # The search plugin (priority 0) reads each page as search.for_index shapes it; the page is published as rendered.
+    @event_priority(10)
+    def _search_reads(self, context: Any, *, page: Page, config: MkDocsConfig, nav: Any) -> Any:
+        original = page.content or ""
+        page.content = read = for_index(original, page.file.src_uri)
+        self.search_read[page.file.src_uri] = (original, read)
+        return context
+
+    @event_priority(-10)
+    def _search_read(self, context: Any, *, page: Page, config: MkDocsConfig, nav: Any) -> Any:
+        original, read = self.search_read.pop(page.file.src_uri)
+        page.content = published(original, read, page.content or "")
+        return context
+
+    on_page_context = CombinedEvent(_search_reads, _search_read)
+
     @event_priority(-100)
     def on_env(self, env: Environment, *, config: MkDocsConfig, files: Files) -> Environment:
         if self.incremental:
@@ -470,6 +487,7 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
             else:
                 self.state.checklists |= set(written)
             self._finish(site_dir, config)
+        finish_index(site_dir, self.view, self.url_of)
         self._check_policies(site_dir)
         manifest.write(site_dir, manifest.Manifest(
             self.view.audience, self.view.today, header_policy(self.policies.values())))
@@ -480,7 +498,7 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         index = site_dir / SEARCH_INDEX
         if index.is_file():
             entries = json.loads(index.read_text(encoding="utf-8")).get("docs", [])
-            self._guard("\n".join(f"{e.get('title', '')}\n{e.get('text', '')}" for e in entries), "the search index")
+            self._guard("\n".join(search_text(e) for e in entries), "the search index")
         elif any(name in config.plugins for name in SEARCH_PLUGINS):
             raise PluginError(f"kb: the search plugin is configured but {SEARCH_INDEX} was not there when the kb "
                               "plugin came to check it for content the public site must not show; a plugin that "

@@ -136,6 +136,41 @@ def test_the_site_builds_strict_for_both_audiences(tmp_path):
     assert glossary.count("kb-unconfirmed\">unconfirmed</span>") >= 9
 
 
+
+def test_searching_every_shipped_document_id_puts_it_first(tmp_path, repo_kb):
+    """Through Material's search box and worker in headless Chromium, on the internal site of the shipped
+    content: every document a search can find (not a retired one), by its id, is the first result; and
+    the glossary's SF and Salesforce find the same documents."""
+    from chromium import ARGS, CHROMIUM, require_chromium, serve
+    from conftest import finish, mkdocs_build
+
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    from search_box import not_first, results
+
+    site = tmp_path / "site"
+    code, out = finish(mkdocs_build(REPO, site, "internal", today=SHIPPED_TODAY))
+    assert code == 0, out
+    ids = sorted(i for i, e in repo_kb.docs.items() if e.model.status != "retired" and e.model.audience != "restricted")
+    assert {"SOP-CS-001", "TPL-AM-001"} <= set(ids)
+    server, origin = serve(site)
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+            page = browser.new_page()
+            page.goto(origin)
+            assert not_first(page, origin, ids) == {}
+            # The glossary's SF is Salesforce: either name finds the documents that write either.
+            by_acronym = {p for p in results(page, origin, "SF") if p.startswith("sops/")}
+            by_name = {p for p in results(page, origin, "Salesforce") if p.startswith("sops/")}
+            assert by_acronym and by_acronym == by_name
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 # --- faithful to the seeds (../shared/seeds/) ------------------------------------------
 
 # The steps of the retired omnibus document PRC-SAD-001 (seed 002), by id.

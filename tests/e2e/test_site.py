@@ -203,10 +203,10 @@ def test_the_search_index_is_checked_whatever_the_order_of_the_plugins(tmp_path)
     root = _broken_copy(tmp_path)
     config = root / "mkdocs.yml"
     text = config.read_text(encoding="utf-8")
-    plugins = "plugins:\n  - search\n  - kb:\n      audience: !ENV [KB_AUDIENCE, internal]\n"
-    assert plugins in text
-    config.write_text(text.replace(plugins, "plugins:\n  - kb:\n      audience: !ENV [KB_AUDIENCE, internal]\n"
-                                            "  - search\n"), encoding="utf-8")
+    kb = "  - kb:\n      audience: !ENV [KB_AUDIENCE, internal]\n"
+    search, at = text.index("plugins:\n  - search") + len("plugins:\n"), text.index(kb)
+    assert search < at
+    config.write_text(text[:search] + kb + text[search:at] + text[at + len(kb):], encoding="utf-8")
     article = root / "sops/desk/ART-DSK-001.md"
     article.write_text(article.read_text(encoding="utf-8") + "\nAsk for Dispatch a field crew to a site.\n",
                        encoding="utf-8")

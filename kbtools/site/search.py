@@ -1,0 +1,224 @@
+"""The site's search: what Material's search plugin indexes, and what the kb plugin adds to its index.
+
+Material's search plugin (`- search` in mkdocs.yml) reads every page's HTML and writes
+`search/search_index.json`; its lunr-based worker answers the queries in the browser. The kb
+plugin shapes both ends at build time:
+
+- before the search plugin reads a page (`for_index`), it sees a copy of the page's HTML with
+  a space around every block, table and list element, so a label and its value ("Type", "SOP";
+  "CSM", "Julia Berg") are two words instead of one ("TypeSOP"), and with an id on every step's
+  heading and on every glossary term, so each step is an entry of its own at `#step-<id>` and
+  each term at `#term-<slug>`; the page itself is published as rendered;
+- after it wrote the index (`finish_index`), each document's first entry is titled with the
+  document's id before its title ("SOP-CS-001 Account transition"), which lunr's title boost
+  then ranks first for a search by id, and each document's and account's first entry holds its
+  id in a field of its own (`id`, weighted ten times a title); every entry whose title or text names a glossary term,
+  by its term, expansion or an alias, gets the term's names in a field of its own
+  (`synonyms` for the text, `title_synonyms` for the title, weighted as those; indexed, never
+  shown), so "CSM" finds "customer success manager" and the other way round;
+- `search/kb-facets.json` beside the index lists each document page's type, department and
+  status, the choices' names, and (internal builds) the gap page, for
+  docs/assets/javascripts/search-results.js, which narrows the results in the browser and
+  offers "Report a knowledge gap" when a search finds nothing.
+
+Every value added is escaped HTML, as Material writes the rest (its worker prints titles and
+texts as HTML), and JSON is written with json.dumps.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from markupsafe import escape
+
+from .. import models
+from . import urls
+from .incremental import search_index_text
+from .render import TYPE_NAME
+from .view import SiteView
+
+SEARCH_INDEX = "search/search_index.json"
+FACETS = "search/kb-facets.json"
+# The index fields of the glossary names an entry's text and its title name a term by, each
+# weighted as the field the names were found in (Material's defaults: text 1, title 1,000).
+SYNONYMS = {"text": "synonyms", "title": "title_synonyms"}
+# The id of the document or account a page is, in a field of its own weighted ten times a title:
+# a search by id finds its page first even where another title holds the same words ("... (100)").
+ID_FIELD, ID_BOOST = "id", 10.0
+STATUS_NAME = {"draft": "Draft", "in-review": "In review", "approved": "Approved", "retired": "Retired"}
+
+# -- what the search plugin reads --------------------------------------------------------------
+
+# Elements whose text Material's parser would join to the next element's ("TypeSOP"): blocks,
+# table cells, list items, definition lists. `[^<>]*` stops at the next tag, so the scan is linear.
+_BLOCK_TAG = re.compile(
+    r"</?(?:address|article|aside|blockquote|br|caption|dd|details|div|dl|dt|figcaption|figure|footer|h[1-6]"
+    r"|header|hr|li|nav|ol|p|pre|section|summary|table|tbody|td|tfoot|th|thead|tr|ul)\b[^<>]*>"
+)
+# An element closed where the next opens ("<span>Role: IM</span><span>Assignee: ...</span>").
+_TOUCHING = re.compile(r"(</[a-zA-Z][a-zA-Z0-9]*>)(?=<[a-zA-Z])")
+# A step: its list item carries the anchor, its first heading the title (sop_sections.html).
+_STEP = re.compile(r'(<li\b[^<>]*\bid="(step-[^"<>]+)"[^<>]*>\s*<h([2-6]))(?![^<>]*\bid=)')
+# A glossary term: `<dt id="term-...">` (glossary.html), read as a heading of its own.
+_TERM = re.compile(r'<dt\b([^<>]*\bid="term-[^"<>]*"[^<>]*)>(.*?)</dt>', re.S)
+# What Material's search plugin strips from a page after reading it (plugins/search/plugin.py).
+_SEARCH_ATTR = re.compile(r"\s?data-search-\w+=\"[^\"]+\"")
+
+
+def for_index(html: str, src: str) -> str:
+    """The HTML of a page as the search plugin should read it (the page is published unchanged)."""
+    if src == urls.GLOSSARY:
+        html = _TERM.sub(r"<h2\1>\2</h2>", html)
+    html = _STEP.sub(r'\1 id="\2"', html)
+
+    def spaced(m: re.Match[str]) -> str:  # a space only where the tag touches text or another tag
+        before = " " if m.start() > 0 and not html[m.start() - 1].isspace() else ""
+        after = " " if m.end() < len(html) and not html[m.end()].isspace() else ""
+        return f"{before}{m.group(0)}{after}"
+
+    return _TOUCHING.sub(r"\1 ", _BLOCK_TAG.sub(spaced, html))
+
+
+def published(original: str, read: str, after: str) -> str:
+    """The page's HTML once the search plugin has read `read` and left `after`: the original, with
+    the search attributes stripped as the plugin strips them when it changed what it read."""
+    return original if after == read else _SEARCH_ATTR.sub("", original)
+
+
+# -- glossary synonyms -------------------------------------------------------------------------
+
+_WORD = re.compile(r"\w+")
+_TAGS = re.compile(r"<[^<>]*>|&(?:amp|lt|gt|quot|#39);")
+
+
+def _acronym(name: str) -> bool:
+    letters = [c for c in name if c.isalpha()]
+    return bool(letters) and all(c.isupper() for c in letters)
+
+
+@dataclass(frozen=True, slots=True)
+class _Name:
+    words: tuple[str, ...]  # as compared: exact for an acronym, casefolded otherwise
+    exact: bool
+    term: int  # the term (index in Glossary.names) it names
+
+
+class Glossary:
+    """Every name of every glossary term (term, expansion, aliases), found in an entry's words."""
+
+    def __init__(self, terms: Iterable[models.Term]) -> None:
+        self.names: list[list[str]] = []
+        self.single: dict[tuple[bool, str], set[int]] = {}
+        self.multi: list[_Name] = []
+        for term in terms:
+            names = list(dict.fromkeys(n for n in (term.term, term.expansion, *term.aliases) if n))
+            index = len(self.names)
+            self.names.append(names)
+            for name in names:
+                exact = _acronym(name)
+                words = tuple(w if exact else w.casefold() for w in _WORD.findall(name))
+                if len(words) == 1:
+                    self.single.setdefault((exact, words[0]), set()).add(index)
+                elif words:
+                    self.multi.append(_Name(words, exact, index))
+
+    def found(self, text: str) -> set[int]:
+        """The terms `text` names (a plural "s" allowed on the last word)."""
+        words = _WORD.findall(_TAGS.sub(" ", text))
+        exact = set(words) | {w[:-1] for w in words if w.endswith("s")}
+        folded = {w.casefold() for w in exact}
+        hits: set[int] = set()
+        for (is_exact, word), terms in self.single.items():
+            if word in (exact if is_exact else folded):
+                hits |= terms
+        if self.multi:
+            seq = " ".join(words)
+            seq_folded = seq.casefold()
+            for name in self.multi:
+                if name.term in hits or not set(name.words) <= (exact if name.exact else folded):
+                    continue
+                pattern = r"\b" + r"\W+".join(map(re.escape, name.words)) + r"s?\b"
+                if re.search(pattern, seq if name.exact else seq_folded):
+                    hits.add(name.term)
+        return hits
+
+    def synonyms(self, text: str) -> str:
+        """The names of the terms `text` names, as escaped text for the index ("" when none)."""
+        return " · ".join(str(escape(n)) for t in sorted(self.found(text)) for n in self.names[t])
+
+
+# -- the index ---------------------------------------------------------------------------------
+
+
+def finish_index(site_dir: Path, view: SiteView, url_of: Mapping[str, str]) -> bool:
+    """Rewrite the search index the search plugin wrote (ids in titles, synonyms) and write the
+    facets beside it. False when there is no index (the search plugin is not configured)."""
+    index = site_dir / SEARCH_INDEX
+    if not index.is_file():
+        return False
+    data = json.loads(index.read_text(encoding="utf-8"))
+    config = dict(data.get("config", {}))
+    fields = dict(config.get("fields") or {})
+    for field, name in SYNONYMS.items():
+        fields[name] = {"boost": (fields.get(field) or {}).get("boost", 1.0)}
+    fields[ID_FIELD] = {"boost": ID_BOOST * (fields.get("title") or {}).get("boost", 1.0)}
+    config["fields"] = fields
+    docs_at = {url_of.get(urls.doc(d)): e.model for d, e in view.docs.items() if d not in view.redirects}
+    ids_at = {url_of.get(urls.account(a)): a for a in view.accounts} | {u: d.id for u, d in docs_at.items()}
+    glossary = Glossary(view.terms)
+    entries = [_entry(entry, docs_at, ids_at, glossary) for entry in data.get("docs", [])]
+    index.write_text(search_index_text(config, entries), encoding="utf-8")
+    (site_dir / FACETS).write_text(facets_text(view, docs_at), encoding="utf-8")
+    return True
+
+
+def _entry(entry: dict[str, Any], docs_at: Mapping[str | None, models.Sop], ids_at: Mapping[str | None, str],
+           glossary: Glossary) -> dict[str, Any]:
+    out = dict(entry)
+    location = str(out.get("location", ""))
+    doc = docs_at.get(location)
+    if doc is not None:  # a document's first entry: its id first, as a word of the title
+        out["title"] = f"{escape(doc.id)} {escape(doc.title)}"
+    ident = ids_at.get(location)
+    if ident is not None:
+        out[ID_FIELD] = str(escape(ident))
+    else:
+        out.pop(ID_FIELD, None)
+    for field, name in SYNONYMS.items():
+        found = glossary.synonyms(str(out.get(field, "")))
+        if found:
+            out[name] = found
+        else:
+            out.pop(name, None)
+    return out
+
+
+def search_text(entry: Mapping[str, Any]) -> str:
+    """Everything an index entry holds that a reader may see or find it by (for the leak guard)."""
+    return "\n".join(str(entry.get(k, "")) for k in ("title", "text", ID_FIELD, *SYNONYMS.values()))
+
+
+def facets_text(view: SiteView, docs_at: Mapping[str | None, models.Sop]) -> str:
+    """search/kb-facets.json: the choices of each facet and every document page's values."""
+    shown = [(url, doc) for url, doc in docs_at.items() if url is not None]
+    types = sorted({d.type for _, d in shown}, key=list(TYPE_NAME).index)
+    departments = sorted({d.department for _, d in shown},
+                         key=lambda i: view.departments[i].model.name.casefold() if i in view.departments else i)
+    statuses = sorted({d.status for _, d in shown}, key=list(STATUS_NAME).index)
+    facets = [
+        {"key": "type", "label": "Type", "options": [[t, TYPE_NAME[t]] for t in types]},
+        {"key": "department", "label": "Department",
+         "options": [[d, view.departments[d].model.name if d in view.departments else d] for d in departments]},
+        {"key": "status", "label": "Status", "options": [[s, STATUS_NAME[s]] for s in statuses]},
+    ]
+    data = {
+        "facets": facets,
+        "pages": {url: [d.type, d.department, d.status] for url, d in sorted(shown)},
+        "gaps": urls.published(urls.GAPS) if view.internal else None,
+    }
+    return json.dumps(data, ensure_ascii=True, separators=(",", ":"), sort_keys=True).replace("<", "\\u003c")
