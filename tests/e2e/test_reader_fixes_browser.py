@@ -194,7 +194,8 @@ def test_the_review_dashboard_filters_by_kind_department_and_owner(tab):
     page = tab.open("reviews/")
     total = _review_rows(page).count()
     assert total >= 4
-    kind = page.get_by_label("Kind", exact=True)
+    filters = page.get_by_role("group", name="Show only the reviews of")  # (the search has choices too)
+    kind = filters.get_by_label("Kind", exact=True)
     kind.focus()  # by keyboard: the first kind after "All kinds"
     page.keyboard.press("ArrowDown")
     chosen = kind.input_value()
@@ -205,15 +206,15 @@ def test_the_review_dashboard_filters_by_kind_department_and_owner(tab):
     expect(page.locator(".kb-filters__status")).to_have_text("")
     assert len(_visible_rows(page)) == total
 
-    page.get_by_label("Owner", exact=True).select_option(label="Petra Novak")
+    filters.get_by_label("Owner", exact=True).select_option(label="Petra Novak")
     shown = _visible_rows(page)
     assert shown and {r["owner"] for r in shown} == {"person:petra"}
-    page.get_by_label("Kind", exact=True).select_option("sop")
+    filters.get_by_label("Kind", exact=True).select_option("sop")
     shown = _visible_rows(page)
     assert shown and all(r["kind"] == "sop" and r["owner"] == "person:petra" for r in shown)
     page.get_by_role("button", name="Show all").click()
 
-    department = page.get_by_label("Department", exact=True)
+    department = filters.get_by_label("Department", exact=True)
     department.select_option(index=1)
     shown = _visible_rows(page)
     assert shown and {r["department"] for r in shown} == {department.input_value()}

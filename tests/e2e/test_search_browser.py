@@ -116,6 +116,19 @@ def test_facets_work_from_the_keyboard(tab):
     expect(page.locator("#__search")).not_to_be_checked()
 
 
+def test_tab_from_the_last_choice_leaves_the_search(tab):
+    """No keyboard trap: past the last choice the search closes and focus goes on through the page."""
+    page = search(tab, "account")
+    choices = page.locator(".kb-search-facets select")
+    for _ in range(choices.count()):  # from the query to the first choice, then on to the last
+        page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == choices.last.get_attribute("id")
+    page.keyboard.press("Tab")
+    expect(page.locator("#__search")).not_to_be_checked()
+    assert page.evaluate("document.activeElement.getAttribute('data-md-component')") != "search-query"
+    assert not page.evaluate("document.activeElement.id").startswith("kb-search-facet")
+
+
 def test_an_acronym_finds_the_document_that_spells_it_out(tab):
     page = search(tab, "AMR")  # ART-DSK-002 writes "smart meter", one of the term's names, never AMR
     assert "/sops/art-dsk-002/" in pages(page)

@@ -137,21 +137,19 @@
     });
     var selects = state.selects.filter(Boolean);
     // Material's keys (arrows through the results, any key back to the query, Tab closes the
-    // search) stop at the choices, which keep the browser's own; Tab from the last leads back
-    // to the query, and Tab from the query leads to the first.
+    // search) stop at the choices, which keep the browser's own. Tab from a query with results
+    // leads to the first choice; Tab from the last choice is Material's again: it closes the
+    // search and the page's order goes on (no keyboard trap).
     bar.addEventListener("keydown", function (ev) {
       if (ev.key === "Escape") return;
+      if (ev.key === "Tab" && !ev.shiftKey && ev.target === selects[selects.length - 1]) return;
       ev.stopPropagation();
-      var input = document.querySelector("[data-md-component=search-query]");
-      if (ev.key === "Tab" && !ev.shiftKey && ev.target === selects[selects.length - 1] && input) {
-        ev.preventDefault();
-        input.focus();
-      }
     });
     var form = document.querySelector(".md-search__form");
     if (form && selects.length) {
       form.addEventListener("keydown", function (ev) {
-        if (ev.key === "Tab" && !ev.shiftKey) {
+        var input = document.querySelector("[data-md-component=search-query]");
+        if (ev.key === "Tab" && !ev.shiftKey && input && input.value.trim() && !bar.hidden && bar.isConnected) {
           ev.stopPropagation();
           ev.preventDefault();
           selects[0].focus();
