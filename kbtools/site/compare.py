@@ -27,9 +27,10 @@ from .history import History, Version, compare_src
 from .render import Links, render
 from .view import SiteView
 
-# Past this many words on either side, a text is compared as kept or replaced whole (difflib
-# grows with the square of the words it cannot match).
-MAX_DIFF_WORDS = 20_000
+# Past this many cells (words of one side times words of the other, between the words both
+# texts start and end with) a text is shown as replaced whole: difflib's time grows with that
+# product on texts of few distinct words. compare.js stops at the same number.
+MAX_CELLS = 4_000_000
 MAX_EXACT_WORDS = 2_000  # past this, difflib skips the most frequent words when it looks for matches
 _TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
 _SKIPPED = frozenset({"steps"})  # compared step by step
@@ -68,9 +69,9 @@ def snapshot(entry: DocEntry, version: Version) -> Snapshot:
 
 
 def word_diff(old: str, new: str) -> list[Segment]:
+    if old == new:
+        return [("same", old)] if old else []
     a, b = _TOKEN.findall(old), _TOKEN.findall(new)
-    if len(a) > MAX_DIFF_WORDS or len(b) > MAX_DIFF_WORDS:
-        return [("same", old)] if old == new else [("del", old), ("ins", new)]
     # The words both texts start and end with are kept as they are: an edit is most often one
     # place in a long text, and difflib only sees the part in between.
     start = 0
@@ -81,17 +82,26 @@ def word_diff(old: str, new: str) -> list[Segment]:
         end += 1
     middle_a, middle_b = a[start:len(a) - end], b[start:len(b) - end]
     out: list[Segment] = [("same", "".join(a[:start]))] if start else []
-    matcher = difflib.SequenceMatcher(None, middle_a, middle_b, autojunk=len(middle_b) > MAX_EXACT_WORDS)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal":
-            out.append(("same", "".join(middle_a[i1:i2])))
-            continue
-        if i2 > i1:
-            out.append(("del", "".join(middle_a[i1:i2])))
-        if j2 > j1:
-            out.append(("ins", "".join(middle_b[j1:j2])))
+    if (len(middle_a) + 1) * (len(middle_b) + 1) > MAX_CELLS:
+        out += [(op, "".join(words)) for op, words in (("del", middle_a), ("ins", middle_b)) if words]
+    else:
+        out += _middle_diff(middle_a, middle_b)
     if end:
         out.append(("same", "".join(a[len(a) - end:])))
+    return out
+
+
+def _middle_diff(a: list[str], b: list[str]) -> list[Segment]:
+    out: list[Segment] = []
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=len(b) > MAX_EXACT_WORDS)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            out.append(("same", "".join(a[i1:i2])))
+            continue
+        if i2 > i1:
+            out.append(("del", "".join(a[i1:i2])))
+        if j2 > j1:
+            out.append(("ins", "".join(b[j1:j2])))
     return out
 
 

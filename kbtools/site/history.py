@@ -26,8 +26,10 @@ import datetime as dt
 import itertools
 import re
 import subprocess
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from ..findings import Finding
 from ..kb import DocEntry, KnowledgeBase
@@ -40,6 +42,7 @@ DOCS = "sops"
 # Where a blob's version changed: its `version:` line (the loader reads the version itself).
 _VERSION_LINE = re.compile(r"""^version:[ \t]*["']?([0-9][0-9.]*)""", re.M)
 _HEAD_WINDOW = 65536
+_COMMIT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 SHALLOW_NOTE = ("this build was made from a shallow clone of the repository, so who made each version "
                 "and the comparisons between versions are not shown; build from a full clone "
                 "(git fetch --unshallow) to have them")
@@ -151,11 +154,13 @@ def read(view: SiteView, root: Path, key: str | None = None) -> History:
         return History(key, SHALLOW_NOTE)
     try:
         log = _git(root, "log", "--reverse", "--topo-order", "--diff-merges=first-parent", "--relative",
-                   "--format=%x01%H%x00%aI%x00%an%x00%ae%x00", "--raw", "-M", "--no-abbrev", "-z", "--", DOCS)
-        lineage = _lineage(log)
+                   "--format=%H", "--raw", "-M", "--no-abbrev", "-z", "--", DOCS)
+        authors = _authors(_git(root, "log", "--topo-order", "--diff-merges=first-parent",
+                                "--format=%H%x00%aI%x00%an%x00%ae%x00%H", "-z", "--", DOCS))
+        lineage = _lineage(log, authors)
         wanted = {entry.path: lineage.get(entry.path, []) for entry in view.docs.values()}
         blobs = sorted({blob for changes in wanted.values() for _, blob in changes})
-        texts = _blobs(root, blobs)
+        texts = _blobs(root, blobs, view.config.limits.file_bytes + 1)
     except GitError as exc:
         return _unread(key, str(exc))
     people = {p.model.email.casefold(): f"person:{pid}" for pid, p in view.people.items() if p.model.email}
@@ -174,64 +179,116 @@ def _unread(key: str, why: str) -> History:
 Commit = tuple[str, dt.datetime | None, str, str]  # id, author date, author name, author email
 
 
-def _lineage(log: bytes) -> dict[str, list[tuple[Commit, str]]]:
-    """Each path's (commit, blob) writes, oldest first, carried along renames to the path it has now."""
-    found: dict[str, list[tuple[Commit, str]]] = {}
-    for chunk in log.split(b"\x01")[1:]:
-        parts = chunk.decode("utf-8", "replace").split("\0")
-        if len(parts) < 4:
-            continue
+def _authors(out: bytes) -> dict[str, Commit]:
+    """Each commit's date and author, from records of five NUL-separated fields (a commit's id, its
+    date, name, e-mail and its id again: no field can hold a NUL, and the id at both ends shows
+    that the fields were read in step)."""
+    fields = out.decode("utf-8", "replace").split("\0")
+    if fields and fields[-1].strip() == "":
+        fields.pop()
+    if len(fields) % 5:
+        raise GitError("git log gave authors in an unexpected form")
+    found: dict[str, Commit] = {}
+    for i in range(0, len(fields), 5):
+        commit_id, date, name, email, again = (f.strip("\n") for f in fields[i:i + 5])
+        if commit_id != again or not _COMMIT_ID.fullmatch(commit_id):
+            raise GitError("git log gave authors in an unexpected form")
         try:
-            when: dt.datetime | None = dt.datetime.fromisoformat(parts[1])
+            when: dt.datetime | None = dt.datetime.fromisoformat(date)
         except ValueError:
             when = None
-        commit: Commit = (parts[0], when, parts[2], parts[3])
-        rest = [p.strip("\n") for p in parts[4:]]
-        i = 0
-        while i < len(rest):
-            raw = rest[i]
-            fields = raw.split()
-            if not raw.startswith(":") or len(fields) != 5:
-                i += 1
-                continue
-            blob, status = fields[3], fields[4]
-            if status[:1] in ("R", "C") and i + 2 < len(rest):
-                old, new = rest[i + 1], rest[i + 2]
-                i += 3
-                before = found.pop(old, []) if status[0] == "R" else list(found.get(old, []))
-                found[new] = [*before, (commit, blob)]
-                continue
-            if i + 1 >= len(rest):
-                break
-            path = rest[i + 1]
-            i += 2
-            if status == "D":
-                found.pop(path, None)
-            elif status == "A":
-                found[path] = [(commit, blob)]
-            else:
-                found.setdefault(path, []).append((commit, blob))
+        found[commit_id] = (commit_id, when, name, email)
     return found
 
 
-def _blobs(root: Path, blobs: list[str]) -> dict[str, bytes]:
-    """The contents of blobs, in one `git cat-file --batch`."""
+def _lineage(log: bytes, authors: dict[str, Commit]) -> dict[str, list[tuple[Commit, str]]]:
+    """Each path's (commit, blob) writes, oldest first, carried along renames to the path it has now.
+
+    The log is a stream of NUL-separated fields: a commit's id, then its changes, each a
+    `:modes ids status` field followed by its path (two for a rename or copy). Paths are read by
+    position, so no file name can pass for a commit."""
+    found: dict[str, list[tuple[Commit, str]]] = {}
+    fields = [f.strip("\n") for f in log.decode("utf-8", "replace").split("\0")]
+    commit: Commit | None = None
+    i = 0
+    while i < len(fields):
+        raw = fields[i]
+        parts = raw.split()
+        if not raw.startswith(":"):
+            commit = authors.get(raw) if _COMMIT_ID.fullmatch(raw) else None
+            i += 1
+            continue
+        paths = 2 if len(parts) == 5 and parts[4][:1] in ("R", "C") else 1
+        names, i = fields[i + 1:i + 1 + paths], i + 1 + paths
+        if commit is None or len(parts) != 5 or len(names) != paths:
+            continue
+        blob, status = parts[3], parts[4]
+        if paths == 2:
+            old, new = names
+            before = found.pop(old, []) if status[0] == "R" else list(found.get(old, []))
+            found[new] = [*before, (commit, blob)]
+        elif status == "D":
+            found.pop(names[0], None)
+        elif status == "A":
+            found[names[0]] = [(commit, blob)]
+        else:
+            found.setdefault(names[0], []).append((commit, blob))
+    return found
+
+
+def _blobs(root: Path, blobs: list[str], keep: int) -> dict[str, bytes]:
+    """The contents of blobs, in one `git cat-file --batch`, each cut after `keep` bytes: a version
+    past the file size limit is read only so far (the loader then reports it too large), so a huge
+    file once committed costs no memory. Streamed, with the ids written from a thread (git answers
+    while it is still being asked) and the whole call within GIT_TIMEOUT."""
     if not blobs:
         return {}
-    out = _git(root, "cat-file", "--batch", stdin="".join(f"{b}\n" for b in blobs).encode("ascii"))
+    try:
+        proc = subprocess.Popen(["git", "-C", str(root), "cat-file", "--batch"], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    except FileNotFoundError:
+        raise GitError("git is not installed") from None
+    except OSError as exc:
+        raise GitError(f"git could not run: {exc.strerror}") from None
+    assert proc.stdin is not None and proc.stdout is not None
+    timer = threading.Timer(GIT_TIMEOUT, proc.kill)
+    writer = threading.Thread(target=_ask, args=(proc.stdin, blobs), daemon=True)
+    timer.start()
+    writer.start()
+    try:
+        return _read_batch(proc.stdout, blobs, keep)
+    finally:
+        timer.cancel()
+        proc.kill()
+        proc.wait()
+        writer.join()
+
+
+def _ask(pipe: IO[bytes], blobs: list[str]) -> None:
+    try:
+        with pipe:
+            pipe.write("".join(f"{b}\n" for b in blobs).encode("ascii"))
+    except OSError:  # git ended early (killed, failed): the reader says so
+        pass
+
+
+def _read_batch(out: IO[bytes], blobs: list[str], keep: int) -> dict[str, bytes]:
     found: dict[str, bytes] = {}
-    pos = 0
     for blob in blobs:
-        end = out.find(b"\n", pos)
-        if end < 0:
-            raise GitError("git cat-file gave less than it was asked for")
-        header = out[pos:end].split()
-        if len(header) != 3 or header[1] != b"blob":
-            pos = end + 1  # missing: `<id> missing`
-            continue
+        header = out.readline().split()
+        if not header:
+            raise GitError("git cat-file gave less than it was asked for (or took too long)")
+        if len(header) != 3 or header[1] != b"blob" or not header[2].isdigit():
+            continue  # `<id> missing`, or not a file
         size = int(header[2])
-        found[blob] = out[end + 1:end + 1 + size]
-        pos = end + 1 + size + 1
+        data = out.read(min(size, keep))
+        left = size - len(data) + 1  # and the newline after the contents
+        while left > 0:
+            chunk = out.read(min(left, 1 << 20))
+            if not chunk:
+                raise GitError("git cat-file stopped in the middle of a file")
+            left -= len(chunk)
+        found[blob] = data
     return found
 
 

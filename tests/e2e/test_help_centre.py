@@ -106,3 +106,13 @@ def test_the_public_preview_ends_with_the_files_of_a_full_build(tmp_path, monkey
         assert "Your meter" in shown["index.html"].decode("utf-8")
     else:
         assert "Updated 1 day ago" in shown["topics/supply/index.html"].decode("utf-8")
+
+
+def test_the_customers_feedback_wording_is_printed_as_text(tmp_path):
+    root = copy_site_kb(tmp_path / "kb")
+    with (root / "kb.yml").open("a", encoding="utf-8") as fh:
+        fh.write("  feedback:\n    ask: 'Tell us <img src=x onerror=alert(1)>'\n")
+    code, out = finish(mkdocs_build(root, tmp_path / "site", "public"))
+    assert code == 0, out
+    page = (tmp_path / "site/sops/art-dsk-001/index.html").read_text(encoding="utf-8")
+    assert "Tell us &lt;img src=x onerror=alert(1)&gt;" in page and "<img src=x" not in page

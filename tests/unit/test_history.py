@@ -85,3 +85,45 @@ def test_a_shallow_clone_has_a_note(tmp_path):
     clone = shallow_clone(history_repo(tmp_path / "kb", versions=2), tmp_path / "clone")
     found, versions = versions_of(clone, "PRC-FLD-001")
     assert found.note == history.SHALLOW_NOTE and versions == []
+
+
+def test_an_author_name_cannot_hide_or_forge_a_commit(tmp_path):
+    """A byte that once framed the log's records, and a fake commit id, in an author's name."""
+    root = history_repo(tmp_path / "kb", versions=1)
+    replace(root, PRC, ('\nversion: "1.0"', '\nversion: "1.1"'))
+    forged = "Mallory\x01" + "deadbeef" * 5
+    commit(root, "PRC-FLD-001 1.1", (forged, "mallory@elsewhere.example"))
+    _, versions = versions_of(root, "PRC-FLD-001")
+    assert [(v.version, v.author) for v in versions] == [("1.0", SEED[0]), ("1.1", forged)]
+    assert versions[-1].commit and versions[-1].commit != "deadbeef" * 5
+
+
+def test_a_huge_version_is_read_only_up_to_the_size_limit(tmp_path):
+    root = history_repo(tmp_path / "kb", versions=1)
+    original = (root / PRC).read_text(encoding="utf-8")
+    replace(root, PRC, ('\nversion: "1.0"', '\nversion: "1.1"'))
+    (root / PRC).write_text((root / PRC).read_text(encoding="utf-8") + "word " * 1_000_000, encoding="utf-8")
+    commit(root, "PRC-FLD-001 1.1, 5 MB", UMA)
+    (root / PRC).write_text(original.replace('\nversion: "1.0"', '\nversion: "1.2"'), encoding="utf-8")
+    commit(root, "PRC-FLD-001 1.2", UMA)
+    _, versions = versions_of(root, "PRC-FLD-001")
+    assert [v.version for v in versions] == ["1.0", "1.1", "1.2"]
+    huge = versions[1]
+    assert huge.entry is None and huge.note and "[file-too-large]" in huge.note
+
+
+def test_texts_too_different_to_compare_word_by_word_are_shown_replaced_whole():
+    """difflib's time grows with (words of one) x (words of the other) on texts of few distinct
+    words; past compare.MAX_CELLS the part between the shared start and end is replaced whole."""
+    import random
+
+    from kbtools.site.compare import MAX_CELLS
+
+    pick = random.Random(7)
+    words = [f"w{i}" for i in range(150)]
+    n = int(MAX_CELLS ** 0.5)  # words and spaces are tokens: this many words are twice as many tokens
+    old = "Same start. " + " ".join(pick.choice(words) for _ in range(n)) + " same end."
+    new = "Same start. " + " ".join(pick.choice(words) for _ in range(n)) + " same end."
+    runs = word_diff(old, new)
+    assert [op for op, _ in runs] == ["same", "del", "ins", "same"]
+    assert "".join(t for op, t in runs if op != "ins") == old and "".join(t for op, t in runs if op != "del") == new

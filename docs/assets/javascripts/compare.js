@@ -94,8 +94,8 @@
     else out.appendChild(el("p", "No field changed.", "kb-empty"));
 
     out.appendChild(el("h3", "Steps"));
-    var list = el("ul", undefined, "kb-compare-steps"), same = 0, seen = {};
-    var oldSteps = {};
+    var list = el("ul", undefined, "kb-compare-steps"), same = 0, seen = Object.create(null);
+    var oldSteps = Object.create(null); // (no prototype: a step may be called "constructor")
     a.steps.forEach(function (s) { oldSteps[s.id] = s.fields; });
     function step(id, state, before, after) {
       var item = el("li", undefined, "kb-compare-step kb-compare-step--" + state);
