@@ -76,19 +76,24 @@ REGISTRY_MODELS: dict[str, type[BaseModel]] = {
 
 
 class ParseCache:
-    """What `parse` gave for a text (and its limits), kept for the next load; a load keeps only the
-    entries it used, so the cache holds one knowledge base's files at most."""
+    """What `parse` gave for a text (and its limits), kept for the next load: the value and its
+    positions (found when first asked for, then kept too: a finding about an unchanged file does
+    not parse it again). A load keeps only the entries it used, so the cache holds one knowledge
+    base's files at most."""
 
     def __init__(self) -> None:
-        self._last: dict[tuple[str, int, int, int], object] = {}
-        self._now: dict[tuple[str, int, int, int], object] = {}
+        self._last: dict[tuple[str, int, int, int], tuple[object, LazyPos]] = {}
+        self._now: dict[tuple[str, int, int, int], tuple[object, LazyPos]] = {}
 
-    def parse(self, text: str, line_offset: int, max_depth: int, max_aliases: int) -> object:
-        """The value of the text (`parse` without positions)."""
+    def parse(self, text: str, line_offset: int, max_depth: int, max_aliases: int) -> tuple[object, LazyPos]:
+        """The value of the text (`parse` without positions) and its positions when asked for."""
         key = (text, line_offset, max_depth, max_aliases)
         if key in self._now:
             return self._now[key]
-        found = self._last[key] if key in self._last else _values(text, line_offset, max_depth, max_aliases)
+        found = self._last.get(key)
+        if found is None:
+            found = (_values(text, line_offset, max_depth, max_aliases),
+                     LazyPos(text, line_offset, max_depth, max_aliases))
         self._now[key] = found
         return found
 
@@ -292,9 +297,10 @@ class Loader:
         reporting why not."""
         limits = self.kb.config.limits
         depth, aliases = limits.yaml_depth, limits.yaml_aliases
+        pos: LazyPos | None = None
         try:
             if self.cache is not None:
-                value = self.cache.parse(text, line_offset, depth, aliases)
+                value, pos = self.cache.parse(text, line_offset, depth, aliases)
             else:
                 value = _values(text, line_offset, depth, aliases)
         except YAMLSourceError as exc:
@@ -307,7 +313,7 @@ class Loader:
             else:
                 self._fail(rel, "not-a-mapping", f"{what} must be a mapping of keys, not {_kind(value)}", line, 1)
             return None
-        return value, LazyPos(text, line_offset, depth, aliases)
+        return value, pos or LazyPos(text, line_offset, depth, aliases)
 
     def _validate(self, model: type[M], data: dict[str, Any], rel: str, pos: Positions,
                   base: tuple[str | int, ...] = (), kind: RecordKind | None = None) -> M | None:

@@ -155,6 +155,26 @@ class Glossary:
 # -- the index ---------------------------------------------------------------------------------
 
 
+# The last build's synonyms by entry text, under its glossary's names: a pure function of both,
+# so a preview build finds those of every page it did not change here (one build's, at most).
+_LAST_SYNONYMS: dict[str, dict[str, str]] = {}
+
+
+class _Synonyms:
+    def __init__(self, glossary: Glossary, last: dict[str, str]) -> None:
+        self.glossary, self.last = glossary, last
+        self.now: dict[str, str] = {}
+
+    def of(self, text: str) -> str:
+        found = self.now.get(text)
+        if found is None:
+            found = self.last.get(text)
+            if found is None:
+                found = self.glossary.synonyms(text)
+            self.now[text] = found
+        return found
+
+
 def finish_index(site_dir: Path, view: SiteView, url_of: Mapping[str, str]) -> bool:
     """Rewrite the search index the search plugin wrote (ids in titles, synonyms) and write the
     facets beside it. False when there is no index (the search plugin is not configured)."""
@@ -171,14 +191,18 @@ def finish_index(site_dir: Path, view: SiteView, url_of: Mapping[str, str]) -> b
     docs_at = {url_of.get(urls.doc(d)): e.model for d, e in view.docs.items() if d not in view.redirects}
     ids_at = {url_of.get(urls.account(a)): a for a in view.accounts} | {u: d.id for u, d in docs_at.items()}
     glossary = Glossary(view.terms)
-    entries = [_entry(entry, docs_at, ids_at, glossary) for entry in data.get("docs", [])]
+    key = repr(glossary.names)
+    names = _Synonyms(glossary, _LAST_SYNONYMS.get(key, {}))
+    entries = [_entry(entry, docs_at, ids_at, names) for entry in data.get("docs", [])]
+    _LAST_SYNONYMS.clear()  # kept for the next build under `mkdocs serve`: the texts of unchanged pages
+    _LAST_SYNONYMS[key] = names.now
     index.write_text(search_index_text(config, entries), encoding="utf-8")
     (site_dir / FACETS).write_text(facets_text(view, docs_at), encoding="utf-8")
     return True
 
 
 def _entry(entry: dict[str, Any], docs_at: Mapping[str | None, models.Sop], ids_at: Mapping[str | None, str],
-           glossary: Glossary) -> dict[str, Any]:
+           names: _Synonyms) -> dict[str, Any]:
     out = dict(entry)
     location = str(out.get("location", ""))
     doc = docs_at.get(location)
@@ -190,7 +214,7 @@ def _entry(entry: dict[str, Any], docs_at: Mapping[str | None, models.Sop], ids_
     else:
         out.pop(ID_FIELD, None)
     for field, name in SYNONYMS.items():
-        found = glossary.synonyms(str(out.get(field, "")))
+        found = names.of(str(out.get(field, "")))
         if found:
             out[name] = found
         else:
