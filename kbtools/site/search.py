@@ -133,8 +133,9 @@ class Glossary:
         exact = set(words) | {w[:-1] for w in words if w.endswith("s")}
         folded = {w.casefold() for w in exact}
         hits: set[int] = set()
-        for (is_exact, word), terms in self.single.items():
-            if word in (exact if is_exact else folded):
+        for key in [(True, w) for w in exact] + [(False, w) for w in folded]:
+            terms = self.single.get(key)
+            if terms:
                 hits |= terms
         if self.multi:
             seq = " ".join(words)
