@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal, Self, get_args
 
-from pydantic import Field, PrivateAttr, StringConstraints, ValidationError, field_validator, model_validator
+from pydantic import Field, StringConstraints, ValidationError, field_validator, model_validator
 
 from .findings import Finding, KBError
 from .load import limits as size_limits
@@ -357,13 +357,6 @@ class Config(Record):
     feedback: FeedbackSettings = Field(default_factory=FeedbackSettings)
     help_centre: HelpCentre = Field(default_factory=HelpCentre,
                                     description="the public site: topics, how to contact support, feedback wording")
-    # Where each setting's value is in kb.yml (line, column), for findings about it; not a setting.
-    _positions: dict[str, tuple[int, int]] = PrivateAttr(default_factory=dict)
-
-    def position(self, setting: str) -> tuple[int, int]:
-        """The line and column of a setting's value in kb.yml; (0, 0) when it is not written there."""
-        return self._positions.get(setting, (0, 0))
-
     @model_validator(mode="after")
     def _fallback_needs_repository(self) -> Self:
         if self.feedback.fallback == "github" and self.repository is None:
@@ -430,8 +423,6 @@ def read_config(root: Path) -> tuple[Config, list[Finding], Pos | None]:
     except ValidationError as exc:
         problems = findings_from(exc, Config, value, CONFIG_FILE, pos)
         raise KBError("\n".join(f.format() for f in problems)) from None
-    if pos is not None:
-        config._positions = {key: pos.locate((key,)) for key in DOC_SETTINGS if key in value}
     return config, size_limits.raised(config.limits, pos), pos
 
 

@@ -91,6 +91,10 @@ class KnowledgeBase:
     def is_broken(self, kind: RecordKind, ident: str) -> bool:
         return f"{kind}:{ident}" in self.broken
 
+    def config_at(self, *keys: str | int) -> tuple[int, int]:
+        """Line and column of a setting's value in kb.yml ((0, 0) when kb.yml is empty or missing)."""
+        return self.config_pos.locate(keys) if self.config_pos is not None else (0, 0)
+
     # -- people and teams ------------------------------------------------------------
 
     def members(self, team_id: str) -> tuple[Entry[models.Person], ...]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -119,6 +120,31 @@ def only(findings: list[dict], code: str) -> dict:
 
 SITE_TODAY = TODAY  # SOP-CARE-002 is due soon, POL-CARE-001 overdue, the other documents current
 MOVED = "sops/moved/renamed-procedure.md"  # SOP-FLD-001, away from sops/field/SOP-FLD-001.md
+
+
+# Run kb, but SIGKILL it at the n-th call of os.<name> (files are replaced by os.replace, the
+# journal is created by os.link and removed by os.unlink).
+_KILL_AT = """
+import os, signal, sys
+name, n = sys.argv[1], int(sys.argv[2])
+real = getattr(os, name)
+calls = []
+def kill(*a, **k):
+    calls.append(1)
+    if len(calls) == n:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(*a, **k)
+setattr(os, name, kill)
+from kbtools.cli import main
+main(sys.argv[3:])
+"""
+
+
+def kill_kb_at(name: str, n: int, argv: list[str], cwd: Path) -> None:
+    """`kb argv`, killed (SIGKILL) at its n-th call of os.<name>; fails unless it was."""
+    proc = subprocess.run([sys.executable, "-c", _KILL_AT, name, str(n), *argv],
+                          capture_output=True, text=True, cwd=cwd, timeout=60)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
 
 
 def free_port() -> int:

@@ -14,11 +14,10 @@ from . import Context, check
 @check("help-centre")
 def help_centre(ctx: Context) -> Iterator[Finding]:
     kb = ctx.kb
-    pos = kb.config_pos
     published = {i: e.model for i, e in kb.docs.items() if doc_visible(e.model, "public")}
 
     def at(*keys: str | int) -> tuple[int, int]:
-        return pos.locate(("help_centre", "topics", *keys)) if pos is not None else (0, 0)
+        return kb.config_at("help_centre", "topics", *keys)
 
     for n, topic in enumerate(kb.config.help_centre.topics):
         for m, doc_id in enumerate(topic.documents):

@@ -277,7 +277,7 @@ def config_references(ctx: Context) -> Iterator[Finding]:
         doc_id = getattr(kb.config, setting)
         if doc_id is None or kb.is_broken("document", doc_id):
             continue
-        line, col = kb.config.position(setting)
+        line, col = kb.config_at(setting)
         if doc_id not in kb.docs:
             hint = ctx.hint(CONFIG_FILE, doc_id, kb.docs)
             yield Finding(CONFIG_FILE, line, col, "error", "unknown-document",

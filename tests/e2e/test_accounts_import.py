@@ -13,14 +13,11 @@ import csv
 import io
 import json
 import shutil
-import signal
-import subprocess
-import sys
 
 import pytest
 import yaml
 
-from conftest import FIXTURES, KB, codes, only
+from conftest import FIXTURES, KB, codes, kill_kb_at, only
 
 CRM = FIXTURES / "crm"
 EXPORT = CRM / "accounts.csv"
@@ -422,27 +419,10 @@ def test_the_example_mapping_reads_the_salesforce_footer_and_byte_order_mark(crm
 
 # --- kill in the middle: every file old or new, the journal honest ---------------------------------
 
-_KILL_AT = """
-import os, signal, sys
-name, n = sys.argv[1], int(sys.argv[2])
-real = getattr(os, name)
-calls = []
-def kill(*a, **k):
-    calls.append(1)
-    if len(calls) == n:
-        os.kill(os.getpid(), signal.SIGKILL)
-    return real(*a, **k)
-setattr(os, name, kill)
-from kbtools.cli import main
-main(sys.argv[3:])
-"""
-
 
 def _killed(kb: KB, name: str, n: int) -> None:
     argv = ["accounts", "import", str(kb.root / "export.csv"), "--root", str(kb.root), "--today", "2026-11-22"]
-    proc = subprocess.run([sys.executable, "-c", _KILL_AT, name, str(n), *argv],
-                          capture_output=True, text=True, cwd=kb.root.parent, timeout=60)
-    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    kill_kb_at(name, n, argv, kb.root.parent)
 
 
 def _whole_import(kb: KB) -> dict[str, bytes | None]:

@@ -4,35 +4,15 @@ killed half-way leaves a journal that `kb check` reports and `kb recover` finish
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-import sys
 
 import pytest
 
-from conftest import codes, only
+from conftest import codes, kill_kb_at, only
 
 ACCOUNT = "accounts/ACC-00001.yaml"
 TRAINING = ["training/TRN-901.yaml", *(f"training/TRN-90{n}.yaml" for n in (2, 3, 4))]
 OWNED = [ACCOUNT, *TRAINING]  # everything person:alice owns, in the order reassign writes it
 JOURNAL = ".kb-journal.json"
-
-# Run kb, but SIGKILL it at the n-th call of os.<name> (the files are replaced by os.replace, the
-# journal is created by os.link and removed by os.unlink).
-_KILL_AT = """
-import os, signal, sys
-name, n = sys.argv[1], int(sys.argv[2])
-real = getattr(os, name)
-calls = []
-def kill(*a, **k):
-    calls.append(1)
-    if len(calls) == n:
-        os.kill(os.getpid(), signal.SIGKILL)
-    return real(*a, **k)
-setattr(os, name, kill)
-from kbtools.cli import main
-main(sys.argv[3:])
-"""
 
 
 @pytest.fixture
@@ -51,9 +31,7 @@ def _contents(kb) -> dict[str, bytes]:
 
 
 def _killed(kb, name: str, n: int, *argv: str) -> None:
-    proc = subprocess.run([sys.executable, "-c", _KILL_AT, name, str(n), *argv, "--root", str(kb.root)],
-                          capture_output=True, text=True, cwd=kb.root.parent, timeout=60)
-    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    kill_kb_at(name, n, [*argv, "--root", str(kb.root)], kb.root.parent)
 
 
 def _temps(kb) -> list[str]:

@@ -55,13 +55,18 @@ def test_a_run_is_stored_with_its_document_version_account_and_every_item_open(s
     assert work.run_state(work.checklist_of(started), store.run_items(started.id), TODAY) == "in progress"
 
 
-def test_the_runs_migration_brings_a_first_schema_store_up_to_date_and_keeps_its_items(tmp_path):
-    path = tmp_path / "old.sqlite3"
+def first_schema_store(path):
+    """A store as the first schema left it (no runs), holding one feedback item."""
     with sqlite3.connect(path) as db:
         db.executescript(MIGRATIONS[0])
         db.execute("INSERT INTO items (kind, created, audience, state, updated) "
                    "VALUES ('feedback', '2026-01-01T00:00:00Z', 'internal', 'new', '2026-01-01T00:00:00Z')")
         db.execute("PRAGMA user_version = 1")
+    return path
+
+
+def test_the_runs_migration_brings_a_first_schema_store_up_to_date_and_keeps_its_items(tmp_path):
+    path = first_schema_store(tmp_path / "old.sqlite3")
     with Store(path) as store:
         assert store.count() == 1 and store.runs() == []
     with sqlite3.connect(path) as db:
@@ -69,12 +74,7 @@ def test_the_runs_migration_brings_a_first_schema_store_up_to_date_and_keeps_its
 
 
 def test_a_first_schema_store_opened_read_only_is_read_as_it_is_with_no_runs(tmp_path):
-    path = tmp_path / "old.sqlite3"
-    with sqlite3.connect(path) as db:
-        db.executescript(MIGRATIONS[0])
-        db.execute("INSERT INTO items (kind, created, audience, state, updated) "
-                   "VALUES ('feedback', '2026-01-01T00:00:00Z', 'internal', 'new', '2026-01-01T00:00:00Z')")
-        db.execute("PRAGMA user_version = 1")
+    path = first_schema_store(tmp_path / "old.sqlite3")
     with Store(path, read_only=True) as store:
         assert store.count() == 1
         assert (store.runs(), store.all_run_items(), store.get_run(1)) == ([], {}, None)
