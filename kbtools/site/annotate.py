@@ -27,6 +27,7 @@ from . import urls
 from .view import SiteView
 
 DOC_ID = models.DOC_ID
+_DOC_ID = re.compile(DOC_ID)
 # A tag, quoted attribute values included. Unrolled (a run of plain characters, then a quoted value,
 # ...) and stopping at a `<` outside quotes, so an attempt never scans past the next tag: linear.
 _TAG = re.compile(r"""<[^<>"']*(?:(?:"[^"]*"|'[^']*')[^<>"']*)*>""")
@@ -49,16 +50,14 @@ class Annotator:
         for term in view.terms:
             for word in (term.term, *term.aliases):
                 self.titles.setdefault(html.escape(word, quote=False), html.escape(term_title(term)))
-        words = [r"\s+".join(map(re.escape, w.split())) for w in sorted(self.titles, key=len, reverse=True)]
-        alternatives = "|".join([f"({DOC_ID})", *words])
-        self.pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+        self.pattern = words_pattern(self.titles)
 
     def annotate(self, page_html: str, href: Callable[[str], str | None], terms: bool = True) -> str:
         """Tooltips and document links in the text of `page_html`; `href(doc_id)` links a document."""
 
         def replace(match: re.Match[str]) -> str:
             text: str = match.group(0)
-            if match.group(1):
+            if _DOC_ID.fullmatch(text):
                 target = href(text) if text in self.view.docs else None
                 return f'<a href="{html.escape(target)}">{text}</a>' if target else text
             if not terms:
@@ -85,6 +84,52 @@ class Annotator:
         if pos < len(page_html):
             rest = page_html[pos:]
             yield rest if skipping else self.pattern.sub(replace, rest)
+
+
+def words_pattern(words: Iterable[str]) -> re.Pattern[str]:
+    """Any of `words` (HTML-escaped; spaces match any run of white space) or a document id, as a
+    whole word, the longest where several start at the same place.
+
+    Written as a trie (`CS(?:C|M)`), each alternative starting with its literal first character:
+    the regex engine then skips ahead to the characters a match can start with, and tries the
+    words that start there one character at a time, instead of every word at every place. That is
+    ten times faster than a list of alternatives on a site's pages, and finds the same matches."""
+    first: dict[str, list[list[str]]] = {}
+    for tokens in filter(None, map(_tokens, words)):
+        first.setdefault(tokens[0], []).append(tokens[1:])
+    # Document ids first, as before any word; `(?<!\w.)` after the first character: no word before it.
+    branches = [f"{p[0]}(?<!\\w.){p[1:]}-[A-Z]{{2,6}}-[0-9]{{3}}" for p in models.DOC_PREFIX.values()]
+    branches += [token + r"(?<!\w.)" + _trie(rests) for token, rests in first.items()]
+    return re.compile(rf"(?:{'|'.join(branches)})(?!\w)")
+
+
+def _tokens(word: str) -> list[str]:
+    tokens: list[str] = []
+    for n, piece in enumerate(word.split()):
+        tokens += [r"\s+"] if n else []
+        tokens += [re.escape(c) for c in piece]
+    return tokens
+
+
+def _trie(spelled: list[list[str]], depth: int = 1) -> str:
+    """One regex for the token lists: shared beginnings once, longer continuations tried first.
+    Below a few levels, the rest of each list is one alternative (longest first): nesting (and
+    recursion) stays shallow whatever the glossary holds."""
+    if depth >= _TRIE_DEPTH:
+        return "(?:" + "|".join("".join(t) for t in sorted(spelled, key=len, reverse=True)) + ")"
+    ends = any(not tokens for tokens in spelled)
+    after: dict[str, list[list[str]]] = {}
+    for tokens in spelled:
+        if tokens:
+            after.setdefault(tokens[0], []).append(tokens[1:])
+    parts = [t + _trie(rests, depth + 1)
+             for t, rests in sorted(after.items(), key=lambda kv: -max(map(len, kv[1])))]
+    if len(parts) == 1 and not ends:
+        return parts[0]
+    return "(?:" + "|".join(parts) + ("|" if ends else "") + ")" if parts else ""
+
+
+_TRIE_DEPTH = 6
 
 
 def rewrite_id_links(markdown: str, page_src: str, view: SiteView) -> tuple[str, list[str]]:

@@ -8,7 +8,9 @@ plugin shapes both ends at build time:
   a space around every block, table and list element, so a label and its value ("Type", "SOP";
   "CSM", "Julia Berg") are two words instead of one ("TypeSOP"), and with an id on every step's
   heading and on every glossary term, so each step is an entry of its own at `#step-<id>` and
-  each term at `#term-<slug>`; the page itself is published as rendered;
+  each term at `#term-<slug>`, and without the tags of inline elements (links, tooltips, dates:
+  the text stays), which the plugin would parse for nothing; the page itself is published as
+  rendered;
 - after it wrote the index (`finish_index`), each document's first entry is titled with the
   document's id before its title ("SOP-CS-001 Account transition"), which lunr's title boost
   then ranks first for a search by id, and each document's and account's first entry holds its
@@ -56,16 +58,29 @@ STATUS_NAME = {"draft": "Draft", "in-review": "In review", "approved": "Approved
 
 # Elements whose text Material's parser would join to the next element's ("TypeSOP"): blocks,
 # table cells, list items, definition lists. `[^<>]*` stops at the next tag, so the scan is linear.
-_BLOCK_TAG = re.compile(
+_BLOCK = (
     r"</?(?:address|article|aside|blockquote|br|caption|dd|details|div|dl|dt|figcaption|figure|footer|h[1-6]"
     r"|header|hr|li|nav|ol|p|pre|section|summary|table|tbody|td|tfoot|th|thead|tr|ul)\b[^<>]*>"
 )
+# Such a tag with text or another tag right after it, and right before it.
+_BLOCK_THEN = re.compile(_BLOCK + r"(?=\S)")
+_AFTER_BLOCK = re.compile(r"<(?<=\S<)" + _BLOCK[1:])  # `<` first: the regex engine skips ahead to one
 # An element closed where the next opens ("<span>Role: IM</span><span>Assignee: ...</span>").
 _TOUCHING = re.compile(r"(</[a-zA-Z][a-zA-Z0-9]*>)(?=<[a-zA-Z])")
 # A step: its list item carries the anchor, its first heading the title (sop_sections.html).
 _STEP = re.compile(r'(<li\b[^<>]*\bid="(step-[^"<>]+)"[^<>]*>\s*<h([2-6]))(?![^<>]*\bid=)')
 # A glossary term: `<dt id="term-...">` (glossary.html), read as a heading of its own.
 _TERM = re.compile(r'<dt\b([^<>]*\bid="term-[^"<>]*"[^<>]*)>(.*?)</dt>', re.S)
+# Inline elements: their tags change nothing the search plugin writes (it keeps p, code, pre, lists,
+# sub and sup), but parsing them is half its work on a document page (tooltips, links, dates,
+# labels). An element the page marks for the search plugin (`data-search-exclude`) keeps its tags,
+# and so does every element of its name on that page (a closing tag does not say which it closes).
+# The heading permalinks go whole: the plugin finds them to leave their text out of titles.
+_INLINE = ("a", "abbr", "b", "button", "em", "i", "label", "mark", "small", "span", "strong", "time")
+_INLINE_TAG = r"</?(?:{})\b[^<>]*>"
+_INLINE_TAGS = re.compile(_INLINE_TAG.format("|".join(_INLINE)), re.I | re.A)
+_TAG_NAME = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)")
+_PERMALINK = re.compile(r'<a\b[^<>]*\bclass="headerlink"[^<>]*>[^<]*</a>')
 # What Material's search plugin strips from a page after reading it (plugins/search/plugin.py).
 _SEARCH_ATTR = re.compile(r"\s?data-search-\w+=\"[^\"]+\"")
 
@@ -75,19 +90,39 @@ def for_index(html: str, src: str) -> str:
     if src == urls.GLOSSARY:
         html = _TERM.sub(r"<h2\1>\2</h2>", html)
     html = _STEP.sub(r'\1 id="\2"', html)
+    # A space only where a block's tag touches text or another tag (the parser reads any run of
+    # spaces as one): after it, then before it where no space came first.
+    html = _AFTER_BLOCK.sub(r" \g<0>", _BLOCK_THEN.sub(r"\g<0> ", html))
+    html = _TOUCHING.sub(r"\1 ", html)
+    # Last, once the spaces between touching elements are in: inline tags out, their text stays.
+    return _without_inline_tags(_PERMALINK.sub("", html))
 
-    def spaced(m: re.Match[str]) -> str:  # a space only where the tag touches text or another tag
-        before = " " if m.start() > 0 and not html[m.start() - 1].isspace() else ""
-        after = " " if m.end() < len(html) and not html[m.end()].isspace() else ""
-        return f"{before}{m.group(0)}{after}"
 
-    return _TOUCHING.sub(r"\1 ", _BLOCK_TAG.sub(spaced, html))
+def _without_inline_tags(html: str) -> str:
+    marked = _marked(html) & set(_INLINE)
+    if not marked:
+        return _INLINE_TAGS.sub("", html)
+    names = [name for name in _INLINE if name not in marked]
+    return re.sub(_INLINE_TAG.format("|".join(names)), "", html, flags=re.I | re.A) if names else html
 
 
 def published(original: str, read: str, after: str) -> str:
     """The page's HTML once the search plugin has read `read` and left `after`: the original, with
     the search attributes stripped as the plugin strips them when it changed what it read."""
     return original if after == read else _SEARCH_ATTR.sub("", original)
+
+
+def _marked(html: str) -> set[str]:
+    """The names of the elements that carry a `data-search-` attribute (a page has a few, if any)."""
+    names = set()
+    at, after = html.find("data-search-"), 0
+    while at >= 0:
+        start = html.rfind("<", after, at)  # none since the last one: in the same tag (or text)
+        if start >= 0:
+            name = _TAG_NAME.match(html, start)
+            names.add(name.group(1).lower() if name else "")
+        at, after = html.find("data-search-", at + 1), at
+    return names
 
 
 # -- glossary synonyms -------------------------------------------------------------------------

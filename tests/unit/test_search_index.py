@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 from conftest import SITE_TODAY
 from kbtools import models
@@ -48,6 +49,44 @@ def test_glossary_terms_are_headings_only_on_the_glossary_page():
     html = '<dl><dt id="term-csm"><strong>CSM</strong> — Customer Success Manager</dt><dd><p>x</p></dd></dl>'
     assert '<h2 id="term-csm">' in for_index(html, urls.GLOSSARY)
     assert "<h2" not in for_index(html, "sops/x.md")
+
+
+def sections(html: str) -> list[tuple[str | None, str, str]]:
+    """What Material's search plugin makes of a page: each section's anchor, title and text (white
+    space as a browser shows it: runs as one, none beside a tag)."""
+    from material.plugins.search.plugin import Parser
+
+    parser = Parser()
+    parser.feed(html)
+    parser.close()
+
+    def shown(parts: list[str]) -> str:
+        return re.sub(r" ?(<[^<>]*>) ?", r"\1", " ".join("".join(parts).split()))
+
+    return [(s.id, shown(s.title), shown(s.text)) for s in parser.data]
+
+
+def test_inline_tags_are_left_out_of_what_the_search_plugin_reads_and_it_indexes_the_same():
+    page = ('<h1 id="t">Meter <em>swaps</em><a class="headerlink" href="#t" title="Permanent link">¶</a></h1>'
+            '<p>The <abbr title="Field Service Report" tabindex="0">FSR</abbr> of <a href="../x/">SOP-FLD-001</a>, '
+            'due <time datetime="2026-01-02">2 January</time>.</p>'
+            '<h2 id="s">Step <strong>2</strong><a class="headerlink" href="#s">¶</a></h2>'
+            '<p><span class="kb-status">approved</span> <label>Done</label> <button type="button">Copy link</button>'
+            '</p>')
+    read = for_index(page, "sops/x.md")
+    for tag in ("<a ", "<abbr", "<time", "<em>", "<strong>", "<label>", "<button", "<span"):
+        assert tag not in read
+    expected = [(None, "Meter swaps", "<p>The FSR of SOP-FLD-001, due 2 January.</p>"),
+                ("s", "Step 2", "<p>approved Done Copy link</p>")]
+    assert sections(read) == sections(page) == expected
+
+
+def test_an_element_marked_for_the_search_plugin_keeps_its_tags():
+    page = ('<h2 id="s">S</h2><p><span>shown</span> <SPAN data-search-exclude>hidden <span>x</span></SPAN> '
+            '<span>after</span> <em>too</em></p>')
+    read = for_index(page, "sops/x.md")
+    assert "<em>" not in read and read.count("<span>") == 3  # every span kept: a closing tag names no element
+    assert sections(read) == sections(page) == [(None, "", ""), ("s", "S", "<p>shown after too</p>")]
 
 
 def test_the_page_is_published_as_rendered():

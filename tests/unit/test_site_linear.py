@@ -36,6 +36,12 @@ CASES = {
     "text of a heading, end tags": "text_of('</' * (N // 2))",
     "leak guard": "guard.find('Dispatch a field' * (N // 16))",
     "image source": "same_site_relative('a' * N + ':')",
+    "search copy, marks without tags": "for_index('data-search-' * (N // 12), 'x.md')",
+    "search copy, marks in one tag": "for_index('<span ' + 'data-search-' * (N // 12), 'x.md')",
+    "search copy, open inline tags": "for_index('<span ' * (N // 6), 'x.md')",
+    "search copy, open permalinks": "for_index('<a class=\"headerlink\"' * (N // 21), 'x.md')",
+    "search copy, open block tags": "for_index('x<td' * (N // 4), 'x.md')",
+    "annotate, open skipped tags": "annotator.annotate('<code FSR ' * (N // 10), href)",
 }
 
 SCRIPT = """
@@ -48,6 +54,7 @@ from kbtools.site.annotate import Annotator, LeakGuard, rewrite_id_links
 from kbtools.site.htmltext import text_of
 from kbtools.site.render import anchor_ids, toc_entries
 from kbtools.site.sanitize import same_site_relative
+from kbtools.site.search import for_index
 from kbtools.site.sop_page import split_title
 from kbtools.site.view import build_view
 kb = load(Path({fixture!r}))
