@@ -132,6 +132,33 @@ class Repository(Record):
         description="the repository's web address (GitHub): https://<host>/<owner>/<name>, no trailing slash")]
     branch: Annotated[str, StringConstraints(pattern=BRANCH_RE, max_length=200), Field(
         examples=["main"], description="the branch the site is published from")] = "main"
+    path: Annotated[str | None, StringConstraints(max_length=500), Field(
+        examples=["docs/kb"],
+        description="the knowledge base's folder inside the repository (the folder of kb.yml), relative "
+                    "to the repository's root, folders separated by /; unset when kb.yml is at the root")] = None
+
+    @field_validator("path")
+    @classmethod
+    def _relative_folder(cls, value: str | None) -> str | None:
+        """A folder inside the repository, as the links name it: `docs/kb` (a trailing / is dropped)."""
+        if value is None:
+            return None
+        if value.startswith("/"):
+            raise ValueError(f"{value!r} starts with /: give the folder relative to the repository's "
+                             "root (docs/kb), or leave path out when kb.yml is at the root")
+        if "\\" in value or any(ord(c) < 32 or ord(c) == 127 for c in value):
+            raise ValueError(f"{value!r} has a backslash or a control character: separate folders with /")
+        folder = value[:-1] if value.endswith("/") else value
+        parts = folder.split("/")
+        if any(part in ("", ".", "..") for part in parts):
+            raise ValueError(f"{value!r} is not a plain folder: each part between the / must be a "
+                             "folder's name (no empty part, no . or ..); leave path out when kb.yml is at "
+                             "the root")
+        return folder
+
+    def file(self, rel: str) -> str:
+        """A file of the knowledge base (`rel`, relative to the folder of kb.yml) as a path in the repository."""
+        return f"{self.path}/{rel}" if self.path else rel
 
 
 class FeedbackSettings(Record):

@@ -7,6 +7,8 @@ tests of versions compared (tests/e2e/test_history_*.py, tests/unit/test_history
   (a line past the loader's limit: a version listed without a diff);
 - commit 3, by Olive Outsider: PRC-FLD-001 1.2 (another word, a step added, the markup gone) and
   ART-DSK-002 1.2 (the long line gone).
+
+`back_to_first` instead makes the third commit a revert of the second: both documents at 1.0 again.
 """
 
 from __future__ import annotations
@@ -95,3 +97,10 @@ def history_repo(dest: Path, versions: int = 3) -> Path:
 def shallow_clone(root: Path, dest: Path) -> Path:
     git(root.parent, "clone", "-q", "--depth", "1", f"file://{root}", str(dest))
     return dest
+
+
+def back_to_first(root: Path, commit_it: bool = True) -> None:
+    """The documents as the first commit left them (version 1.0 again), committed by Olive Outsider."""
+    git(root, "checkout", "HEAD~1", "--", "sops")
+    if commit_it:
+        commit(root, "Back to version 1.0", OUTSIDER)

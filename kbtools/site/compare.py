@@ -6,7 +6,7 @@ A version's snapshot holds its front matter as fields (each value as text), its 
 steps added, removed and changed (with their changed values), and the body, each as a word
 diff: runs of words kept, deleted and inserted, which the template prints escaped inside
 <del> and <ins>. The snapshots are JSON files beside the pages
-(`history/<id>/versions/<version>.json`); assets/javascripts/compare.js compares two of them
+(`history/<id>/versions/<key>.json`, by `Version.key`); assets/javascripts/compare.js compares two of them
 with the same rules.
 """
 
@@ -23,7 +23,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..kb import DocEntry
-from .history import History, Version, compare_src
+from .history import History, Version
 from .render import Links, render
 from .view import SiteView
 
@@ -38,8 +38,8 @@ Snapshot = dict[str, Any]
 Segment = tuple[str, str]  # ("same" | "del" | "ins", text)
 
 
-def snapshot_path(doc_id: str, version: str) -> str:
-    return f"history/{doc_id.lower()}/versions/{version}.json"
+def snapshot_path(doc_id: str, key: str) -> str:
+    return f"history/{doc_id.lower()}/versions/{key}.json"
 
 
 def _text(value: object) -> str:
@@ -63,7 +63,7 @@ def snapshot(entry: DocEntry, version: Version) -> Snapshot:
     fields = {name: _text(getattr(doc, name)) for name in type(doc).model_fields if name not in _SKIPPED}
     steps = [{"id": s.id, "fields": {name: _text(getattr(s, name)) for name in type(s).model_fields
                                      if name != "id" and _text(getattr(s, name))}} for s in doc.steps]
-    return {"id": doc.id, "version": version.version, "commit": version.commit,
+    return {"id": doc.id, "version": version.version, "label": version.label, "commit": version.commit,
             "date": version.when.isoformat() if version.when else None,
             "fields": {k: v for k, v in fields.items() if v}, "steps": steps, "body": entry.body}
 
@@ -163,7 +163,7 @@ def pages(view: SiteView) -> list[Any]:
     found = []
     for doc_id in history.versions:
         for old, new in history.pairs(doc_id):
-            found.append(SitePage(compare_src(doc_id, old.version, new.version),
+            found.append(SitePage(history.page(doc_id, old, new),
                                   f"{doc_id}: version {old.version} and {new.version} compared",
                                   _page(view, history, doc_id, old, new),
                                   meta={"search": {"exclude": True}, "hide": ["feedback"]}))
@@ -195,7 +195,7 @@ def write_snapshots(view: SiteView, site_dir: Path) -> set[str]:
         for version in versions:
             if version.entry is None:
                 continue
-            rel = snapshot_path(doc_id, version.version)
+            rel = snapshot_path(doc_id, version.key)
             _write(site_dir / rel, json.dumps(snapshot(version.entry, version), ensure_ascii=False,
                                               indent=1).translate(_JSON_SAFE) + "\n")
             written.add(rel)

@@ -11,9 +11,14 @@ and two calls for the whole knowledge base however many documents it holds:
   (as its last commit left it) is then read by the project's loader (`load_text`),
   within the size limits, as the document itself would be.
 
-A version's author is the author of the commit that introduced it. The version on
-disk is the document as loaded; when it was not committed yet it is a version of
-its own, without an author.
+A version is a run of commits whose text names the same version number; its author
+is the author of the commit that introduced it. A document may go back to an earlier
+number (a revert: 1.0, 1.1, then 1.0 again): each run is a version of its own, so a
+number can name several versions of a document, and `Version.key` tells them apart
+in the comparison pages and snapshots (the number for its first run, `<number>-<n>`
+for the n-th). The version on disk is the document as loaded: the last commit's
+version when it names the same number, else a version of its own, not committed yet
+and without an author.
 
 When there is no history to read (git missing, not a repository, a shallow clone,
 git failing or too slow) the build goes on without it: `History.note` says why, and
@@ -27,6 +32,7 @@ import itertools
 import re
 import subprocess
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -35,6 +41,7 @@ from ..findings import Finding
 from ..kb import DocEntry, KnowledgeBase
 from ..load.loader import load_text
 from ..load.yamlsrc import YAMLSourceError, decode
+from ..models import Change
 from .view import SiteView
 
 GIT_TIMEOUT = 120  # seconds for one git call; a slower one counts as no history
@@ -61,6 +68,8 @@ class Version:
     entry: DocEntry | None = None  # None when the text did not load (`note` says why)
     note: str | None = None
     blob: str = ""  # the last blob with this version (read at the end)
+    key: str = ""  # unique among the document's versions: the number, `<number>-<n>` for its n-th run
+    label: str = ""  # the number, with the commit when the document has other versions of that number
 
     @property
     def short(self) -> str:
@@ -80,20 +89,31 @@ class History:
     def of(self, doc_id: str) -> list[Version]:
         return self.versions.get(doc_id, [])
 
-    def page(self, doc_id: str, old: str, new: str) -> str:
+    def page(self, doc_id: str, old: Version, new: Version) -> str:
         """The source path of the page comparing two versions (compare.py makes it)."""
-        return compare_src(doc_id, old, new)
+        return compare_src(doc_id, old.key, new.key)
 
-    def version(self, doc_id: str, version: str) -> Version | None:
-        return next((v for v in self.of(doc_id) if v.version == version), None)
+    def changelog(self, doc_id: str, entries: Sequence[Change]) -> list[Version | None]:
+        """The version each changelog entry (newest first) is about: of the entries naming a number,
+        the first is the newest version of that number, the second the one before, and so on."""
+        newest: dict[str, list[Version]] = {}
+        for version in reversed(self.of(doc_id)):
+            newest.setdefault(version.version, []).append(version)
+        seen: dict[str, int] = {}
+        found: list[Version | None] = []
+        for entry in entries:
+            n = seen[entry.version] = seen.get(entry.version, -1) + 1
+            runs = newest.get(entry.version, [])
+            found.append(runs[n] if n < len(runs) else None)
+        return found
 
     def pairs(self, doc_id: str) -> list[tuple[Version, Version]]:
         """Each version with the one before it, of those whose texts loaded (one that did not is skipped)."""
         return list(itertools.pairwise(v for v in self.of(doc_id) if v.entry is not None))
 
-    def previous(self, doc_id: str, version: str) -> Version | None:
+    def previous(self, doc_id: str, version: Version | None) -> Version | None:
         """The version before `version`, when both can be compared."""
-        return next((old for old, new in self.pairs(doc_id) if new.version == version), None)
+        return next((old for old, new in self.pairs(doc_id) if new is version), None)
 
 
 def compare_src(doc_id: str, old: str, new: str) -> str:
@@ -304,22 +324,32 @@ def _versions(entry: DocEntry, changes: list[tuple[Commit, str]], texts: dict[st
         number = _version_line(texts.get(blob, b""))
         if number is None:
             continue
-        known = next((v for v in versions if v.version == number), None)
-        if known is not None:
-            known.blob = blob  # the same version again: its text is the latest
+        if versions and versions[-1].version == number:
+            versions[-1].blob = blob  # the same version again: its text is the latest
             continue
         versions.append(Version(number, commit_id, when, author, email, people.get(email.casefold()), blob=blob))
     current = entry.model.version
     if versions and versions[-1].version == current:
         versions[-1].entry = entry
     else:
-        versions = [v for v in versions if v.version != current]
         versions.append(Version(current, entry=entry))
+    _name(versions)
     for version in versions[:-1]:
         version.entry, version.note = _load(scratch, entry, texts.get(version.blob, b""))
         if version.entry is not None and version.entry.model.version != version.version:
             version.entry, version.note = None, "This version's text names another version, so it is not compared"
     return versions
+
+
+def _name(versions: list[Version]) -> None:
+    """Each version's key and label (a number named by several versions tells them apart)."""
+    runs: dict[str, int] = {}
+    for version in versions:
+        runs[version.version] = n = runs.get(version.version, 0) + 1
+        version.key = version.version if n == 1 else f"{version.version}-{n}"
+    for version in versions:
+        again = f" (commit {version.short})" if version.commit else " (not committed yet)"
+        version.label = version.version + (again if runs[version.version] > 1 else "")
 
 
 def _load(scratch: KnowledgeBase, current: DocEntry, data: bytes) -> tuple[DocEntry | None, str | None]:

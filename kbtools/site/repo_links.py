@@ -1,8 +1,9 @@
 """A document page's links into the repository: "Edit this page" and "Suggest a change".
 
-Both come from `repository: {url, branch}` in kb.yml (`config.Repository`, whose
-url and branch are validated there) and the document's file as the loader found
-it. "Edit this page" opens the file in the repository's web editor; "Suggest a
+Both come from `repository: {url, branch, path}` in kb.yml (`config.Repository`,
+where each is validated) and the document's file as the loader found it, inside
+the knowledge base's folder of the repository (`path`, when the knowledge base is
+not at its root). "Edit this page" opens the file in the repository's web editor; "Suggest a
 change" opens a new issue from `.github/ISSUE_TEMPLATE/change-request.yml` with
 the document's id, version and page address filled in. Every value is folded to
 one line, shortened and percent-encoded (`urlencode`), so no value can add a
@@ -29,11 +30,12 @@ class RepoLinks:
 
 
 def edit_url(config: Config, path: str) -> str | None:
-    """The repository's editor for the file at `path` (relative to the knowledge base's root)."""
+    """The repository's editor for the file at `path` (relative to the knowledge base's root, which is
+    `repository.path` in the repository)."""
     if config.repository is None:
         return None
     repo = config.repository
-    return f"{repo.url}/edit/{quote(repo.branch, safe='/')}/{quote(path, safe='/', errors='replace')}"
+    return f"{repo.url}/edit/{quote(repo.branch, safe='/')}/{quote(repo.file(path), safe='/', errors='replace')}"
 
 
 def suggest_url(config: Config, doc: Sop, page: str) -> str | None:

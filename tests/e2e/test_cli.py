@@ -195,6 +195,8 @@ BAD_CONFIGS = {
     "not-a-mapping": ("- a\n- b\n", ["kb.yml"]),
     "tab-indent": ("account_plan:\n\ttiers: [1]\n", ["kb.yml"]),
     "not-utf8": (b"segments: [\xff\xfe]\n", ["kb.yml", "UTF-8"]),
+    "repository-path": ("repository:\n  url: https://github.com/kestrel/kb\n  path: docs/../kb\n",
+                        ["kb.yml:3:9: error: repository.path: 'docs/../kb' is not a plain folder", "[invalid-record]"]),
 }
 
 

@@ -72,15 +72,20 @@ def test_copy_link_puts_the_steps_absolute_address_on_the_clipboard(clipboard_ta
 
 
 SITE_URL = "https://kb.kestrel.example/handbook/"
+FOLDER = "handbook/kb"  # where that build's knowledge base is in its repository (`repository.path`)
 
 
 @pytest.fixture(scope="module")
 def published_origin(tmp_path_factory) -> Iterator[str]:
-    """The fixture site built with site_url in kb.yml (where it will be published), served here."""
+    """The fixture site built with site_url in kb.yml (where it will be published), from a knowledge
+    base kept in a folder of its repository (`repository.path`, given with a trailing /), served here."""
     base = tmp_path_factory.mktemp("published")
     root = copy_site_kb(base / "kb")
-    with (root / "kb.yml").open("a", encoding="utf-8") as fh:
-        fh.write(f"site_url: {SITE_URL}\n")
+    config = (root / "kb.yml").read_text(encoding="utf-8")
+    at_root = f"repository:\n  url: {REPOSITORY}\n"
+    assert at_root in config
+    config = config.replace(at_root, f"{at_root}  path: {FOLDER}/\n")
+    (root / "kb.yml").write_text(config + f"site_url: {SITE_URL}\n", encoding="utf-8")
     code, out = finish(mkdocs_build(root, base / "site"))
     assert code == 0, out
     server, url = serve(base / "site")
@@ -180,6 +185,19 @@ def test_edit_opens_the_documents_file_and_suggest_a_prefilled_issue(tab, site_k
     model = site_kb.docs[doc].model
     assert query(suggest) == {"template": CHANGE_FORM, "title": f"Change to {doc}: {model.title}", "document": doc,
                               "version": model.version, "page": f"sops/{doc.lower()}/"}
+
+
+@pytest.mark.parametrize("doc,path", [("SOP-FLD-001", MOVED), ("TPL-CARE-001", "sops/care/TPL-CARE-001.md")])
+def test_edit_opens_the_file_in_the_knowledge_bases_folder_of_the_repository(browser, published_origin, doc, path):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    opened = Tab(context.new_page(), published_origin)
+    page = opened.open(f"sops/{doc.lower()}/")
+    edit = page.get_by_role("link", name="Edit this page")
+    assert edit.get_attribute("href") == f"{REPOSITORY}/edit/main/{FOLDER}/{path}"
+    suggest = page.get_by_role("link", name="Suggest a change").get_attribute("href")
+    assert suggest.startswith(f"{REPOSITORY}/issues/new?")  # an issue of the repository, wherever the folder
+    context.close()
+    assert opened.errors == [] and opened.outside == []
 
 
 def test_the_change_request_form_has_every_field_the_link_fills():

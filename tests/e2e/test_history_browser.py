@@ -15,9 +15,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from chromium import require_chromium, serve
-from conftest import build_both
-from history_repo import HOSTILE, history_repo
+from chromium import Tab, require_chromium, serve
+from conftest import build_both, finish, mkdocs_build
+from history_repo import HOSTILE, back_to_first, history_repo
 
 pytest_plugins = ["chromium"]
 
@@ -120,6 +120,36 @@ def test_a_version_that_does_not_load_is_listed_with_a_note_and_skipped(tab):
     page.wait_for_load_state()
     expect(page.locator("h1")).to_have_text("ART-DSK-002: version 1.0 and 1.2 compared")
     expect(page.locator("select[name=from] option")).to_have_text(["1.0", "1.2"])  # 1.1 has no snapshot
+
+
+def test_two_versions_of_one_number_compared_in_the_browser(browser, tmp_path):
+    """Committed 1.0, 1.1, then 1.0 again: the two versions 1.0 are told apart by their commits."""
+    root = history_repo(tmp_path / "kb", versions=2)
+    back_to_first(root)
+    code, out = finish(mkdocs_build(root, tmp_path / "site"))
+    assert code == 0, out
+    server, origin = serve(tmp_path / "site")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        tab = Tab(context.new_page(), origin)
+        page = tab.open(PRC)
+        assert [(r[0], r[3]) for r in history_rows(page)] == [("1.0 (compared with 1.1)", "Olive Outsider")]
+        page.locator("a.kb-compare-link").click()
+        page.wait_for_load_state("networkidle")
+        expect(page.locator("h1")).to_have_text("PRC-FLD-001: version 1.1 and 1.0 compared")
+        first, again = page.locator("select[name=from] option").all_inner_texts()[::2]
+        assert first.startswith("1.0 (commit ") and again.startswith("1.0 (commit ") and first != again
+        page.select_option("select[name=from]", label=first)
+        page.select_option("select[name=to]", label=again)
+        page.get_by_role("button", name="Compare").click()
+        result = page.locator("#kb-compare-result")
+        expect(result.locator("h2")).to_have_text(f"Version {first} and {again} compared")
+        expect(result.locator(".kb-empty")).to_have_text(["No field changed.", "The text did not change."])
+        assert tab.errors == [] and tab.outside == []
+    finally:
+        context.close()
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.mark.parametrize("tab", ["public"], indirect=True)

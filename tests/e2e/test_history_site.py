@@ -12,7 +12,7 @@ import yaml
 from test_site_incremental import assert_same_files, preview_build
 
 from conftest import REPO, build_both, finish, mkdocs_build
-from history_repo import OUTSIDER, SEED, UMA, commit_third, history_repo, shallow_clone, third_version
+from history_repo import OUTSIDER, SEED, UMA, back_to_first, commit_third, history_repo, shallow_clone, third_version
 
 AUTHORS = [name for name, _ in (SEED, UMA, OUTSIDER)] + ["Uma Reddy"]
 
@@ -55,6 +55,27 @@ def test_the_comparisons_are_internal_out_of_search_and_out_of_the_navigation(tm
         if path.is_file() and path.suffix in (".html", ".json"):
             text = path.read_text(encoding="utf-8", errors="replace")
             assert not [a for a in AUTHORS if a in text], path
+
+
+def test_a_document_back_at_an_earlier_version_keeps_every_version_and_comparison(tmp_path: Path):
+    """Committed 1.0, 1.1, then 1.0 again: the last version is its commit's, and both comparisons
+    (1.0 to 1.1, 1.1 back to 1.0) are published, with a snapshot of each of the three versions."""
+    root = history_repo(tmp_path / "kb", versions=2)
+    back_to_first(root)
+    site = tmp_path / "site"
+    code, out = finish(mkdocs_build(root, site))
+    assert code == 0, out
+    section = history_section(page(site, "sops/prc-fld-001"))
+    assert "not committed yet" not in section
+    assert "Olive Outsider" in section and "(compared with 1.1)" in section
+    assert 'href="../../history/prc-fld-001/1.1..1.0-2/"' in section
+    assert (site / "history/prc-fld-001/1.0..1.1/index.html").is_file()  # the first comparison
+    back = page(site, "history/prc-fld-001/1.1..1.0-2")
+    assert "version 1.1 and 1.0 compared" in back and "Olive Outsider" in back
+    first, again = (json.loads((site / f"history/prc-fld-001/versions/{key}.json").read_text(encoding="utf-8"))
+                    for key in ("1.0", "1.0-2"))
+    assert first["version"] == again["version"] == "1.0" and first["commit"] != again["commit"]
+    assert f'<option value="1.0-2">1.0 (commit {again["commit"][:10]})</option>' in back
 
 
 def test_a_preview_follows_an_edit_and_then_its_commit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

@@ -127,6 +127,30 @@ def test_repository_branch(branch, ok):
             Config.model_validate(data)
 
 
+@pytest.mark.parametrize("path,folder", [
+    ("docs/kb", "docs/kb"), ("docs/kb/", "docs/kb"), ("kb", "kb"), ("Handbücher/staff kb", "Handbücher/staff kb"),
+])
+def test_repository_path_is_the_knowledge_bases_folder(path, folder):
+    data = {"repository": {"url": "https://github.com/kestrel/knowledge-base", "path": path}}
+    assert Config.model_validate(data).repository.path == folder
+    assert Config.model_validate(data).repository.file("sops/a.md") == f"{folder}/sops/a.md"
+
+
+def test_without_a_repository_path_files_are_at_the_repositorys_root():
+    repository = Config.model_validate({"repository": {"url": "https://github.com/kestrel/knowledge-base"}}).repository
+    assert repository.path is None and repository.file("sops/a.md") == "sops/a.md"
+
+
+@pytest.mark.parametrize("path,words", [
+    ("/docs/kb", "starts with /"), ("../kb", "not a plain folder"), ("docs/../kb", "not a plain folder"),
+    ("docs//kb", "not a plain folder"), ("./kb", "not a plain folder"), (".", "not a plain folder"),
+    ("", "not a plain folder"), ("/", "starts with /"), ("docs\\kb", "backslash"), ("docs/\nkb", "control"),
+])
+def test_a_repository_path_outside_or_unclear_is_refused(path, words):
+    with pytest.raises(ValidationError, match=words):
+        Config.model_validate({"repository": {"url": "https://github.com/kestrel/knowledge-base", "path": path}})
+
+
 def test_the_shipped_kb_yml_falls_back_to_an_issue_in_its_repository():
     config = load(REPO).config
     assert config.feedback.fallback == "github"

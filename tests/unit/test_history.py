@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import FIXTURE
-from history_repo import OUTSIDER, PRC, SEED, UMA, commit, history_repo, replace, shallow_clone
+from history_repo import OUTSIDER, PRC, SEED, UMA, back_to_first, commit, history_repo, replace, shallow_clone
 from kbtools.load.loader import load
 from kbtools.site import history
 from kbtools.site.compare import compare, snapshot, word_diff
@@ -65,6 +65,40 @@ def test_the_comparison_of_two_versions_by_field_step_and_word(tmp_path):
     assert [(s.id, s.state) for s in result.steps] == [("visit-90", "changed"), ("visit-120", "added")]
     assert result.unchanged_steps == 2
     assert [t for op, t in result.body if op == "del"] == ["visits", "customer"]
+
+
+def test_a_document_back_at_an_earlier_version_has_each_version_from_its_commit(tmp_path):
+    """Committed 1.0, then 1.1, then 1.0 again: three versions, the last one Olive's, none left uncommitted."""
+    root = history_repo(tmp_path / "kb", versions=2)
+    back_to_first(root)
+    found, versions = versions_of(root, "PRC-FLD-001")
+    assert [(v.version, v.key, v.author) for v in versions] == [
+        ("1.0", "1.0", SEED[0]), ("1.1", "1.1", UMA[0]), ("1.0", "1.0-2", OUTSIDER[0])]
+    assert all(v.commit and v.entry is not None for v in versions)
+    assert versions[0].commit != versions[2].commit
+    assert [v.label for v in versions] == [f"1.0 (commit {versions[0].short})", "1.1",
+                                           f"1.0 (commit {versions[2].short})"]
+    assert [(old.key, new.key) for old, new in found.pairs("PRC-FLD-001")] == [("1.0", "1.1"), ("1.1", "1.0-2")]
+    entry = versions[2].entry
+    assert entry is not None
+    assert found.changelog("PRC-FLD-001", entry.model.changelog) == [versions[2]]  # its one entry: the newest 1.0
+    assert found.previous("PRC-FLD-001", versions[2]) is versions[1]
+    assert found.previous("PRC-FLD-001", versions[0]) is None
+
+
+def test_going_back_to_an_earlier_version_is_not_committed_until_it_is(tmp_path):
+    root = history_repo(tmp_path / "kb", versions=2)
+    back_to_first(root, commit_it=False)
+    _, versions = versions_of(root, "PRC-FLD-001")
+    assert [(v.key, v.commit is None, v.author) for v in versions] == [
+        ("1.0", False, SEED[0]), ("1.1", False, UMA[0]), ("1.0-2", True, "")]
+    assert versions[2].label == "1.0 (not committed yet)"
+    replace(root, PRC, ("summary: Three follow-up visits", "summary: Three follow-up visits, unsaved"))
+    commit(root, "Back to version 1.0", OUTSIDER)
+    replace(root, PRC, ("visits, unsaved", "visits, edited since"))  # the same version, edited again
+    _, versions = versions_of(root, "PRC-FLD-001")
+    assert [(v.key, v.author) for v in versions] == [("1.0", SEED[0]), ("1.1", UMA[0]), ("1.0-2", OUTSIDER[0])]
+    assert versions[2].entry is not None and "edited since" in versions[2].entry.model.summary
 
 
 @pytest.mark.parametrize("setup,words", [

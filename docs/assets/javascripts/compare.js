@@ -1,6 +1,6 @@
 /* Compare any two versions of a document, on its comparison pages (kbtools/site/compare.py).
  *
- * The build publishes a snapshot of each version (history/<id>/versions/<version>.json: the
+ * The build publishes a snapshot of each version (history/<id>/versions/<key>.json: the
  * front matter as fields, the steps by id, the body). This script fetches the two the reader
  * picks and shows what changed with the build's own rules: the fields that changed, the steps
  * added, removed and changed, and the text, each as a word diff in <del> and <ins>. Every
@@ -86,7 +86,7 @@
 
   function render(out, a, b) {
     out.textContent = "";
-    out.appendChild(el("h2", "Version " + a.version + " and " + b.version + " compared"));
+    out.appendChild(el("h2", "Version " + (a.label || a.version) + " and " + (b.label || b.version) + " compared"));
     out.appendChild(el("h3", "Front matter"));
     var table = el("table", undefined, "kb-compare-fields"), body = el("tbody");
     table.appendChild(body);
