@@ -163,6 +163,14 @@ def copy_site_kb(dest: Path) -> Path:
     return dest
 
 
+def without_contact(root: Path) -> Path:
+    """The knowledge base at `root` with no help_centre.contact (the last setting of the fixture's kb.yml)."""
+    path = root / "kb.yml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[:text.index("  contact:")], encoding="utf-8")
+    return root
+
+
 def mkdocs_build(root: Path, site: Path, audience: str = "internal", strict: bool = True,
                  today: str = SITE_TODAY) -> subprocess.Popen:
     """Start `mkdocs build` of root/mkdocs.yml into `site`; `finish` waits for it."""

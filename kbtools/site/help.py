@@ -98,6 +98,14 @@ def help_context(view: SiteView) -> dict[str, object]:
     return {"contact": contact, "mailto": mailto, "updated": updated}
 
 
+def contact_block(view: SiteView) -> Markup:
+    """"Still need help?" (kb.yml help_centre.contact), which the theme prints at the end of every page
+    of the customers' site (docs/overrides/main.html, 404.html); nothing on the staff site."""
+    if view.internal or view.config.help_centre.contact is None:
+        return Markup("")
+    return Markup(render("help_contact.html", view=view, **help_context(view)))
+
+
 def help_head(view: SiteView, entry: DocEntry, links: Links) -> str:
     """Under an article's title: when it last changed and its topics (or, retired, what replaced it)."""
     doc = entry.model
@@ -106,7 +114,7 @@ def help_head(view: SiteView, entry: DocEntry, links: Links) -> str:
 
 
 def help_sections(view: SiteView, entry: DocEntry, links: Links) -> str:
-    """After an article's body: steps, related articles, courses, contact."""
+    """After an article's body: steps, related articles, courses (the theme adds the contact)."""
     doc = entry.model
     related = [r for r in dict.fromkeys((*doc.related, *view.related_by.get(doc.id, [])))
                if r in view.docs and r not in view.redirects]

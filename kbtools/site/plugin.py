@@ -63,6 +63,7 @@ from .csp import ThemeScripts, add_policy, header_policy, template_names
 from .docfiles import AUDIENCE_NAMES, FileAudiences, training_files
 from .downloads import write_checklists, write_pages_api, write_status
 from .feedback import page_data
+from .help import contact_block
 from .htmltext import as_html, fragment_as_html
 from .incremental import (
     PageState,
@@ -150,6 +151,7 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         self.doc_urls: list[str] = []  # the pages in the order MkDocs builds them (the search index's)
         self.snapshots: set[str] = set()  # the versions' snapshots the last build wrote (compare.py)
         self.search_read: dict[str, tuple[str, str]] = {}  # a page's HTML and what the search plugin reads of it
+        self.contact = ""  # "Still need help?", which the theme ends every page of the customers' site with
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.dev = command == "serve"
@@ -258,6 +260,7 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         # What the guard reads elsewhere: the pages (in on_post_page) and the search index (decoded).
         self.scanned = {f.dest_uri for f in files.documentation_pages()} | {SEARCH_INDEX}
         config.nav = build_nav(self.view, sorted(hand_written))
+        self.contact = contact_block(self.view)
         if self.incremental:
             self._track(files, config, hand_written)
         return files
@@ -280,6 +283,7 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
             self.annotator.titles, sorted(self.url_of.items()), self.redirect_src,
             self.guard.pattern.pattern if self.guard and self.guard.pattern else None,  # what the guard looks for
             config.nav, in_nav, own,  # the navigation as the theme prints it
+            self.contact,  # and the end of every page
         )
         for file in files:
             if file.is_documentation_page():
@@ -434,6 +438,7 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         if self.incremental:
             env.bytecode_cache = self.compiled
             self._restore(files)
+        env.globals["kb_contact"] = self.contact  # rendered (escaped) by help.contact_block; empty for staff
         # The theme's inline scripts, from its templates (never from a finished page), for the CSP.
         context = {"config": config, "features": config.theme.get("features") or [], "page": None}
         self.scripts = ThemeScripts(env, config.theme.dirs, context)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SITE_TODAY, copy_site_kb, finish, mkdocs_build, run_kb
+from conftest import SITE_TODAY, Sites, copy_site_kb, finish, mkdocs_build, run_kb, without_contact
 
 TOPICS = """\
 help_centre:
@@ -75,6 +75,40 @@ def test_unusable_help_centre_settings_stop_the_command_with_their_line(tmp_path
     assert words in result.err and result.err.startswith("kb: error: kb.yml:") and "Traceback" not in result.err
 
 
+# -- "Still need help?" on every page customers can land on ---------------------------------------
+
+
+def _pages(site: Path) -> dict[str, str]:
+    """Every page of a built site (its pages and the page of an unknown address, not the downloads)."""
+    found = [*site.rglob("index.html"), site / "404.html"]
+    return {p.relative_to(site).as_posix(): p.read_text(encoding="utf-8") for p in found}
+
+
+def test_every_public_page_ends_with_contact_support_once_and_no_staff_page_has_it(sites: Sites):
+    pages = _pages(sites.public)
+    kinds = {"index.html", "topics/supply/index.html", "sops/art-dsk-001/index.html", "glossary/index.html",
+             "help/index.html", "404.html"}  # home, topic, article, glossary, hand-written, unknown address
+    assert kinds <= set(pages)
+    for rel, text in pages.items():
+        assert text.count('class="kb-contact"') == 1, rel
+        assert text.count('id="kb-contact"') == 1, rel
+        article = text[text.index('<article class="md-content__inner'):text.index("</article>")]
+        assert 'class="kb-contact"' in article, rel  # in the page's content, after the widget
+        assert "Our service desk answers day and night" in article, rel
+        assert 'href="https://kestrel.example/contact"' in article, rel
+    staff = _pages(sites.internal)
+    assert len(staff) > len(pages) and "help/index.html" in staff  # the public hand-written page, for staff
+    assert [rel for rel, text in staff.items() if "kb-contact" in text] == []
+
+
+def test_without_a_contact_the_public_pages_have_no_contact_section(tmp_path):
+    root = without_contact(copy_site_kb(tmp_path / "kb"))
+    code, out = finish(mkdocs_build(root, tmp_path / "site", "public"))
+    assert code == 0, out
+    pages = _pages(tmp_path / "site")
+    assert "help/index.html" in pages and [rel for rel, text in pages.items() if "kb-contact" in text] == []
+
+
 # -- the preview (mkdocs serve --dirty) of the help centre ends where a full build ends ------------
 
 
@@ -91,8 +125,15 @@ def _topic_renamed(root: Path) -> None:  # the home page, the topic's page, ever
                     encoding="utf-8")
 
 
+def _contact_changed(root: Path) -> None:  # the end of every page, hand-written ones too
+    path = root / "kb.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("answers day and night", "answers in the daytime"),
+                    encoding="utf-8")
+
+
 @pytest.mark.parametrize("change,unrelated", [(_article_changed, "sops/art-dsk-002/index.html"),
-                                              (_topic_renamed, "sops/art-dsk-001/index.html")])
+                                              (_topic_renamed, "sops/art-dsk-001/index.html"),
+                                              (_contact_changed, "sops/art-dsk-001/index.html")])
 def test_the_public_preview_ends_with_the_files_of_a_full_build(tmp_path, monkeypatch, change, unrelated):
     from test_site_incremental import assert_same_files, preview_session, site_files
 
@@ -104,6 +145,8 @@ def test_the_public_preview_ends_with_the_files_of_a_full_build(tmp_path, monkey
     shown = site_files(site)
     if change is _topic_renamed:
         assert "Your meter" in shown["index.html"].decode("utf-8")
+    elif change is _contact_changed:
+        assert "answers in the daytime" in shown["help/index.html"].decode("utf-8")
     else:
         assert "Updated 1 day ago" in shown["topics/supply/index.html"].decode("utf-8")
 

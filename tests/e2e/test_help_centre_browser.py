@@ -131,11 +131,15 @@ def test_the_topics_an_article_is_in_link_back_to_them(tab: Tab):
 
 
 @PUBLIC
-@pytest.mark.parametrize("path", ["", "topics/supply/", "topics/meters/", "sops/art-dsk-001/", "sops/art-dsk-002/"])
-def test_contact_support_on_the_home_page_every_topic_and_every_article(tab: Tab, help_centre, path):
+@pytest.mark.parametrize("path", ["", "topics/supply/", "topics/meters/", "sops/art-dsk-001/", "sops/art-dsk-002/",
+                                  "glossary/", "help/", "404.html"])
+def test_contact_support_on_every_kind_of_page(tab: Tab, help_centre, path):
+    """The home page, the topics, the articles, the glossary, a hand-written page and the page of an
+    address the site does not have (test_help_centre.py checks every page of the build)."""
     contact = help_centre.contact
     page = tab.open(path)
     section = page.locator(".kb-contact")
+    expect(section).to_have_count(1)
     expect(section).to_contain_text("Still need help?")
     expect(section).to_contain_text(contact.text)
     button = section.get_by_role("link", name="Contact support")

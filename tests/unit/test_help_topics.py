@@ -11,7 +11,7 @@ from kbtools import models
 from kbtools.config import HelpCentre
 from kbtools.load.loader import load
 from kbtools.site import urls
-from kbtools.site.help import chosen, help_head, help_sections, last_change, topics, updated_text
+from kbtools.site.help import chosen, contact_block, help_head, help_sections, last_change, topics, updated_text
 from kbtools.site.pages import help_pages
 from kbtools.site.render import Links
 from kbtools.site.view import build_view
@@ -57,9 +57,16 @@ def test_hostile_help_centre_settings_are_shown_as_text():
     links = Links(view, "", urls.published)
     rendered = [page.render(links, "") for page in help_pages(view, COMPACT)]
     entry = view.docs["ART-DSK-001"]
-    rendered += [help_head(view, entry, links), help_sections(view, entry, links)]
+    contact = contact_block(view)
+    rendered += [help_head(view, entry, links), help_sections(view, entry, links), contact]
     for html in rendered:
         assert scan_html(html) == [], html
         assert f"<{MARKER}>" not in html
-    home = rendered[0]
-    assert f"&lt;{MARKER}&gt;" in home and 'href="https://x.example/a?b=1&amp;c=2"' in home
+    assert f"&lt;{MARKER}&gt;" in rendered[0]  # the home page
+    assert f"&lt;{MARKER}&gt;" in contact and 'href="https://x.example/a?b=1&amp;c=2"' in contact
+
+
+def test_the_contact_block_is_for_customers_only():
+    kb = load(SITE_FIXTURE)
+    assert "Still need help?" in contact_block(build_view(kb, "public", TODAY))
+    assert contact_block(build_view(kb, "internal", TODAY)) == ""
