@@ -165,8 +165,10 @@ class FeedbackSettings(Record):
     """`feedback:` in kb.yml: what the site's feedback widget offers when no `kb serve` answers."""
 
     fallback: Literal["github", "mailto"] = Field(
-        "mailto", description="without the service, the widget links to a pre-filled issue in `repository` "
-                              "(github) or to an e-mail to the page's owner (mailto)")
+        "mailto", description="without the service, the staff site's widget links to a pre-filled issue in "
+                              "`repository` (github) or to an e-mail to the page's owner (mailto); the customers' "
+                              "site never links to the repository: it offers help_centre.contact, else (mailto) "
+                              "an e-mail to the owner, else nothing")
 
 
 # --- help_centre: the customers' site (the public build) ----------------------------------
@@ -219,7 +221,10 @@ class HelpFeedback(Record):
     ask: Text = "What were you looking for? Please do not include personal details."
     sent_helpful: Text = "Thank you for letting us know."
     sent_unhelpful: Text = "Thank you. We use every answer to improve our articles."
-    fallback: Text = "Tell us another way"
+    unavailable: Text = Field("Your feedback cannot be sent from this page at the moment.",
+                              description="said where no feedback service answers (static hosting)")
+    fallback: Text = Field("Tell us another way", description="the link offered where feedback cannot be sent: "
+                           "an e-mail to the contact's address, else its support page")
 
 
 class HelpCentre(Record):

@@ -2,10 +2,14 @@
 
 The widget ("Was this page helpful?", docs/overrides/partials/feedback.html and
 docs/assets/javascripts/feedback.js) posts to `kb serve`'s API. When no service
-answers (the site on plain static hosting), it offers a link instead: a
-pre-filled issue in the repository (`.github/ISSUE_TEMPLATE/feedback.yml`,
-`knowledge-gap.yml`) or an e-mail to the page's owner, as `feedback.fallback`
-in kb.yml says. Those links are built here, at build time, from values any
+answers (the site on plain static hosting), it offers a link instead. On the
+staff site that is a pre-filled issue in the repository
+(`.github/ISSUE_TEMPLATE/feedback.yml`, `knowledge-gap.yml`) or an e-mail to the
+page's owner, as `feedback.fallback` in kb.yml says. Customers cannot use the
+repository's issues (it may well be private): the customers' site offers the
+help centre's contact instead (`help_centre.contact`: an e-mail to its address,
+else its support page), else, with `fallback: mailto`, an e-mail to the owner,
+else no link at all. Those links are built here, at build time, from values any
 pull request can set: every value is folded to one line, shortened and
 percent-encoded, so no value can add a query parameter, a header of the
 e-mail or a line of its body. The browser's script only ever copies them.
@@ -60,9 +64,32 @@ def fallback_url(config: Config, form: str, title: str, fields: Mapping[str, str
         params += [(name, value) for name, value in values.items() if value]
         return f"{config.repository.url}/issues/new?{_query(params)}"
     names = FEEDBACK_FIELDS if form == FEEDBACK_FORM else GAP_FIELDS
-    body = "\r\n".join(f"{LABELS[name]}: {values.get(name, '')}" for name in names) + "\r\n"
+    return _mailto(recipients, title, [(LABELS[name], values.get(name, "")) for name in names])
+
+
+def _mailto(recipients: Iterable[str], subject: str, lines: Iterable[tuple[str, str]]) -> str:
+    """An e-mail to `recipients` whose body has one `label: value` line each (values already one line)."""
+    body = "\r\n".join(f"{label}: {value}" for label, value in lines) + "\r\n"
     to = ",".join(_encoded(one_line(address), safe="@") for address in recipients)  # `,` separates them
-    return f"mailto:{to}?{_query([('subject', one_line(title)), ('body', body)])}"
+    return f"mailto:{to}?{_query([('subject', one_line(subject)), ('body', body)])}"
+
+
+def customer_fallback(view: SiteView, title: str, page: str, owner: str) -> tuple[str, str]:
+    """The customers' way to give feedback without the service, and its kind: an e-mail to the help
+    centre's contact address (`mailto`), else its support page (`contact`), else, with `fallback:
+    mailto`, an e-mail to the page's owner (`mailto`); ("", "") when there is none. The e-mail says
+    which page it is about, in the customers' words; never a link to the repository's issues."""
+    contact = view.config.help_centre.contact
+    if contact is not None and contact.email:
+        to: Iterable[str] = [contact.email]
+    elif contact is not None and contact.url:
+        return contact.url, "contact"
+    elif view.config.feedback.fallback == "mailto" and view.recipients.get(owner):
+        to = view.recipients[owner]
+    else:
+        return "", ""
+    lines = [("Page", one_line(title)), ("Address", one_line(page)), ("What I was looking for", "")]
+    return _mailto(to, f"Feedback on {title}", lines), "mailto"
 
 
 def page_data(view: SiteView, doc_id: str | None, page_url: str, title: str) -> dict[str, str]:
@@ -84,21 +111,24 @@ def page_data(view: SiteView, doc_id: str | None, page_url: str, title: str) -> 
         subject = f"Feedback on {doc.id}: {doc.title}"
         data = {"doc": doc.id, "version": doc.version}
     data["owner"] = owner_name
-    data["fallback"] = fallback_url(config, FEEDBACK_FORM, subject, fields, view.recipients.get(owner, ()))
-    data["fallback_kind"] = config.feedback.fallback
-    data["helpfulness"] = "yes" if view.internal and doc_id is not None else ""  # the service's live figures
-    if not view.internal:  # the customers' words (kb.yml help_centre.feedback) in place of mkdocs.yml's
+    if view.internal:
+        data["fallback"] = fallback_url(config, FEEDBACK_FORM, subject, fields, view.recipients.get(owner, ()))
+        data["fallback_kind"] = config.feedback.fallback
+    else:  # the customers' words (kb.yml help_centre.feedback) in place of mkdocs.yml's, and their way to us
+        shown = title or page if doc_id is None else view.docs[doc_id].model.title
+        data["fallback"], data["fallback_kind"] = customer_fallback(view, shown, page, owner)
         data.update(customer_wording(config))
+    data["helpfulness"] = "yes" if view.internal and doc_id is not None else ""  # the service's live figures
     return data
 
 
 def customer_wording(config: Config) -> dict[str, str]:
     """The widget's words on the customers' site: its question, the two answers, the comment box's
-    label, what is said once sent and the fallback link's text."""
+    label, what is said once sent, what is said where nothing can be sent and the fallback link's text."""
     words = config.help_centre.feedback
     return {"title": words.title, "helpful": words.helpful, "unhelpful": words.unhelpful, "ask": words.ask,
             "sent_helpful": words.sent_helpful, "sent_unhelpful": words.sent_unhelpful,
-            "fallback_text": words.fallback}
+            "unavailable": words.unavailable, "fallback_text": words.fallback}
 
 
 def gap_fallback(view: SiteView, doc_id: str | None) -> str:

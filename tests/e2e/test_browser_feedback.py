@@ -18,7 +18,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from chromium import Tab, require_chromium
+from chromium import Tab, require_chromium, serve
+from conftest import SITE_FIXTURE, copy_site_kb, finish, mkdocs_build, without_contact
+from kbtools.load.loader import load
 
 pytest_plugins = ["chromium"]
 
@@ -149,14 +151,52 @@ def test_without_a_service_both_answers_lead_to_the_pre_filled_issue(reader, val
 
 
 @pytest.mark.parametrize("reader", ["public"], indirect=True)
-def test_the_public_site_without_a_service_falls_back_and_shows_no_gap_link_or_figures(reader):
-    page = reader.open("sops/art-dsk-001/")
+@pytest.mark.parametrize("path,title", [("sops/art-dsk-001/", "Report a supply interruption"),
+                                        ("help/", "Customer help")])
+def test_the_public_site_without_a_service_offers_the_help_centres_address_not_an_issue(reader, path, title):
+    words = load(SITE_FIXTURE).config.help_centre
+    page = reader.open(path)
     page.locator("form.kb-feedback button[data-md-value='0']").click()
-    expect(page.locator("#kb-feedback-status")).to_have_text(NO_SERVICE)
-    _, fields = issue(page.locator("#kb-feedback-fallback").get_attribute("href"))
-    assert (fields["document"], fields["owner"]) == ("ART-DSK-001", "Service desk agents (team:desk-agents)")
+    expect(page.locator("#kb-feedback-status")).to_have_text(words.feedback.unavailable)
+    link = page.locator("#kb-feedback-fallback")
+    expect(link).to_be_visible()
+    expect(link).to_have_text(words.feedback.fallback)
+    href = link.get_attribute("href")
+    assert urlsplit(href).scheme == "mailto" and urlsplit(href).path == words.contact.email
+    assert query(href) == {"subject": f"Feedback on {title}",
+                           "body": f"Page: {title}\r\nAddress: {path}\r\nWhat I was looking for: \r\n"}
     assert page.locator("#kb-helpfulness").count() == 0
     assert page.get_by_text("Report a knowledge gap").count() == 0
+
+
+@pytest.fixture(scope="module")
+def no_contact_site(browser: Browser, tmp_path_factory) -> Iterator[str]:
+    """The public site of the fixture with `fallback: github` and no help_centre.contact, served."""
+    base = tmp_path_factory.mktemp("no-contact")
+    root = without_contact(copy_site_kb(base / "kb"))
+    code, out = finish(mkdocs_build(root, base / "site", "public"))
+    assert code == 0, out
+    server, url = serve(base / "site")
+    yield url
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("value", ["1", "0"])
+def test_a_public_site_with_no_contact_offers_no_link_rather_than_the_repository(browser, no_contact_site, value):
+    words = load(SITE_FIXTURE).config.help_centre.feedback
+    reader = Reader(browser, no_contact_site)
+    try:
+        page = reader.open("sops/art-dsk-001/")
+        page.locator(f"form.kb-feedback button[data-md-value='{value}']").click()
+        expect(page.locator("#kb-feedback-status")).to_have_text(words.unavailable)
+        expect(page.locator(".kb-feedback__fallback")).to_be_hidden()
+        assert page.locator("#kb-feedback-fallback").get_attribute("href") is None
+        assert page.locator("a[href*='github.com']").count() == 0
+        assert page.locator(".kb-contact").count() == 0
+        expect(page.locator("form.kb-feedback button[data-md-value='1']")).to_be_enabled()  # may try again
+    finally:
+        reader.close()
 
 
 def test_a_hand_written_pages_fallback_goes_to_the_governing_team(reader):

@@ -134,6 +134,15 @@ def test_the_site_builds_strict_for_both_audiences(tmp_path):
     assert "Identify the account" not in review and "Periodically review account management plan" in review
     glossary = (built["internal"] / "glossary/index.html").read_text(encoding="utf-8")
     assert glossary.count("kb-unconfirmed\">unconfirmed</span>") >= 9
+    # kb.yml falls back to GitHub issues: the staff site's widget opens one, the customers' writes to support
+    staff = (built["internal"] / "sops/art-sup-001/index.html").read_text(encoding="utf-8")
+    assert 'data-kb-fallback="https://github.com/northwind/knowledge-base/issues/new?' in staff
+    for page in ("sops/art-sup-001/index.html", "glossary/index.html", "404.html"):
+        text = (built["public"] / page).read_text(encoding="utf-8")
+        assert "github.com/northwind" not in text, page
+        assert text.count('<section class="kb-contact"') == 1 and "Open a support request" in text, page
+    article = (built["public"] / "sops/art-sup-001/index.html").read_text(encoding="utf-8")
+    assert 'data-kb-fallback="mailto:support@northwind.example?subject=' in article
 
 
 

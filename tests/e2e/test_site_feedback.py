@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import yaml
 
-from conftest import REPO, SITE_TODAY, Sites, copy_site_kb, finish, mkdocs_build
+from conftest import REPO, SITE_TODAY, Sites, copy_site_kb, finish, mkdocs_build, without_contact
 from kbtools.digest import recipients
 from kbtools.load.loader import load
 from kbtools.site import urls
@@ -71,6 +71,17 @@ def _view(root: Path, audience: str):
     return build_view(load(root), audience, dt.date.fromisoformat(SITE_TODAY))
 
 
+def _widgets(site: Path) -> dict[str, dict[str, str]]:
+    """Every page of a built site that has the widget: its form's attributes and its fallback link's."""
+    found = {}
+    for path in sorted(site.rglob("*.html")):
+        page = Elements(path.read_text(encoding="utf-8"))
+        forms = page.having("form", "kb-feedback")
+        if forms:
+            found[path.relative_to(site).as_posix()] = {**forms[0], "link": page.one("a", "kb-feedback__link")}
+    return found
+
+
 def test_every_document_page_carries_the_widgets_data(sites: Sites):
     for audience in ("internal", "public"):
         view = _view(sites.kb, audience)
@@ -81,22 +92,84 @@ def test_every_document_page_carries_the_widgets_data(sites: Sites):
             doc = entry.model
             owner = view.display_name(doc.owner)
             assert (form["data-kb-doc"], form["data-kb-version"], form["data-kb-owner"]) == (doc.id, doc.version, owner)
+            link = Elements(sites.page(audience, urls.doc(doc_id))).one("a", "kb-feedback__link")
+            assert link["href"] == form["data-kb-fallback"]
+            if audience == "public":  # the help centre's address, about the article (test_public_... below)
+                assert form["data-kb-fallback-kind"] == "mailto"
+                assert query(form["data-kb-fallback"])["subject"] == f"Feedback on {doc.title}"
+                continue
             assert form["data-kb-fallback-kind"] == "github"
             assert form["data-kb-fallback"].startswith(ISSUES + "?")
             assert query(form["data-kb-fallback"]) == {
                 "template": "feedback.yml", "title": f"Feedback on {doc.id}: {doc.title}", "document": doc.id,
                 "version": doc.version, "owner": f"{owner} ({doc.owner})",
                 "page": f"sops/{doc.id.lower()}/"}
-            link = Elements(sites.page(audience, urls.doc(doc_id))).one("a", "kb-feedback__link")
-            assert link["href"] == form["data-kb-fallback"]
 
 
 def test_a_hand_written_page_sends_no_document_and_falls_back_to_the_governing_team(sites: Sites):
-    for audience, page in (("internal", "contributing.md"), ("public", "help.md")):
-        form = widget(sites.page(audience, page))
-        assert form is not None
-        assert (form["data-kb-doc"], form["data-kb-version"], form["data-kb-owner"]) == ("", "", "Governance board")
-        assert query(form["data-kb-fallback"])["page"] == page.replace(".md", "/")
+    form = widget(sites.page("internal", "contributing.md"))
+    assert form is not None
+    assert (form["data-kb-doc"], form["data-kb-version"], form["data-kb-owner"]) == ("", "", "Governance board")
+    assert query(form["data-kb-fallback"])["page"] == "contributing/"
+    public = widget(sites.page("public", "help.md"))
+    assert public is not None and (public["data-kb-doc"], public["data-kb-version"]) == ("", "")
+    assert "Address: help/\r\n" in query(public["data-kb-fallback"])["body"]
+
+
+def test_the_public_widget_falls_back_to_the_help_centres_address_never_to_the_repository(sites: Sites):
+    """The session's kb.yml says `fallback: github`: the staff site's widget opens an issue in the
+    repository, the customers' one never does: every page writes to the help centre's address,
+    about that page, in the customers' words."""
+    contact = load(sites.kb).config.help_centre.contact
+    assert contact is not None and contact.email
+    found = _widgets(sites.public)
+    assert {"help/index.html", "sops/art-dsk-001/index.html", "sops/art-dsk-002/index.html"} <= set(found)
+    for rel, form in found.items():
+        assert form["data-kb-fallback-kind"] == "mailto", rel
+        assert form["link"]["href"] == form["data-kb-fallback"], rel
+        link = urlsplit(form["data-kb-fallback"])
+        assert (link.scheme, unquote(link.path)) == ("mailto", contact.email), rel
+        fields = query(form["data-kb-fallback"])
+        assert set(fields) == {"subject", "body"}, rel
+        assert fields["body"].startswith("Page: "), rel
+        assert f"Address: {rel.removesuffix('index.html')}\r\n" in fields["body"], rel
+    repository = "https://github.com/kestrel/knowledge-base"
+    pages = [p for p in sites.public.rglob("*") if p.suffix in (".html", ".json", ".xml")]
+    assert not [p for p in pages if repository in p.read_text(encoding="utf-8")]
+    assert {f["data-kb-fallback-kind"] for f in _widgets(sites.internal).values()} == {"github"}
+
+
+def _public_build(tmp_path: Path, contact: bool = True, old: str = "", new: str = "") -> Path:
+    """The fixture's public site, built with or without help_centre.contact and with `old` in kb.yml
+    replaced by `new`."""
+    root = copy_site_kb(tmp_path / "kb")
+    if not contact:
+        without_contact(root)
+    kb_yml = root / "kb.yml"
+    kb_yml.write_text(kb_yml.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    code, out = finish(mkdocs_build(root, tmp_path / "site", "public"))
+    assert code == 0, out
+    return tmp_path / "site"
+
+
+def test_without_a_contact_the_public_github_fallback_leaves_the_widget_without_a_link(tmp_path):
+    site = _public_build(tmp_path, contact=False)
+    found = _widgets(site)
+    assert {"help/index.html", "sops/art-dsk-001/index.html"} <= set(found)
+    for rel, form in found.items():
+        assert (form["data-kb-fallback"], form["data-kb-fallback-kind"]) == ("", ""), rel
+        assert "href" not in form["link"], rel  # not even href="" (this very page)
+        assert form["data-kb-unavailable"], rel
+    assert not [p for p in site.rglob("*.html") if "kestrel/knowledge-base" in p.read_text(encoding="utf-8")]
+
+
+def test_a_contact_without_an_address_is_the_public_fallback(tmp_path):
+    site = _public_build(tmp_path, old="    email: help@kestrel.example\n")
+    found = _widgets(site)
+    assert found
+    for rel, form in found.items():
+        assert (form["data-kb-fallback"], form["data-kb-fallback-kind"]) == ("https://kestrel.example/contact",
+                                                                           "contact"), rel
 
 
 def test_the_widget_is_hidden_where_it_was(sites: Sites):
@@ -176,6 +249,11 @@ def test_hostile_values_reach_the_widget_as_the_same_text(hostile_sites):
             assert "<" in owner or '"' in owner or "<" in entry.model.title, "the fixture lost its hostile values"
             assert form["data-kb-owner"] == owner
             fields = query(form["data-kb-fallback"])
+            if audience == "public":  # the customers' e-mail about the article
+                assert set(fields) == {"subject", "body"}
+                assert fields["subject"] == one_line(f"Feedback on {entry.model.title}")
+                assert fields["body"].startswith(f"Page: {one_line(entry.model.title)}\r\nAddress: ")
+                continue
             assert fields["document"] == doc_id and fields["template"] == "feedback.yml"
             assert fields["owner"] == one_line(f"{owner} ({entry.model.owner})")
             assert fields["title"] == one_line(f"Feedback on {doc_id}: {entry.model.title}")
@@ -201,13 +279,10 @@ def test_with_the_mailto_fallback_the_widget_mails_the_owner(tmp_path):
 
 
 def test_the_public_mailto_fallback_publishes_no_address_the_public_site_does_not_already_show(tmp_path):
-    root = copy_site_kb(tmp_path / "kb")
-    config = (root / "kb.yml").read_text(encoding="utf-8").replace("fallback: github", "fallback: mailto")
-    (root / "kb.yml").write_text(config, encoding="utf-8")
-    code, out = finish(mkdocs_build(root, tmp_path / "site", "public"))
-    assert code == 0, out
-    kb = load(root)
-    pages = "\n".join(p.read_text(encoding="utf-8") for p in (tmp_path / "site").rglob("*.html"))
+    """Without a contact, `fallback: mailto` writes to the owner on the customers' site too."""
+    site = _public_build(tmp_path, contact=False, old="fallback: github", new="fallback: mailto")
+    kb = load(tmp_path / "kb")
+    pages = "\n".join(p.read_text(encoding="utf-8") for p in site.rglob("*.html"))
     hidden = [p.model.email for p in kb.people.values() if p.model.name not in pages]
     assert hidden, "the fixture's public site names every person; the test would prove nothing"
     for address in hidden:

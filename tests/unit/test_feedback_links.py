@@ -14,7 +14,7 @@ import pytest
 from pydantic import ValidationError
 
 from conftest import REPO, SITE_TODAY
-from kbtools.config import Config, FeedbackSettings
+from kbtools.config import Config, FeedbackSettings, SupportContact
 from kbtools.digest import recipients
 from kbtools.load.loader import load
 from kbtools.site.feedback import FEEDBACK_FORM, GAP_FORM, MAX_VALUE, fallback_url, gap_fallback, one_line, page_data
@@ -160,12 +160,18 @@ def test_the_shipped_kb_yml_falls_back_to_an_issue_in_its_repository():
 # -- each page's data -----------------------------------------------------------------------------
 
 
-def _view(audience: str = "internal", fallback: str = "github"):
+KEEP = object()  # the fixture's help_centre.contact
+
+
+def _view(audience: str = "internal", fallback: str = "github", contact: object = KEEP):
     from conftest import SITE_FIXTURE
 
     kb = load(SITE_FIXTURE)
     if fallback != kb.config.feedback.fallback:
         kb.config = kb.config.model_copy(update={"feedback": FeedbackSettings(fallback=fallback)})
+    if contact is not KEEP:
+        help_centre = kb.config.help_centre.model_copy(update={"contact": contact})
+        kb.config = kb.config.model_copy(update={"help_centre": help_centre})
     return kb, build_view(kb, audience, dt.date.fromisoformat(SITE_TODAY))
 
 
@@ -192,6 +198,63 @@ def test_a_hand_written_pages_feedback_goes_to_the_governing_team():
 def test_the_public_site_shows_no_helpfulness():
     _, view = _view("public")
     assert page_data(view, "ART-DSK-001", "sops/art-dsk-001/", "")["helpfulness"] == ""
+
+
+def test_customers_write_to_the_help_centres_address_about_the_article_they_read():
+    _, view = _view("public")
+    contact = view.config.help_centre.contact
+    assert contact is not None and contact.email and contact.url  # the fixture has both
+    for doc_id, url, title in (("ART-DSK-001", "sops/art-dsk-001/", ""), (None, "help/", "Customer help")):
+        data = page_data(view, doc_id, url, title)
+        shown = title or view.docs["ART-DSK-001"].model.title
+        assert data["fallback_kind"] == "mailto"
+        assert urlsplit(data["fallback"]).path == contact.email
+        assert dict(_query(data["fallback"])) == {
+            "subject": f"Feedback on {shown}",
+            "body": f"Page: {shown}\r\nAddress: {url}\r\nWhat I was looking for: \r\n"}
+        assert data["fallback_text"] == view.config.help_centre.feedback.fallback
+
+
+@pytest.mark.parametrize("fallback", ["github", "mailto"])
+def test_without_a_contact_address_customers_get_its_support_page_never_an_issue(fallback):
+    page = SupportContact(text="Call us.", url="https://kestrel.example/contact")
+    _, view = _view("public", fallback, contact=page)
+    data = page_data(view, "ART-DSK-001", "sops/art-dsk-001/", "")
+    assert (data["fallback"], data["fallback_kind"]) == ("https://kestrel.example/contact", "contact")
+
+
+def test_without_a_contact_the_public_mailto_fallback_writes_to_the_owner_in_customers_words(tmp_path):
+    from conftest import copy_site_kb
+
+    root = copy_site_kb(tmp_path / "kb")
+    article = root / "sops/desk/ART-DSK-001.md"
+    article.write_text(article.read_text(encoding="utf-8").replace("owner: team:desk-agents", "owner: person:omar"),
+                       encoding="utf-8")
+    kb = load(root)
+    kb.config = kb.config.model_copy(update={
+        "feedback": FeedbackSettings(fallback="mailto"),
+        "help_centre": kb.config.help_centre.model_copy(update={"contact": None})})
+    view = build_view(kb, "public", dt.date.fromisoformat(SITE_TODAY))
+    data = page_data(view, "ART-DSK-001", "sops/art-dsk-001/", "")
+    assert data["fallback_kind"] == "mailto"
+    assert urlsplit(data["fallback"]).path == kb.people["omar"].model.email  # the public page names him
+    assert dict(_query(data["fallback"])) == {
+        "subject": "Feedback on Report a supply interruption",  # not the staff form's fields
+        "body": "Page: Report a supply interruption\r\nAddress: sops/art-dsk-001/\r\nWhat I was looking for: \r\n"}
+    # In the fixture the public site names none of the owning team's members: no address to offer, so
+    # no link (not an e-mail to no one).
+    _, fixture = _view("public", "mailto", contact=None)
+    assert fixture.recipients["team:desk-agents"] == []
+    team = page_data(fixture, "ART-DSK-001", "sops/art-dsk-001/", "")
+    assert (team["fallback"], team["fallback_kind"]) == ("", "")
+
+
+def test_without_a_contact_the_public_github_fallback_offers_no_link():
+    _, view = _view("public", "github", contact=None)
+    for doc_id, url in (("ART-DSK-001", "sops/art-dsk-001/"), (None, "help/")):
+        data = page_data(view, doc_id, url, "Customer help")
+        assert (data["fallback"], data["fallback_kind"]) == ("", "")
+        assert data["unavailable"] == view.config.help_centre.feedback.unavailable
 
 
 def test_an_email_goes_to_the_owners_active_members():
@@ -248,6 +311,15 @@ def test_the_partial_prints_every_value_escaped():
     assert {k: form["data-kb-" + k.replace("_", "-")] for k in keys} == {k: data[k] for k in keys}
     assert parser.found["kb-feedback-fallback"]["href"] == data["fallback"]
     assert "kb-helpfulness" in parser.found
+
+
+def test_the_partial_prints_no_fallback_address_where_there_is_none():
+    data = {"doc": "", "version": "", "owner": "x", "fallback": "", "fallback_kind": "", "helpfulness": "",
+            "unavailable": "We cannot take it <now>."}
+    parser = _Attrs()
+    parser.feed(_render_partial({"kb_feedback": data}))
+    assert "href" not in parser.found["kb-feedback-fallback"]  # href="" would link to the page itself
+    assert parser.found["kb-feedback"]["data-kb-unavailable"] == data["unavailable"]
 
 
 @pytest.mark.parametrize("meta", [{}, {"kb_feedback": {"doc": "", "version": "", "owner": "x", "fallback": "",

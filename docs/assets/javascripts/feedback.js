@@ -6,8 +6,9 @@
 // Whether a service is there is asked once a page (GET api/v1/status); on
 // static hosting the build's own api/v1/status answers that none is. Without
 // a service, or when a submission fails, the reader is offered the page's
-// fallback link (a pre-filled issue or an e-mail to the owner, built at build
-// time by kbtools/site/feedback.py), and nothing ever says "sent" before the
+// fallback link (a pre-filled issue or an e-mail to the owner; on the customers'
+// site the help centre's contact, or nothing; built at build time by
+// kbtools/site/feedback.py), and nothing ever says "sent" before the
 // service answered 201. Every text from the page or the server is set with
 // textContent; requests go to this site's origin only.
 window.__md_analytics = function () {
@@ -87,13 +88,15 @@ window.__md_analytics = function () {
     return "E-mail " + (owner || (gap ? "the knowledge team" : "the page's owner"));
   }
 
-  // Shows `message` in a form's status line; the fallback link with it, or not.
+  // Shows `message` in a form's status line; the fallback link with it, or not (never a link the
+  // page has no address for: the customers' site may have no way to offer).
   function reporter(form, prefix) {
     var line = form.querySelector("." + prefix + "__status");
     var fallback = form.querySelector("." + prefix + "__fallback");
+    var link = form.querySelector("." + prefix + "__link");
     return function (message, offerFallback) {
       line.textContent = message;
-      fallback.hidden = !offerFallback;
+      fallback.hidden = !(offerFallback && link.getAttribute("href"));
     };
   }
 
@@ -107,6 +110,7 @@ window.__md_analytics = function () {
     var send = form.querySelector(".kb-feedback__send");
     var show = reporter(form, "kb-feedback");
     var doc = form.getAttribute("data-kb-doc") || null;
+    var unavailable = form.getAttribute("data-kb-unavailable") || NO_SERVICE;
     var note = "";
     form.querySelector(".kb-feedback__link").textContent = form.getAttribute("data-kb-fallback-text") ||
       fallbackText(form.getAttribute("data-kb-fallback-kind"), form.getAttribute("data-kb-owner"), false);
@@ -114,7 +118,7 @@ window.__md_analytics = function () {
     function submit(helpful, comment) {
       return service(root).then(function (found) {
         if (!found) {
-          show(NO_SERVICE, true);
+          show(unavailable, true);
           return false;
         }
         show("Sending\u2026", false);
@@ -142,7 +146,7 @@ window.__md_analytics = function () {
         }
         service(root).then(function (found) {
           if (!found) {
-            show(NO_SERVICE, true);
+            show(unavailable, true);
             rating.disabled = false;
             return;
           }
