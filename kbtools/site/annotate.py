@@ -14,10 +14,11 @@ document by id, so the link survives the file moving (`rewrite_id_links`).
 
 from __future__ import annotations
 
+import bisect
 import html
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from markupsafe import escape
 
@@ -33,7 +34,9 @@ _DOC_ID = re.compile(DOC_ID)
 _TAG = re.compile(r"""<[^<>"']*(?:(?:"[^"]*"|'[^']*')[^<>"']*)*>""")
 _SKIP = frozenset({"a", "abbr", "code", "pre", "kbd", "samp", "script", "style", "svg", "textarea",
                    "h1", "h2", "h3", "h4", "h5", "h6", "time", "button", "select", "datalist"})
-_NAME = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]*)")
+# The tags of those elements (counted where `_TAG` finds a tag starting at the same place), by name:
+# ASCII letters in any case, as a tag's name is compared.
+_SKIP_TAG = re.compile(r"<(/)?(?:" + "|".join(sorted(_SKIP)) + r")(?![a-zA-Z0-9])", re.I | re.A)
 # `[text](SOP-X-001#anchor)`; the text holds no `[`, so an attempt stops at the next one: linear.
 _MD_LINK = re.compile(r"\[([^\[\]]*)\]\((" + DOC_ID + r")(#[\w-]+)?\)")
 
@@ -54,36 +57,48 @@ class Annotator:
 
     def annotate(self, page_html: str, href: Callable[[str], str | None], terms: bool = True) -> str:
         """Tooltips and document links in the text of `page_html`; `href(doc_id)` links a document."""
-
-        def replace(match: re.Match[str]) -> str:
-            text: str = match.group(0)
+        page_html = str(page_html)  # a plain string: slices of markupsafe's Markup would be escaped again
+        hits = [m for m in self.pattern.finditer(page_html) if terms or _DOC_ID.fullmatch(m.group(0))]
+        if not hits:
+            return page_html
+        out: list[str] = []
+        pos = 0
+        for match in _in_text(page_html, hits):
+            text = match.group(0)
             if _DOC_ID.fullmatch(text):
                 target = href(text) if text in self.view.docs else None
-                return f'<a href="{html.escape(target)}">{text}</a>' if target else text
-            if not terms:
-                return text
-            title = self.titles.get(" ".join(text.split()))
-            return f'<abbr title="{title}" tabindex="0">{text}</abbr>' if title else text
+                new = f'<a href="{html.escape(target)}">{text}</a>' if target else text
+            else:
+                title = self.titles.get(" ".join(text.split()))
+                new = f'<abbr title="{title}" tabindex="0">{text}</abbr>' if title else text
+            out += (page_html[pos:match.start()], new)
+            pos = match.end()
+        out.append(page_html[pos:])
+        return "".join(out)
 
-        return "".join(self._walk(page_html, replace))
 
-    def _walk(self, page_html: str, replace: Callable[[re.Match[str]], str]) -> Iterable[str]:
-        skipping = 0
-        pos = 0
-        for tag in _TAG.finditer(page_html):
-            if tag.start() > pos:
-                text = page_html[pos:tag.start()]
-                yield text if skipping or text.isspace() else self.pattern.sub(replace, text)
-            raw = tag.group(0)
-            yield raw
-            pos = tag.end()
-            name = _NAME.match(raw)
-            if name and name.group(1).lower() in _SKIP and not raw.endswith("/>"):
-                skipping += -1 if raw.startswith("</") else 1
-                skipping = max(skipping, 0)
-        if pos < len(page_html):
-            rest = page_html[pos:]
-            yield rest if skipping else self.pattern.sub(replace, rest)
+def _in_text(page_html: str, hits: list[re.Match[str]]) -> Iterator[re.Match[str]]:
+    """The hits (in order) that lie in the page's text: not inside a tag, nor inside an element
+    the annotator keeps out of (`_SKIP`: links, code, headings, ...), nested or not.
+
+    The terms are found in the whole page at once (a few dozen hits among hundreds of tags); the
+    tags' spans tell a hit inside a tag, and the skipped elements' tags among them, counted in
+    order, one inside such an element (a stray closing tag does not make the count negative)."""
+    spans = [m.span() for m in _TAG.finditer(page_html)]
+    starts = [start for start, _ in spans]
+    ends = dict(spans)
+    # +1 where such an element opens, -1 where one closes; a self-closing tag (`<a/>`) neither.
+    changes = [(m.start(), -1 if m.group(1) else 1) for m in _SKIP_TAG.finditer(page_html)
+               if m.start() in ends and page_html[ends[m.start()] - 2:ends[m.start()]] != "/>"]
+    depth, done = 0, 0
+    for match in hits:
+        start = match.start()
+        while done < len(changes) and changes[done][0] < start:
+            depth = max(depth + changes[done][1], 0)
+            done += 1
+        tag = bisect.bisect_right(starts, start) - 1
+        if depth == 0 and (tag < 0 or spans[tag][1] <= start):
+            yield match
 
 
 def words_pattern(words: Iterable[str]) -> re.Pattern[str]:
