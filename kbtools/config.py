@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal, Self, get_args
@@ -22,7 +23,7 @@ from .load import limits as size_limits
 from .load.limits import Limits
 from .load.validation import findings_from
 from .load.yamlsrc import Pos, YAMLSourceError, decode, parse
-from .models import DOC_TYPES, Audience, DocId, DocType, Duration, Email, Record, Slug, Text, Tier, iso_date
+from .models import DOC_TYPES, Audience, DocId, DocType, Duration, Email, Record, Slug, Sop, Text, Tier, iso_date
 
 CONFIG_FILE = "kb.yml"
 
@@ -194,6 +195,15 @@ class HelpTopic(Record):
         if not self.documents and not self.tags:
             raise ValueError(f"topic {self.id!r} chooses no articles: give documents, tags or both")
         return self
+
+
+def chosen(topic: HelpTopic, docs: Mapping[str, Sop]) -> list[str]:
+    """The ids of `docs` the topic lists: named ones first, in its order, then tagged ones by title."""
+    named = [d for d in dict.fromkeys(topic.documents) if d in docs]
+    wanted = set(topic.tags)
+    tagged = sorted((d for d, doc in docs.items() if d not in named and wanted.intersection(doc.tags)),
+                    key=lambda d: (docs[d].title.casefold(), d))
+    return named + tagged
 
 
 class SupportContact(Record):

@@ -25,7 +25,8 @@ DOC_PREFIX: dict[DocType, str] = {"sop": "SOP", "policy": "POL", "process": "PRC
 
 SLUG_RE = r"^[a-z0-9][a-z0-9-]*$"
 # A document id: type prefix, department code, number (SOP-CSC-001). DOC_ID finds one in text.
-DOC_ID = r"(?:" + "|".join(DOC_PREFIX.values()) + r")-[A-Z]{2,6}-[0-9]{3}"
+DOC_ID_TAIL = r"-[A-Z]{2,6}-[0-9]{3}"  # after the type's prefix: the department, the number
+DOC_ID = r"(?:" + "|".join(DOC_PREFIX.values()) + r")" + DOC_ID_TAIL
 DOC_ID_RE = rf"^{DOC_ID}$"
 ACCOUNT_ID_RE = r"^ACC-[0-9]{5}$"
 TRAINING_ID_RE = r"^TRN-[0-9]{3}$"

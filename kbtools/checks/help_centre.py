@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from ..config import CONFIG_FILE
+from ..config import CONFIG_FILE, chosen
 from ..findings import Finding
-from ..site.help import chosen
 from ..site.view import doc_visible
 from . import Context, check
 

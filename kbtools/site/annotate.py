@@ -37,6 +37,7 @@ _SKIP = frozenset({"a", "abbr", "code", "pre", "kbd", "samp", "script", "style",
 # The tags of those elements (counted where `_TAG` finds a tag starting at the same place), by name:
 # ASCII letters in any case, as a tag's name is compared.
 _SKIP_TAG = re.compile(r"<(/)?(?:" + "|".join(sorted(_SKIP)) + r")(?![a-zA-Z0-9])", re.I | re.A)
+_TRIE_DEPTH = 6  # levels of the terms' trie before the rest of each term is one alternative
 # `[text](SOP-X-001#anchor)`; the text holds no `[`, so an attempt stops at the next one: linear.
 _MD_LINK = re.compile(r"\[([^\[\]]*)\]\((" + DOC_ID + r")(#[\w-]+)?\)")
 
@@ -58,7 +59,7 @@ class Annotator:
     def annotate(self, page_html: str, href: Callable[[str], str | None], terms: bool = True) -> str:
         """Tooltips and document links in the text of `page_html`; `href(doc_id)` links a document."""
         page_html = str(page_html)  # a plain string: slices of markupsafe's Markup would be escaped again
-        hits = [m for m in self.pattern.finditer(page_html) if terms or _DOC_ID.fullmatch(m.group(0))]
+        hits = list(self.pattern.finditer(page_html))
         if not hits:
             return page_html
         out: list[str] = []
@@ -68,6 +69,8 @@ class Annotator:
             if _DOC_ID.fullmatch(text):
                 target = href(text) if text in self.view.docs else None
                 new = f'<a href="{html.escape(target)}">{text}</a>' if target else text
+            elif not terms:
+                continue
             else:
                 title = self.titles.get(" ".join(text.split()))
                 new = f'<abbr title="{title}" tabindex="0">{text}</abbr>' if title else text
@@ -81,9 +84,10 @@ def _in_text(page_html: str, hits: list[re.Match[str]]) -> Iterator[re.Match[str
     """The hits (in order) that lie in the page's text: not inside a tag, nor inside an element
     the annotator keeps out of (`_SKIP`: links, code, headings, ...), nested or not.
 
-    The terms are found in the whole page at once (a few dozen hits among hundreds of tags); the
-    tags' spans tell a hit inside a tag, and the skipped elements' tags among them, counted in
-    order, one inside such an element (a stray closing tag does not make the count negative)."""
+    The terms are found in the whole page at once (a few dozen hits among hundreds of tags). The
+    tags' spans tell a hit inside a tag; the skipped elements' opening and closing tags among them,
+    counted in order, tell a hit inside such an element (a stray closing tag does not make the
+    count negative)."""
     spans = [m.span() for m in _TAG.finditer(page_html)]
     starts = [start for start, _ in spans]
     ends = dict(spans)
@@ -113,7 +117,7 @@ def words_pattern(words: Iterable[str]) -> re.Pattern[str]:
     for tokens in filter(None, map(_tokens, words)):
         first.setdefault(tokens[0], []).append(tokens[1:])
     # Document ids first, as before any word; `(?<!\w.)` after the first character: no word before it.
-    branches = [f"{p[0]}(?<!\\w.){p[1:]}-[A-Z]{{2,6}}-[0-9]{{3}}" for p in models.DOC_PREFIX.values()]
+    branches = [p[0] + r"(?<!\w.)" + p[1:] + models.DOC_ID_TAIL for p in models.DOC_PREFIX.values()]
     branches += [token + r"(?<!\w.)" + _trie(rests) for token, rests in first.items()]
     return re.compile(rf"(?:{'|'.join(branches)})(?!\w)")
 
@@ -142,9 +146,6 @@ def _trie(spelled: list[list[str]], depth: int = 1) -> str:
     if len(parts) == 1 and not ends:
         return parts[0]
     return "(?:" + "|".join(parts) + ("|" if ends else "") + ")" if parts else ""
-
-
-_TRIE_DEPTH = 6
 
 
 def rewrite_id_links(markdown: str, page_src: str, view: SiteView) -> tuple[str, list[str]]:

@@ -40,7 +40,7 @@ def bar_chart(bars: list[Bar], title: str, names: tuple[str, str] = ("overdue", 
         return Markup("")
     most = max(b.total for b in bars) or 1
     step = max(1, math.ceil(most / TICKS))
-    most = max(most, step * math.ceil(most / step))  # the scale ends on a tick
+    most = step * math.ceil(most / step)  # the scale ends on a tick
     height = HEAD + ROW * len(bars) + 8
     width = LABEL_WIDTH + BAR_WIDTH + COUNT_WIDTH
     rows = Markup("").join(_row(i, bar, most, names) for i, bar in enumerate(bars))

@@ -16,7 +16,7 @@ from urllib.parse import quote
 from markupsafe import Markup
 
 from .. import models
-from ..config import OTHER_TOPIC, HelpCentre, HelpTopic
+from ..config import OTHER_TOPIC, HelpCentre, chosen
 from ..kb import DocEntry
 from .render import Links, date_text, render
 from .view import SiteView
@@ -28,15 +28,6 @@ class Topic:
     title: str
     description: str | None
     articles: tuple[str, ...]  # document ids, in the order the topic lists them
-
-
-def chosen(topic: HelpTopic, docs: Mapping[str, models.Sop]) -> list[str]:
-    """The ids of `docs` the topic lists: named ones first, in its order, then tagged ones by title."""
-    named = [d for d in dict.fromkeys(topic.documents) if d in docs]
-    wanted = set(topic.tags)
-    tagged = sorted((d for d, doc in docs.items() if d not in named and wanted.intersection(doc.tags)),
-                    key=lambda d: (docs[d].title.casefold(), d))
-    return named + tagged
 
 
 def topics(settings: HelpCentre, docs: Mapping[str, models.Sop]) -> list[Topic]:

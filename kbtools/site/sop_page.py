@@ -115,12 +115,10 @@ def render_head(view: SiteView, entry: DocEntry, links: Links) -> str:
     if not view.internal:  # the customers' help centre: no review banner, no staff metadata
         return help_head(view, entry, links)
     doc = entry.model
-    staff = view.internal
     return render(
         "sop_head.html", doc=doc, banner=banner(view, doc), links=links, view=view,
-        dept=view.departments.get(doc.department),
-        reviews=review_log(doc) if staff else [],
-        repo=repo_links(view.config, doc, entry.path, urls.published(urls.doc(doc.id))) if staff else None,
+        dept=view.departments.get(doc.department), reviews=review_log(doc),
+        repo=repo_links(view.config, doc, entry.path, urls.published(urls.doc(doc.id))),
     )
 
 

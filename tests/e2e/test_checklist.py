@@ -7,14 +7,11 @@ import errno
 import io
 import json
 import os
-import signal
-import subprocess
-import sys
 from html.parser import HTMLParser
 
 import pytest
 
-from conftest import GOLDEN, KB, REPO, SITE_FIXTURE, TODAY, only, run_kb
+from conftest import GOLDEN, KB, REPO, SITE_FIXTURE, TODAY, kill_kb_at, only, run_kb
 
 FIXED = ["--today", TODAY, "--start", "2026-12-01", "--root", str(SITE_FIXTURE)]
 FORMATS = ("md", "html", "csv", "json")
@@ -403,20 +400,10 @@ def test_batch_into_a_new_folder_makes_it_whole(capsys, tmp_path):
     assert result.code == 2 and "does not exist" in result.err
 
 
-_KILL_AT_RENAME = """
-import os, signal, sys
-os.rename = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL)
-from kbtools.cli import main
-main(sys.argv[1:])
-"""
-
-
 def test_batch_killed_before_the_folder_is_in_place_leaves_nothing(capsys, tmp_path):
     out = tmp_path / "due"
     argv = ["checklist", "--due", "--out", str(out), "--root", str(SITE_FIXTURE), "--today", TODAY]
-    proc = subprocess.run([sys.executable, "-c", _KILL_AT_RENAME, *argv], capture_output=True, text=True,
-                          cwd=tmp_path, timeout=60)
-    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    kill_kb_at("rename", 1, argv, tmp_path)
     assert not out.exists()
     [stale] = [p.name for p in tmp_path.iterdir()]
     assert stale.startswith(".due.kb-batch-") and stale.endswith(".tmp")
