@@ -8,6 +8,7 @@ from ..config import CONFIG_FILE, chosen
 from ..findings import Finding
 from ..site.view import doc_visible
 from . import Context, check
+from .references import unknown_in_config
 
 
 @check("help-centre")
@@ -23,10 +24,8 @@ def help_centre(ctx: Context) -> Iterator[Finding]:
             entry = kb.docs.get(doc_id)
             line, col = at(n, "documents", m)
             if entry is None:
-                if not kb.is_broken("document", doc_id):
-                    hint = ctx.hint(CONFIG_FILE, doc_id, kb.docs)
-                    yield Finding(CONFIG_FILE, line, col, "error", "unknown-document",
-                                  f"help centre topic {topic.id!r}: unknown document {doc_id!r}{hint}")
+                head = f"help centre topic {topic.id!r}: unknown document"
+                yield from unknown_in_config(ctx, doc_id, (line, col), head)
             elif entry.model.audience != "public":
                 # Not named: the public build reports this finding, and its log names no internal document.
                 yield Finding(CONFIG_FILE, line, col, "error", "topic-not-public",

@@ -269,6 +269,14 @@ def registry_references(ctx: Context) -> Iterator[Finding]:
                 yield term_entry.finding("warning", "retired-reference", f"glossary link: {why}", "related", i)
 
 
+def unknown_in_config(ctx: Context, doc_id: str, at: tuple[int, int], head: str) -> Iterator[Finding]:
+    """kb.yml names `doc_id` at `at` and there is no such document (nothing when its file did not load)."""
+    if doc_id in ctx.kb.docs or ctx.kb.is_broken("document", doc_id):
+        return
+    hint = ctx.hint(CONFIG_FILE, doc_id, ctx.kb.docs)
+    yield Finding(CONFIG_FILE, *at, "error", "unknown-document", f"{head} {doc_id!r}{hint}")
+
+
 @check("config-references")
 def config_references(ctx: Context) -> Iterator[Finding]:
     """The settings of kb.yml that name a document (the account review and transition checklists) name one."""
@@ -279,9 +287,7 @@ def config_references(ctx: Context) -> Iterator[Finding]:
             continue
         line, col = kb.config_at(setting)
         if doc_id not in kb.docs:
-            hint = ctx.hint(CONFIG_FILE, doc_id, kb.docs)
-            yield Finding(CONFIG_FILE, line, col, "error", "unknown-document",
-                          f"{setting} names unknown document {doc_id!r}{hint}")
+            yield from unknown_in_config(ctx, doc_id, (line, col), f"{setting} names unknown document")
             continue
         why = retired_link(ctx, doc_id)
         if why is not None:
