@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from ..kb import DocEntry
+from .downloads import _JSON_SAFE, _write
 from .history import History, Version
 from .render import Links, render
 from .view import SiteView
@@ -183,14 +184,12 @@ def _page(view: SiteView, history: History, doc_id: str, old: Version, new: Vers
 
 def write_snapshots(view: SiteView, site_dir: Path) -> set[str]:
     """Every version's snapshot that can be compared; returns the files written, relative to `site_dir`."""
-    from .downloads import _JSON_SAFE, _write
-
     history = view.history
     written: set[str] = set()
     if history is None or not history.available:
         return written
     for doc_id, versions in history.versions.items():
-        if len([v for v in versions if v.entry is not None]) < 2:
+        if not history.pairs(doc_id):
             continue
         for version in versions:
             if version.entry is None:

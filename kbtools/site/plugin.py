@@ -208,13 +208,13 @@ class KBPlugin(BasePlugin[KBPluginConfig]):
         self.kb_site_url = kb.config.site_url
         self.limits = kb.config.limits
         self.view = build_view(kb, audience, today)
-        shown, left = shown_findings(kb, self.view, run_checks(kb, today))
+        self.guard = None if self.view.internal else LeakGuard(kb, self.view)
+        shown, left = shown_findings(kb, self.view, run_checks(kb, today), self.guard)
         report(shown)
         if left:
             log.info("kb: %d findings about content the %s site does not show are left to the internal build "
                      "and kb check", left, audience)
         self.annotator = Annotator(self.view)
-        self.guard = None if self.view.internal else LeakGuard(kb, self.view)
         docs_dir = Path(config.docs_dir).resolve()
         self.file_audiences = FileAudiences(
             self.config.files, training_files((e.model for e in kb.training.values()), self.root, docs_dir))

@@ -35,9 +35,11 @@ def hidden_people(kb: KnowledgeBase, view: SiteView) -> set[str]:
     return names
 
 
-def shown_findings(kb: KnowledgeBase, view: SiteView, findings: list[Finding]) -> tuple[list[Finding], int]:
-    """The findings a build of `view` reports, and how many it leaves to the internal build."""
-    if view.internal:
+def shown_findings(kb: KnowledgeBase, view: SiteView, findings: list[Finding],
+                   guard: LeakGuard | None) -> tuple[list[Finding], int]:
+    """The findings a build of `view` reports, and how many it leaves to the internal build; `guard`
+    finds the build's hidden documents, training and accounts (None on the staff site)."""
+    if view.internal or guard is None:
         return findings, 0
     paths = {e.path for e in view.docs.values()} | {CONFIG_FILE}
     shown_training = {t.id for t in view.training}
@@ -46,7 +48,7 @@ def shown_findings(kb: KnowledgeBase, view: SiteView, findings: list[Finding]) -
     if not kept:
         return kept, len(findings)
     people = {form for name in hidden_people(kb, view) for form in written_forms(name)}
-    patterns = [LeakGuard(kb, view).pattern]  # documents, training and accounts
+    patterns = [guard.pattern]  # documents, training and accounts
     if people:
         words = "|".join(re.escape(n) for n in sorted(people, key=len, reverse=True))
         patterns.append(re.compile(rf"(?<![\w-])(?:{words})(?![\w-])"))  # whole words: an id may be one
