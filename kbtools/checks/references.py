@@ -274,7 +274,8 @@ def unknown_in_config(ctx: Context, doc_id: str, at: tuple[int, int], head: str)
     if doc_id in ctx.kb.docs or ctx.kb.is_broken("document", doc_id):
         return
     hint = ctx.hint(CONFIG_FILE, doc_id, ctx.kb.docs)
-    yield Finding(CONFIG_FILE, *at, "error", "unknown-document", f"{head} {doc_id!r}{hint}")
+    line, col = at
+    yield Finding(CONFIG_FILE, line, col, "error", "unknown-document", f"{head} {doc_id!r}{hint}")
 
 
 @check("config-references")
